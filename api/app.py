@@ -1,0 +1,77 @@
+"""The FastAPI application: settings and the live index in, routes and error mapping out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from api.routes import router
+from index.live import LiveIndex
+from rag.config import Settings, get_settings
+from rag.embedding.encoder import Encoder
+from rag.errors import InputError, NotFoundError, RagError
+
+log = logging.getLogger(__name__)
+
+
+async def _watch_for_new_builds(live: LiveIndex, interval_s: float) -> None:
+    while True:
+        await asyncio.sleep(interval_s)
+        await asyncio.to_thread(live.refresh)
+
+
+def create_app(settings: Settings | None = None, live: LiveIndex | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.live_index = live or LiveIndex(settings, Encoder(settings))
+        watcher = None
+        if settings.reload_interval_s > 0:
+            watcher = asyncio.create_task(
+                _watch_for_new_builds(app.state.live_index, settings.reload_interval_s)
+            )
+        yield
+        if watcher:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+    app = FastAPI(
+        title="Health-policy news QA",
+        description="Korean or English questions answered with cited passages from news articles.",
+        version="1.0.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(router)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in error["loc"]), "problem": error["msg"]}
+            for error in exc.errors()
+        ]
+        return JSONResponse(status_code=422, content={"error": "invalid_input", "detail": problems})
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(_: Request, exc: NotFoundError) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"error": "not_found", "detail": str(exc)})
+
+    @app.exception_handler(InputError)
+    async def bad_input(_: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"error": "invalid_input", "detail": str(exc)})
+
+    @app.exception_handler(RagError)
+    async def service_error(_: Request, exc: RagError) -> JSONResponse:
+        log.error("request failed: %s", exc)
+        return JSONResponse(status_code=503, content={"error": "unavailable", "detail": str(exc)})
+
+    return app

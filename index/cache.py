@@ -1,0 +1,86 @@
+"""Stored passage embeddings, keyed by model and passage content, so rebuilds skip encoding.
+
+One SQLite file holds the vectors of every model; the key is a hash of the model's
+fingerprint, the passage prompt and the exact passage text. A rebuild of an unchanged corpus
+finds every key and encodes nothing; a changed chunk gets a new key and is encoded anew.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
+_LOOKUP_BATCH = 500  # SQLite's default limit on host parameters is 999
+
+
+class EmbeddingCache:
+    def __init__(self, path: Path, model_key: str, dimension: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.model_key = model_key.encode()
+        self.dimension = dimension
+        self._db = sqlite3.connect(path, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def key(self, text: str) -> bytes:
+        return hashlib.sha256(self.model_key + b"\0" + text.encode()).digest()
+
+    def get_many(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        found: dict[bytes, np.ndarray] = {}
+        for begin in range(0, len(keys), _LOOKUP_BATCH):
+            batch = list(keys[begin : begin + _LOOKUP_BATCH])
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch
+            )
+            for key, blob in rows:
+                vector = np.frombuffer(blob, dtype=np.float32)
+                if vector.shape[0] == self.dimension:
+                    found[key] = vector
+        return found
+
+    def put_many(self, items: Sequence[tuple[bytes, np.ndarray]]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+                [(key, np.asarray(v, dtype=np.float32).tobytes()) for key, v in items],
+            )
+
+    def embed(
+        self,
+        texts: Sequence[str],
+        encode: Callable[[Sequence[str]], np.ndarray],
+        *,
+        on_cached: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, int]:
+        """Vectors of ``texts``, encoding only those not stored; returns (vectors, encoded)."""
+        keys = [self.key(t) for t in texts]
+        stored = self.get_many(keys)
+        rows_of: dict[bytes, list[int]] = {}
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for i, key in enumerate(keys):
+            if key in stored:
+                out[i] = stored[key]
+            else:
+                rows_of.setdefault(key, []).append(i)
+        if on_cached is not None and len(rows_of) < len(keys):
+            on_cached(len(texts) - sum(len(rows) for rows in rows_of.values()))
+        missing = list(rows_of)
+        # Encode and store in slices so that an interrupted build keeps its progress.
+        step = 1024
+        for begin in range(0, len(missing), step):
+            batch = missing[begin : begin + step]
+            vectors = encode([texts[rows_of[key][0]] for key in batch])
+            for key, vector in zip(batch, vectors, strict=True):
+                out[rows_of[key]] = vector
+            self.put_many(list(zip(batch, vectors, strict=True)))
+        return out, len(missing)

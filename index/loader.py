@@ -1,0 +1,57 @@
+"""Load a built index into a ready :class:`~rag.engine.SearchEngine`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+
+from index.files import ARTICLES_FILE, BM25_DIR, CHUNKS_FILE, DENSE_FILE, read_jsonl
+from index.manifest import Manifest
+from index.store import IndexStore
+from rag.config import Settings
+from rag.corpus import Corpus
+from rag.documents import Article, Chunk
+from rag.embedding.encoder import Encoder
+from rag.engine import SearchEngine
+from rag.errors import IndexStoreError
+from rag.lexical.analyzer import LexicalAnalyzer
+from rag.lexical.bm25 import BM25Retriever
+from rag.retrieval.dense import DenseRetriever
+
+
+def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Manifest, SearchEngine]:
+    manifest = Manifest.read(folder)
+    manifest.check_model(encoder.name, encoder.fingerprint, encoder.dimension)
+    try:
+        import bm25s
+
+        articles = [Article.from_dict(row) for row in read_jsonl(folder / ARTICLES_FILE)]
+        chunks = [Chunk.from_dict(row) for row in read_jsonl(folder / CHUNKS_FILE)]
+        dense = faiss.read_index(str(folder / DENSE_FILE))
+        bm25 = bm25s.BM25.load(str(folder / BM25_DIR), load_vocab=True)
+    except (OSError, ValueError, RuntimeError, KeyError) as exc:
+        raise IndexStoreError(f"index build {folder} is damaged: {exc}") from exc
+    if dense.ntotal != len(chunks) or manifest.counts.get("chunks") != len(chunks):
+        raise IndexStoreError(
+            f"index build {folder} is inconsistent: {len(chunks)} chunks, "
+            f"{dense.ntotal} vectors, manifest says {manifest.counts.get('chunks')}"
+        )
+    engine = SearchEngine(
+        settings,
+        encoder,
+        LexicalAnalyzer(),
+        Corpus(articles, chunks),
+        DenseRetriever(dense),
+        BM25Retriever(bm25),
+    )
+    return manifest, engine
+
+
+def load_current(settings: Settings, encoder: Encoder) -> tuple[Manifest, SearchEngine]:
+    folder = IndexStore(settings.index_dir).current()
+    if folder is None:
+        raise IndexStoreError(
+            f"no index at {settings.index_dir.expanduser()}; build one with `rag build PATH...`"
+        )
+    return load_build(folder, settings, encoder)

@@ -1,0 +1,72 @@
+"""The manifest of a built index: what it was built from, with what, and in which format.
+
+Loading checks it against the running settings: an index embedded by another model, chunked
+differently or written in another format version is refused with a message saying why.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.errors import IncompatibleIndexError, IndexStoreError
+
+# Bump when the files of a build change shape; older builds are then refused, not misread.
+FORMAT_VERSION = 1
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass
+class Manifest:
+    format_version: int
+    build_id: str
+    built_at: str  # ISO timestamp, UTC
+    model: str
+    model_fingerprint: str
+    dimension: int
+    max_tokens: int
+    chunking: dict[str, Any]
+    retrieval: dict[str, Any]
+    corpus_fingerprint: str
+    counts: dict[str, int]
+    inputs: list[str] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def write(self, folder: Path) -> None:
+        (folder / MANIFEST_FILE).write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        path = folder / MANIFEST_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IndexStoreError(
+                f"{folder} is not an index build: {MANIFEST_FILE} is missing"
+            ) from None
+        except (OSError, json.JSONDecodeError) as exc:
+            raise IndexStoreError(f"cannot read {path}: {exc}") from exc
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise IncompatibleIndexError(
+                f"index {folder} has format version {version}; this service reads version "
+                f"{FORMAT_VERSION}. Rebuild it with `rag build`."
+            )
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise IndexStoreError(f"{path} is malformed: {exc}") from exc
+
+    def check_model(self, model: str, fingerprint: str, dimension: int) -> None:
+        if self.dimension != dimension or self.model_fingerprint != fingerprint:
+            raise IncompatibleIndexError(
+                f"index {self.build_id} was built with model {self.model!r} "
+                f"(dimension {self.dimension}, fingerprint {self.model_fingerprint}); the service "
+                f"is configured with {model!r} (dimension {dimension}, fingerprint {fingerprint}). "
+                "Set RAG_MODEL to the index's model or rebuild the index with `rag build`."
+            )

@@ -1,0 +1,92 @@
+"""One settings object for the whole service; every field reads a ``RAG_`` environment variable.
+
+``RAG_INDEX_DIR=/srv/index rag serve`` serves another index; ``RAG_CHUNK_TOKENS=128 rag build``
+builds with smaller chunks. Nothing else in the code base hard-codes a tunable number.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    # --- embedding model -------------------------------------------------------------
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="sentence-transformers model: the bundled name, a local path or a hub name",
+    )
+    models_dir: Path = Field(
+        Path("~/.cache/rag/models"), description="where provisioned models are written"
+    )
+    query_prompt: str = Field("query", description="prompt name for questions")
+    passage_prompt: str = Field("document", description="prompt name for passages")
+    embed_batch_size: int = Field(32, ge=1)
+    device: str = "cpu"
+
+    # --- index -----------------------------------------------------------------------
+    index_dir: Path = Field(Path("var/index"), description="root of the served index")
+    demo_corpus: Path = Field(
+        Path(__file__).resolve().parent.parent / "data" / "demo",
+        description="articles indexed when the service starts without an index",
+    )
+    faiss_factory: str = Field(
+        "Flat", description="FAISS index_factory string (inner product); e.g. HNSW32"
+    )
+    cache_dir: Path = Field(
+        Path("~/.cache/rag"), description="stored passage embeddings, shared by all builds"
+    )
+    keep_builds: int = Field(2, ge=1, description="old index builds kept after a swap")
+
+    # --- chunking --------------------------------------------------------------------
+    chunk_tokens: int = Field(320, ge=16, description="chunk size in model tokens")
+    chunk_overlap_tokens: int = Field(48, ge=0)
+    title_tokens: int = Field(32, ge=0, description="title tokens prepended to each passage")
+
+    # --- cleaning / de-duplication ---------------------------------------------------
+    min_repeat_line_chars: int = Field(
+        20, description="a line at least this long that repeats in one article is dropped"
+    )
+    near_duplicate_jaccard: float = Field(0.9, gt=0, le=1)
+    minhash_permutations: int = Field(128, ge=16)
+    shingle_words: int = Field(3, ge=1)
+
+    # --- retrieval -------------------------------------------------------------------
+    candidates: int = Field(100, ge=1, description="hits taken from each retriever")
+    rrf_k: int = Field(60, ge=1)
+    dense_weight: float = Field(1.0, ge=0)
+    bm25_weight: float = Field(1.0, ge=0)
+    bm25_k1: float = Field(1.2, gt=0)
+    bm25_b: float = Field(0.75, ge=0, le=1)
+
+    # --- answering -------------------------------------------------------------------
+    top_k: int = Field(5, ge=1)
+    max_top_k: int = Field(50, ge=1)
+    max_question_chars: int = Field(1000, ge=1)
+    highlight_sentences: int = Field(1, ge=1, description="sentences quoted per passage")
+    highlight_dense_max_sentences: int = Field(
+        40, ge=0, description="most sentences embedded to highlight a cross-lingual answer"
+    )
+    abstain: bool = Field(True, description="answer 'not found' when evidence is weak")
+
+    # --- HTTP ------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+    reload_interval_s: float = Field(
+        5.0, ge=0, description="how often the server looks for a newer build (0: never)"
+    )
+
+    def resolved_models_dir(self) -> Path:
+        return self.models_dir.expanduser()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

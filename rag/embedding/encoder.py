@@ -1,0 +1,128 @@
+"""The embedding model behind one small interface: queries and passages in, unit vectors out."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rag.config import DEFAULT_MODEL, Settings
+from rag.errors import ModelError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+ProgressCallback = Callable[[int], None]
+# Hashing the first and last MiB of the weights identifies them without reading 0.5 GB.
+_FINGERPRINT_SAMPLE_BYTES = 1 << 20
+
+
+def resolve_model_path(settings: Settings) -> str:
+    """A local folder for the configured model, provisioning the bundled default if needed."""
+    if settings.model == DEFAULT_MODEL:
+        from rag.embedding.provision import provision_e5_small
+
+        return str(provision_e5_small(settings.resolved_models_dir() / DEFAULT_MODEL))
+    path = Path(settings.model).expanduser()
+    return str(path) if path.exists() else settings.model
+
+
+def _fingerprint(path: str) -> str:
+    folder = Path(path)
+    if not folder.is_dir():
+        return hashlib.sha256(path.encode()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for file in sorted(folder.rglob("*")):
+        if not file.is_file() or file.name.startswith("."):
+            continue
+        digest.update(str(file.relative_to(folder)).encode())
+        size = file.stat().st_size
+        digest.update(str(size).encode())
+        with file.open("rb") as handle:
+            digest.update(handle.read(_FINGERPRINT_SAMPLE_BYTES))
+            if size > 2 * _FINGERPRINT_SAMPLE_BYTES:
+                handle.seek(-_FINGERPRINT_SAMPLE_BYTES, os.SEEK_END)
+                digest.update(handle.read())
+    return digest.hexdigest()[:16]
+
+
+class Encoder:
+    """A sentence-transformers model with the service's query and passage prompts."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.name = settings.model
+        self.path = resolve_model_path(settings)
+        if Path(self.path).exists():
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local model never needs the hub
+        self.model = self._load(self.path, settings.device)
+        self.batch_size = settings.embed_batch_size
+        prompts = self.model.prompts or {}
+        self.query_prompt = settings.query_prompt if settings.query_prompt in prompts else None
+        self.passage_prompt = (
+            settings.passage_prompt if settings.passage_prompt in prompts else None
+        )
+        self.fingerprint = _fingerprint(self.path)
+        dimension = self.model.get_embedding_dimension()
+        if not dimension:
+            raise ModelError(f"model {self.name!r} does not report an embedding dimension")
+        self.dimension = int(dimension)
+        self._tokenizer = self.model.tokenizer
+        self.max_tokens = int(self.model.max_seq_length or self._tokenizer.model_max_length)
+
+    @staticmethod
+    def _load(path: str, device: str) -> SentenceTransformer:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # the service prints its own progress
+        transformers_logging.set_verbosity_error()
+        try:
+            return SentenceTransformer(path, device=device)
+        except Exception as exc:  # the library raises many kinds; all mean "cannot load"
+            raise ModelError(
+                f"cannot load embedding model {path!r}: {exc}. Set RAG_MODEL to a local "
+                "sentence-transformers folder or to the default, multilingual-e5-small."
+            ) from exc
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def overhead_tokens(self) -> int:
+        """Tokens a passage costs beyond its own: special tokens and the passage prompt."""
+        prompt = (self.model.prompts or {}).get(self.passage_prompt or "", "")
+        return len(self._tokenizer(prompt)["input_ids"])
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prompt)
+
+    def encode_passages(
+        self, texts: Sequence[str], progress: ProgressCallback | None = None
+    ) -> np.ndarray:
+        if progress is None:
+            return self._encode(texts, self.passage_prompt)
+        # Encode in slices so that a progress bar moves; sorted by length to limit padding.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        step = self.batch_size * 4
+        for begin in range(0, len(texts), step):
+            rows = order[begin : begin + step]
+            out[rows] = self._encode([texts[i] for i in rows], self.passage_prompt)
+            progress(len(rows))
+        return out
+
+    def _encode(self, texts: Sequence[str], prompt_name: str | None) -> np.ndarray:
+        if not texts:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            prompt_name=prompt_name,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

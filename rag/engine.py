@@ -1,0 +1,165 @@
+"""The question-answering engine: a question in, ranked and cited passages out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.answer import NOT_FOUND_MESSAGE, Answer, Passage, SentenceHighlighter, is_repeat
+from rag.config import Settings
+from rag.corpus import Corpus, Filters
+from rag.embedding.encoder import Encoder
+from rag.errors import InputError
+from rag.language import detect_language
+from rag.lexical.analyzer import LexicalAnalyzer
+from rag.lexical.bm25 import BM25Retriever, inverse_document_frequencies
+from rag.retrieval.base import Hit, Query
+from rag.retrieval.dense import DenseRetriever
+from rag.retrieval.fusion import reciprocal_rank_fusion
+
+METHODS = ("hybrid", "dense", "bm25")
+
+
+@dataclass
+class Ranking:
+    """A fused ranking with the per-retriever rankings it came from."""
+
+    hits: list[Hit]
+    dense: list[Hit]
+    bm25: list[Hit]
+
+
+class SearchEngine:
+    def __init__(
+        self,
+        settings: Settings,
+        encoder: Encoder,
+        analyzer: LexicalAnalyzer,
+        corpus: Corpus,
+        dense: DenseRetriever,
+        bm25: BM25Retriever,
+    ) -> None:
+        self.settings = settings
+        self.encoder = encoder
+        self.analyzer = analyzer
+        self.corpus = corpus
+        self.dense = dense
+        self.bm25 = bm25
+        self.highlighter = SentenceHighlighter(
+            analyzer,
+            inverse_document_frequencies(bm25.model),
+            encoder,
+            settings.highlight_dense_max_sentences,
+        )
+
+    def warm_up(self) -> None:
+        """Run one query end to end so the first user does not pay for lazy initialisation."""
+        for text in ("warm up", "준비"):
+            self.search(text, 1)
+
+    # ----------------------------------------------------------------- queries
+    def validate_question(self, question: str) -> str:
+        text = question.strip()
+        if not text:
+            raise InputError("question is empty")
+        if len(text) > self.settings.max_question_chars:
+            raise InputError(
+                f"question is {len(text)} characters long; the limit is "
+                f"{self.settings.max_question_chars}"
+            )
+        return text
+
+    def validate_top_k(self, top_k: int) -> int:
+        if not 1 <= top_k <= self.settings.max_top_k:
+            raise InputError(f"top_k must be between 1 and {self.settings.max_top_k}")
+        return top_k
+
+    def make_query(self, question: str, *, method: str = "hybrid") -> Query:
+        text = self.validate_question(question)
+        query = Query(text=text, lang=detect_language(text))
+        if method in ("hybrid", "bm25"):
+            query.terms = self.analyzer.terms(text)
+        if method in ("hybrid", "dense"):
+            query.vector = self.encoder.encode_queries([text])[0]
+        return query
+
+    # ----------------------------------------------------------------- ranking
+    def rank(
+        self, query: Query, allowed: np.ndarray | None = None, *, method: str = "hybrid"
+    ) -> Ranking:
+        if method not in METHODS:
+            raise InputError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+        depth = self.settings.candidates
+        dense = self.dense.search(query, depth, allowed) if method != "bm25" else []
+        bm25 = self.bm25.search(query, depth, allowed) if method != "dense" else []
+        if method == "dense":
+            return Ranking(dense, dense, bm25)
+        if method == "bm25":
+            return Ranking(bm25, dense, bm25)
+        fused = reciprocal_rank_fusion(
+            [dense, bm25],
+            [self.settings.dense_weight, self.settings.bm25_weight],
+            k=self.settings.rrf_k,
+        )
+        return Ranking(fused, dense, bm25)
+
+    # ----------------------------------------------------------------- passages
+    def _passage(self, hit: Hit, citation: int) -> Passage:
+        chunk = self.corpus.chunks[hit.position]
+        article = self.corpus.articles[chunk.article_id]
+        return Passage(
+            citation=citation,
+            article_id=article.id,
+            chunk_id=chunk.id,
+            title=article.title,
+            source=article.source,
+            published=article.published,
+            url=article.url,
+            lang=chunk.lang,
+            start=chunk.start,
+            end=chunk.end,
+            text=chunk.text,
+            score=round(hit.score, 6),
+        )
+
+    def passages(self, hits: list[Hit], top_k: int) -> list[Passage]:
+        """The first ``top_k`` hits as passages, skipping any that repeat returned text."""
+        chosen: list[Passage] = []
+        for hit in hits:
+            candidate = self._passage(hit, len(chosen) + 1)
+            if not is_repeat(candidate, chosen):
+                chosen.append(candidate)
+            if len(chosen) == top_k:
+                break
+        return chosen
+
+    def search(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        *,
+        method: str = "hybrid",
+    ) -> list[Passage]:
+        top_k = self.validate_top_k(self.settings.top_k if top_k is None else top_k)
+        query = self.make_query(question, method=method)
+        allowed = self.corpus.mask(filters or Filters())
+        passages = self.passages(self.rank(query, allowed, method=method).hits, top_k)
+        self.highlighter.highlight(
+            passages, query.terms, query.vector, self.settings.highlight_sentences
+        )
+        return passages
+
+    def answer(
+        self, question: str, top_k: int | None = None, filters: Filters | None = None
+    ) -> Answer:
+        passages = self.search(question, top_k, filters)
+        found = bool(passages)
+        return Answer(
+            question=question.strip(),
+            found=found,
+            message=f"Found {len(passages)} cited passages." if found else NOT_FOUND_MESSAGE,
+            passages=passages if found else [],
+            confidence=1.0 if found else 0.0,
+        )

@@ -1,0 +1,91 @@
+"""Terms for BM25: Korean content morphemes (kiwipiepy) and stemmed English words.
+
+Korean attaches particles and endings to words (서울대병원은, 선보였다); BM25 on raw words would
+miss most matches, so Korean text is split into morphemes and only content morphemes are kept
+(nouns, verb and adjective stems, roots, numbers, foreign words). Latin-script words, inside
+Korean text or not, are lowercased, stripped of stop words and Snowball-stemmed, so that an
+acronym such as NSTRI matches across languages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from typing import Any
+
+from rag.language import has_hangul
+
+# Kiwi part-of-speech tags of content morphemes (Sejong tag set).
+CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "VV", "VA", "XR", "SL", "SN", "SH"})
+# Latin-script words and numbers, with an English possessive or contraction kept attached.
+_LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+ENGLISH_STOP_WORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves
+    """.split()
+)
+
+
+class LexicalAnalyzer:
+    """Turns text into BM25 terms; the same analyzer must index passages and questions."""
+
+    def __init__(self, workers: int = -1) -> None:
+        self._workers = workers
+
+    @cached_property
+    def _kiwi(self) -> Any:
+        from kiwipiepy import Kiwi
+
+        return Kiwi(num_workers=self._workers)
+
+    @cached_property
+    def _stemmer(self) -> Any:
+        import Stemmer
+
+        return Stemmer.Stemmer("english")
+
+    def _latin_terms(self, text: str) -> list[str]:
+        words = [w.split("'")[0] for w in _LATIN_TOKEN.findall(text.lower())]
+        words = [w for w in words if w not in ENGLISH_STOP_WORDS]
+        return list(self._stemmer.stemWords(words))
+
+    def _korean_terms(self, morphemes: Iterable[Any]) -> list[str]:
+        terms: list[str] = []
+        latin: list[str] = []
+        for token in morphemes:
+            if token.tag not in CONTENT_TAGS:
+                continue
+            if token.tag in ("SL", "SN"):
+                latin.append(token.form)
+            else:
+                terms.append(token.form)
+        if latin:
+            terms.extend(self._latin_terms(" ".join(latin)))
+        return terms
+
+    def terms(self, text: str) -> list[str]:
+        if not has_hangul(text):
+            return self._latin_terms(text)
+        return self._korean_terms(self._kiwi.tokenize(text))
+
+    def terms_batch(self, texts: Sequence[str]) -> list[list[str]]:
+        """Terms of many texts; Korean ones go through kiwi in one multi-threaded batch."""
+        out: list[list[str]] = [[] for _ in texts]
+        korean = [i for i, text in enumerate(texts) if has_hangul(text)]
+        for i, text in enumerate(texts):
+            if not has_hangul(text):
+                out[i] = self._latin_terms(text)
+        if korean:
+            analysed = self._kiwi.tokenize([texts[i] for i in korean])
+            for i, morphemes in zip(korean, analysed, strict=True):
+                out[i] = self._korean_terms(morphemes)
+        return out

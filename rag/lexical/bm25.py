@@ -1,0 +1,45 @@
+"""BM25 over analyzer terms, with bm25s doing the scoring."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from rag.retrieval.base import Hit, Query, top_k
+
+
+def build_bm25(corpus_terms: Sequence[list[str]], *, k1: float, b: float) -> Any:
+    import bm25s
+
+    model = bm25s.BM25(k1=k1, b=b)
+    # bm25s needs at least one term a document; an empty passage gets a placeholder.
+    model.index([terms or [""] for terms in corpus_terms], show_progress=False)
+    return model
+
+
+class BM25Retriever:
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.vocabulary: dict[str, int] = model.vocab_dict
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        known = [t for t in terms if t in self.vocabulary]
+        if not known:
+            return np.zeros(self.model.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self.model.get_scores(known), dtype=np.float32)
+
+    def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
+        scores = self.scores(query.terms)
+        hits = top_k(scores, k, allowed)
+        return [h for h in hits if h.score > 0]
+
+
+def inverse_document_frequencies(model: Any) -> dict[str, float]:
+    """Lucene's BM25 IDF of every term of a bm25s index."""
+    indptr = np.asarray(model.scores["indptr"])
+    documents = int(model.scores["num_docs"])
+    frequency = np.diff(indptr)
+    idf = np.log1p((documents - frequency + 0.5) / (frequency + 0.5))
+    return {term: float(idf[column]) for term, column in model.vocab_dict.items() if term}

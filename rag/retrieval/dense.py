@@ -1,0 +1,51 @@
+"""Dense retrieval: inner product of unit vectors in a FAISS index (cosine similarity)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faiss
+import numpy as np
+
+from rag.retrieval.base import Hit, Query
+
+
+def build_faiss_index(vectors: np.ndarray, factory: str = "Flat") -> Any:
+    """An inner-product FAISS index over ``vectors`` (rows already L2-normalized)."""
+    index = faiss.index_factory(vectors.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
+    if not index.is_trained:
+        index.train(vectors)
+    index.add(vectors)
+    return index
+
+
+class DenseRetriever:
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+    @property
+    def size(self) -> int:
+        return int(self.index.ntotal)
+
+    def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
+        if query.vector is None or self.size == 0:
+            return []
+        k = min(k, self.size)
+        params = None
+        if allowed is not None:
+            if not allowed.any():
+                return []
+            bitmap = np.packbits(allowed, bitorder="little")
+            # The selector reads the bitmap by pointer: ``bitmap`` must outlive the search.
+            selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        scores, ids = self.index.search(query.vector.reshape(1, -1), k, params=params)
+        return [Hit(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
+
+    def scores(self, vector: np.ndarray) -> np.ndarray:
+        """Scores of every chunk (exact search), for analyses that need the whole ranking."""
+        scores, ids = self.index.search(vector.reshape(1, -1), self.size)
+        out = np.full(self.size, -np.inf, dtype=np.float32)
+        valid = ids[0] >= 0
+        out[ids[0][valid]] = scores[0][valid]
+        return out

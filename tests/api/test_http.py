@@ -1,0 +1,100 @@
+"""The HTTP API through a real uvicorn server on 127.0.0.1."""
+
+import httpx
+import pytest
+
+from tests.conftest import SEED
+
+NSTRI_PASSAGE = "글로벌 데이터 플랫폼(NSTRI)"
+
+
+@pytest.mark.parametrize("question", ["what is NSTRI?", "NSTRI는 무엇인가요?"])
+def test_nstri_question_cites_the_seed_passage_first(server: str, question: str) -> None:
+    response = httpx.post(f"{server}/ask", json={"question": question}, timeout=30)
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["found"] is True
+    first = answer["passages"][0]
+    assert first["citation"] == 1 and first["article_id"] == SEED.stem
+    assert NSTRI_PASSAGE in first["text"]
+    assert any(NSTRI_PASSAGE in h["text"] for h in first["highlights"])
+    article = httpx.get(f"{server}/articles/{first['article_id']}", timeout=10).json()
+    assert article["text"][first["start"] : first["end"]] == first["text"]
+    for highlight in first["highlights"]:
+        assert article["text"][highlight["start"] : highlight["end"]] == highlight["text"]
+
+
+def test_answer_passages_carry_citation_metadata_and_never_repeat(server: str) -> None:
+    body = {"question": "What did researchers find about Alzheimer's risk?", "top_k": 8}
+    passages = httpx.post(f"{server}/ask", json=body, timeout=30).json()["passages"]
+    assert [p["citation"] for p in passages] == list(range(1, len(passages) + 1))
+    texts = [" ".join(p["text"].split()) for p in passages]
+    assert len(set(texts)) == len(texts)
+    spans = [(p["article_id"], p["start"], p["end"]) for p in passages]
+    for i, (article, start, end) in enumerate(spans):
+        for other, o_start, o_end in spans[i + 1 :]:
+            assert article != other or end <= o_start or o_end <= start
+    first = passages[0]
+    assert {"title", "source", "published", "url", "score", "highlights"} <= set(first)
+
+
+def test_filters_restrict_language_source_and_dates(server: str) -> None:
+    ask = {"question": "NSTRI는 무엇인가요?", "top_k": 5, "filters": {"lang": "en"}}
+    passages = httpx.post(f"{server}/ask", json=ask, timeout=30).json()["passages"]
+    assert passages and all(p["lang"] == "en" for p in passages)
+    ask["filters"] = {"source": "news.naver.com"}
+    passages = httpx.post(f"{server}/ask", json=ask, timeout=30).json()["passages"]
+    assert passages and all(p["source"] == "news.naver.com" for p in passages)
+    ask["filters"] = {"published_from": "2018-01-01", "published_to": "2018-12-31"}
+    passages = httpx.post(f"{server}/ask", json=ask, timeout=30).json()["passages"]
+    assert all("2018-01-01" <= p["published"] <= "2018-12-31" for p in passages)
+
+
+def test_search_returns_ranked_passages(server: str) -> None:
+    response = httpx.get(f"{server}/search", params={"q": "지카바이러스", "top_k": 3}, timeout=30)
+    assert response.status_code == 200
+    passages = response.json()["passages"]
+    assert len(passages) == 3
+    assert "지카바이러스" in passages[0]["text"]
+    assert passages[0]["score"] >= passages[1]["score"] >= passages[2]["score"]
+
+
+def test_health_reports_the_manifest(server: str) -> None:
+    health = httpx.get(f"{server}/health", timeout=10).json()
+    assert health["status"] == "ok"
+    assert health["manifest"]["model"] == "multilingual-e5-small"
+    assert health["manifest"]["counts"]["articles"] == 76
+    assert httpx.get(f"{server}/docs", timeout=10).status_code == 200
+    assert "/ask" in httpx.get(f"{server}/openapi.json", timeout=10).json()["paths"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"question": ""}, "question"),
+        ({"question": "   "}, None),
+        ({"question": "x" * 5000}, None),
+        ({"question": "ok", "top_k": 0}, None),
+        ({"question": "ok", "top_k": 500}, None),
+        ({"question": "ok", "filters": {"published_from": "2024-13-45"}}, "published_from"),
+        ({"question": "ok", "filters": {"published_from": "2024-02-01",
+                                        "published_to": "2024-01-01"}}, None),
+        ({"question": "ok", "filters": {"lang": "fr"}}, "lang"),
+        ({"question": "ok", "unknown": 1}, "unknown"),
+    ],
+)
+def test_bad_input_is_a_422_naming_the_problem(server: str, body: dict, field: str | None) -> None:
+    response = httpx.post(f"{server}/ask", json=body, timeout=30)
+    assert response.status_code == 422
+    payload = response.json()
+    assert payload["error"] == "invalid_input" and payload["detail"]
+    if field:
+        assert any(field in problem["field"] for problem in payload["detail"])
+
+
+def test_unknown_article_is_a_404_and_malformed_json_a_422(server: str) -> None:
+    response = httpx.get(f"{server}/articles/no-such-id", timeout=10)
+    assert response.status_code == 404 and "no-such-id" in response.json()["detail"]
+    response = httpx.post(f"{server}/ask", content=b"{not json", timeout=10,
+                          headers={"content-type": "application/json"})
+    assert response.status_code == 422

@@ -1,0 +1,99 @@
+"""Shared fixtures: one real model, one small real index, one real HTTP server per session.
+
+The corpus is the bundled seed article, the Korean science news and a slice of the English
+health news from ``../shared`` (read in place, never copied into the project).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from index.builder import BuildResult, build_index
+from index.live import LiveIndex
+from rag.config import Settings
+from rag.embedding.encoder import Encoder
+from rag.engine import SearchEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEED = ROOT / "data" / "demo" / "000_771074c669c86fd7.txt"
+KOREAN_NEWS = SHARED / "corpora" / "science-news-ko" / "articles.jsonl"
+ENGLISH_NEWS = SHARED / "corpora" / "health-news-en" / "articles.jsonl"
+ENGLISH_SLICE = 25  # articles of the English corpus in the test index
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(index_dir=tmp_path_factory.mktemp("index"), reload_interval_s=0.5)
+
+
+@pytest.fixture(scope="session")
+def encoder(settings: Settings) -> Encoder:
+    return Encoder(settings)
+
+
+@pytest.fixture(scope="session")
+def corpus_paths(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    english = tmp_path_factory.mktemp("english") / "health-news-slice.jsonl"
+    with ENGLISH_NEWS.open(encoding="utf-8") as source:
+        rows = [json.loads(line) for line in source]
+    with_text = [row for row in rows if row.get("text")][:ENGLISH_SLICE]
+    english.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in with_text))
+    return [SEED.parent, KOREAN_NEWS, english]
+
+
+@pytest.fixture(scope="session")
+def built(settings: Settings, encoder: Encoder, corpus_paths: list[Path]) -> BuildResult:
+    return build_index(corpus_paths, settings, encoder, progress=False)
+
+
+@pytest.fixture(scope="session")
+def live_index(settings: Settings, encoder: Encoder, built: BuildResult) -> LiveIndex:
+    return LiveIndex(settings, encoder)
+
+
+@pytest.fixture(scope="session")
+def engine(live_index: LiveIndex) -> SearchEngine:
+    return live_index.snapshot.engine
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(settings: Settings, live_index: LiveIndex) -> Iterator[str]:
+    """A real uvicorn server on 127.0.0.1 serving the session's index; yields its base URL."""
+    from api.app import create_app
+
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(settings, live=live_index), host="127.0.0.1", port=port, log_level="warning"
+    )
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    else:
+        pytest.fail("server did not start")
+    yield base
+    uv.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,107 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from index.builder import BuildResult, build_index
+from index.files import ARTICLES_FILE, CHUNKS_FILE, SKIPPED_FILE, read_jsonl
+from index.loader import load_build, load_current
+from index.manifest import FORMAT_VERSION, MANIFEST_FILE, Manifest
+from index.store import IndexStore
+from rag.config import Settings
+from rag.embedding.encoder import Encoder
+from rag.errors import IncompatibleIndexError, IndexStoreError, InputError
+from rag.sentences import split_sentences
+from tests.conftest import SEED
+
+
+def test_manifest_records_model_chunking_and_counts(built: BuildResult, encoder: Encoder) -> None:
+    manifest = Manifest.read(built.folder)
+    assert manifest.format_version == FORMAT_VERSION
+    assert manifest.model == "multilingual-e5-small" and manifest.dimension == 384
+    assert manifest.model_fingerprint == encoder.fingerprint
+    assert manifest.chunking["chunk_tokens"] > 0 and len(manifest.corpus_fingerprint) == 16
+    chunks = list(read_jsonl(built.folder / CHUNKS_FILE))
+    articles = list(read_jsonl(built.folder / ARTICLES_FILE))
+    assert manifest.counts["chunks"] == len(chunks) and manifest.counts["articles"] == len(articles)
+    assert manifest.counts["articles"] == 1 + 50 + 25
+
+
+def test_seed_sentences_are_indexed_once_and_headlines_never(built: BuildResult) -> None:
+    chunks = [c for c in read_jsonl(built.folder / CHUNKS_FILE) if c["article_id"] == SEED.stem]
+    article = next(a for a in read_jsonl(built.folder / ARTICLES_FILE) if a["id"] == SEED.stem)
+    for sentence in split_sentences(article["text"]):
+        assert article["text"].count(sentence) == 1
+    joined = " ".join(c["text"] for c in chunks)
+    assert "인기기사" not in joined and "에이프로젠바이오로직스" not in joined
+    for chunk in chunks:
+        assert article["text"][chunk["start"] : chunk["end"]] == chunk["text"]
+
+
+def test_unchanged_rebuild_reuses_every_embedding(
+    settings: Settings, encoder: Encoder, corpus_paths: list[Path], built: BuildResult,
+    tmp_path: Path,
+) -> None:
+    other = settings.model_copy(update={"index_dir": tmp_path / "again"})
+    again = build_index(corpus_paths, other, encoder, progress=False)
+    assert again.encoded == 0
+    assert again.manifest.corpus_fingerprint == built.manifest.corpus_fingerprint
+
+
+def test_bad_records_are_skipped_and_reported(
+    settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    source = tmp_path / "mixed.jsonl"
+    good = {"id": "ok", "title": "Fine", "text": "A real article about vaccines.", "lang": "en"}
+    source.write_text(json.dumps(good) + "\n{broken\n" + json.dumps({"id": "x"}) + "\n")
+    target = settings.model_copy(update={"index_dir": tmp_path / "mixed-index"})
+    result = build_index([source], target, encoder, progress=False)
+    assert result.manifest.counts["articles"] == 1 and result.manifest.counts["skipped"] == 2
+    reported = [row["origin"] for row in read_jsonl(result.folder / SKIPPED_FILE)]
+    assert reported == [f"{source}:2", f"{source}:3"]
+
+
+def test_a_failed_build_leaves_the_previous_build_serving(
+    settings: Settings, encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = settings.model_copy(update={"index_dir": tmp_path / "crash"})
+    build_index([SEED], target, encoder, progress=False)
+    store = IndexStore(target.index_dir)
+    before = store.current()
+
+    def explode(*_: object, **__: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("index.builder.faiss.write_index", explode)
+    with pytest.raises(OSError, match="disk full"):
+        build_index([SEED], target, encoder, progress=False)
+    assert store.current() == before
+    assert [p.name for p in store.builds.iterdir()] == [before.name]  # staging removed
+    load_current(target, encoder)  # still loads
+
+
+def test_index_from_another_model_or_format_is_refused(
+    built: BuildResult, settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    manifest = json.loads((built.folder / MANIFEST_FILE).read_text())
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / MANIFEST_FILE).write_text(json.dumps({**manifest, "model_fingerprint": "x" * 16,
+                                                     "model": "other-model"}))
+    with pytest.raises(IncompatibleIndexError, match="other-model"):
+        load_build(foreign, settings, encoder)
+    (foreign / MANIFEST_FILE).write_text(json.dumps({**manifest, "format_version": 99}))
+    with pytest.raises(IncompatibleIndexError, match="format version 99"):
+        load_build(foreign, settings, encoder)
+
+
+def test_empty_input_and_missing_index_are_clear_errors(
+    settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    target = settings.model_copy(update={"index_dir": tmp_path / "none"})
+    with pytest.raises(InputError, match="no articles found"):
+        build_index([empty], target, encoder, progress=False)
+    with pytest.raises(IndexStoreError, match="no index at"):
+        load_current(target, encoder)

@@ -1,0 +1,20 @@
+from rag.lexical.analyzer import LexicalAnalyzer
+
+analyzer = LexicalAnalyzer()
+
+
+def test_korean_keeps_content_morphemes_and_drops_particles() -> None:
+    terms = analyzer.terms("서울대병원은 글로벌 데이터 플랫폼(NSTRI)을 선보였다")
+    assert terms[:4] == ["서울대병원", "글로벌", "데이터", "플랫폼"]
+    assert "선보이" in terms and "nstri" in terms
+    assert "은" not in terms and "을" not in terms
+
+
+def test_english_is_lowercased_stemmed_and_stop_words_dropped() -> None:
+    assert analyzer.terms("What are the Vaccines doing?") == ["vaccin"]
+
+
+def test_batch_equals_single() -> None:
+    texts = ["NSTRI는 무엇인가요?", "What is NSTRI?", "백신 접종률 3.5% 증가"]
+    assert analyzer.terms_batch(texts) == [analyzer.terms(t) for t in texts]
+    assert "nstri" in analyzer.terms(texts[0]) and "nstri" in analyzer.terms(texts[1])

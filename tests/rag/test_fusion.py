@@ -1,0 +1,20 @@
+import pytest
+
+from rag.retrieval.base import Hit
+from rag.retrieval.fusion import reciprocal_rank_fusion
+
+
+def test_rrf_sums_reciprocal_ranks_with_weights() -> None:
+    dense = [Hit(1, 0.9), Hit(2, 0.8)]
+    bm25 = [Hit(2, 12.0), Hit(3, 5.0)]
+    fused = reciprocal_rank_fusion([dense, bm25], [1.0, 2.0], k=60)
+    scores = {h.position: h.score for h in fused}
+    assert scores[2] == pytest.approx(1 / 62 + 2 / 61)
+    assert scores[1] == pytest.approx(1 / 61)
+    assert scores[3] == pytest.approx(2 / 62)
+    assert [h.position for h in fused] == [2, 3, 1]
+
+
+def test_zero_weight_ranking_is_ignored() -> None:
+    fused = reciprocal_rank_fusion([[Hit(1, 1.0)], [Hit(2, 1.0)]], [1.0, 0.0], k=60)
+    assert [h.position for h in fused] == [1]
