@@ -77,8 +77,13 @@ def test_health_reports_the_manifest(server: str) -> None:
         ({"question": "ok", "top_k": 0}, None),
         ({"question": "ok", "top_k": 500}, None),
         ({"question": "ok", "filters": {"published_from": "2024-13-45"}}, "published_from"),
-        ({"question": "ok", "filters": {"published_from": "2024-02-01",
-                                        "published_to": "2024-01-01"}}, None),
+        (
+            {
+                "question": "ok",
+                "filters": {"published_from": "2024-02-01", "published_to": "2024-01-01"},
+            },
+            None,
+        ),
         ({"question": "ok", "filters": {"lang": "fr"}}, "lang"),
         ({"question": "ok", "unknown": 1}, "unknown"),
     ],
@@ -95,6 +100,10 @@ def test_bad_input_is_a_422_naming_the_problem(server: str, body: dict, field: s
 def test_unknown_article_is_a_404_and_malformed_json_a_422(server: str) -> None:
     response = httpx.get(f"{server}/articles/no-such-id", timeout=10)
     assert response.status_code == 404 and "no-such-id" in response.json()["detail"]
-    response = httpx.post(f"{server}/ask", content=b"{not json", timeout=10,
-                          headers={"content-type": "application/json"})
+    response = httpx.post(
+        f"{server}/ask",
+        content=b"{not json",
+        timeout=10,
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 422

@@ -39,7 +39,10 @@ def test_seed_sentences_are_indexed_once_and_headlines_never(built: BuildResult)
 
 
 def test_unchanged_rebuild_reuses_every_embedding(
-    settings: Settings, encoder: Encoder, corpus_paths: list[Path], built: BuildResult,
+    settings: Settings,
+    encoder: Encoder,
+    corpus_paths: list[Path],
+    built: BuildResult,
     tmp_path: Path,
 ) -> None:
     other = settings.model_copy(update={"index_dir": tmp_path / "again"})
@@ -86,8 +89,9 @@ def test_index_from_another_model_or_format_is_refused(
     manifest = json.loads((built.folder / MANIFEST_FILE).read_text())
     foreign = tmp_path / "foreign"
     foreign.mkdir()
-    (foreign / MANIFEST_FILE).write_text(json.dumps({**manifest, "model_fingerprint": "x" * 16,
-                                                     "model": "other-model"}))
+    (foreign / MANIFEST_FILE).write_text(
+        json.dumps({**manifest, "model_fingerprint": "x" * 16, "model": "other-model"})
+    )
     with pytest.raises(IncompatibleIndexError, match="other-model"):
         load_build(foreign, settings, encoder)
     (foreign / MANIFEST_FILE).write_text(json.dumps({**manifest, "format_version": 99}))

@@ -18,8 +18,10 @@ def test_a_new_build_is_swapped_in_and_a_broken_one_is_not(
     assert live.refresh() is False
 
     extra = tmp_path / "extra.jsonl"
-    extra.write_text(json.dumps({"id": "n1", "title": "Insulin", "text": "Insulin prices rose.",
-                                 "lang": "en"}) + "\n")
+    extra.write_text(
+        json.dumps({"id": "n1", "title": "Insulin", "text": "Insulin prices rose.", "lang": "en"})
+        + "\n"
+    )
     build_index([SEED, extra], target, encoder, progress=False)
     assert live.refresh() is True
     assert live.snapshot.manifest.counts["articles"] == 2

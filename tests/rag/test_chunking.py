@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from rag.chunking import Chunker, ChunkingPlan
@@ -9,7 +11,9 @@ from tests.conftest import SEED
 @pytest.fixture(scope="module")
 def chunker(encoder: Encoder) -> Chunker:
     plan = ChunkingPlan.for_model(
-        chunk_tokens=64, overlap_tokens=16, model_max_tokens=encoder.max_tokens,
+        chunk_tokens=64,
+        overlap_tokens=16,
+        model_max_tokens=encoder.max_tokens,
         reserved_tokens=encoder.overhead_tokens(),
     )
     return Chunker(plan, encoder.count_tokens)
@@ -26,7 +30,7 @@ def test_chunks_fit_the_budget_and_their_offsets_point_into_the_text(
         assert encoder.count_tokens(chunk.text) <= 64
         assert chunk.lang == "ko"
     # consecutive chunks overlap (the overlap setting), and together they cover the text
-    assert any(b.start < a.end for a, b in zip(chunks, chunks[1:], strict=False))
+    assert any(b.start < a.end for a, b in itertools.pairwise(chunks))
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
 
 
@@ -43,5 +47,6 @@ def test_budget_reserves_room_for_prompt_and_title() -> None:
     )
     assert plan.chunk_tokens == 472 and plan.overlap_tokens == 236
     with pytest.raises(ValueError):
-        ChunkingPlan.for_model(chunk_tokens=10, overlap_tokens=0, model_max_tokens=8,
-                               reserved_tokens=4)
+        ChunkingPlan.for_model(
+            chunk_tokens=10, overlap_tokens=0, model_max_tokens=8, reserved_tokens=4
+        )

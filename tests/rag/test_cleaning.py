@@ -26,14 +26,14 @@ def test_html_markup_scripts_and_navigation_are_removed() -> None:
         "<p>Insulin costs rose &amp; patients paid more.</p><p>Second paragraph.</p>"
         "<footer>Copyright</footer></body></html>"
     )
-    title, text = html_to_text(page)
+    title, _text = html_to_text(page)
     assert title == "Drug prices"
     cleaned = clean_text(page)
     assert cleaned == "Insulin costs rose & patients paid more.\nSecond paragraph."
 
 
 def test_furniture_rows_are_recognised_but_prose_with_a_pipe_is_not() -> None:
-    assert is_furniture('3 | HLB파나진, 분자진단 매출 100억원 |')
+    assert is_furniture("3 | HLB파나진, 분자진단 매출 100억원 |")
     assert is_furniture("인터뷰 | 더보기 + |")
     assert is_furniture("What does depression feel like? | Tim Lott Read more")
     assert not is_furniture("The ratio was 3 | 4 in the trial, researchers said.")

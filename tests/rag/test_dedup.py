@@ -23,7 +23,10 @@ def test_exact_copies_and_wire_copies_are_found() -> None:
 
 
 def test_distinct_articles_are_not_duplicates() -> None:
-    other = BASE.replace("vaccine programme", "screening programme").replace(
-        "older people and those with chronic illness", "children in rural schools"
-    ) + " A second paragraph adds new facts about funding, staffing and the timetable."
+    other = (
+        BASE.replace("vaccine programme", "screening programme").replace(
+            "older people and those with chronic illness", "children in rural schools"
+        )
+        + " A second paragraph adds new facts about funding, staffing and the timetable."
+    )
     assert _find([BASE, other]) == []

@@ -10,8 +10,18 @@ from rag.ingest import parse_date, read_articles
 def test_jsonl_bad_lines_are_reported_with_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "news.jsonl"
     rows = [
-        json.dumps({"id": "a1", "title": "T", "text": "Body one.", "published": "2024-03-01",
-                    "lang": "en", "source": "x.org", "url": "http://x", "authors": ["K"]}),
+        json.dumps(
+            {
+                "id": "a1",
+                "title": "T",
+                "text": "Body one.",
+                "published": "2024-03-01",
+                "lang": "en",
+                "source": "x.org",
+                "url": "http://x",
+                "authors": ["K"],
+            }
+        ),
         "{not json",
         json.dumps({"id": "a2", "title": "no text"}),
         "",
@@ -57,8 +67,13 @@ def test_missing_or_unsupported_paths_are_input_errors(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("2024-01-31", "2024-01-31"), ("2024-01-31T23:00:00Z", "2024-01-31"), ("None", None),
-     ("yesterday", None), (None, None)],
+    [
+        ("2024-01-31", "2024-01-31"),
+        ("2024-01-31T23:00:00Z", "2024-01-31"),
+        ("None", None),
+        ("yesterday", None),
+        (None, None),
+    ],
 )
 def test_parse_date(value: str | None, expected: str | None) -> None:
     assert parse_date(value) == expected

@@ -19,10 +19,12 @@ def test_tokenizer_is_the_xlmr_sentencepiece(encoder: Encoder) -> None:
 
 def test_cross_lingual_similarity_ranks_the_translation_first(encoder: Encoder) -> None:
     query = encoder.encode_queries(["What did the hospital present in Boston?"])[0]
-    passages = encoder.encode_passages([
-        "서울대병원은 보스턴에서 글로벌 데이터 플랫폼을 선보였다.",
-        "지카바이러스가 남성의 생식능력을 저하시킨다.",
-        "삼성전자가 새 스마트폰 특허를 출원했다.",
-    ])
+    passages = encoder.encode_passages(
+        [
+            "서울대병원은 보스턴에서 글로벌 데이터 플랫폼을 선보였다.",
+            "지카바이러스가 남성의 생식능력을 저하시킨다.",
+            "삼성전자가 새 스마트폰 특허를 출원했다.",
+        ]
+    )
     scores = passages @ query
     assert int(np.argmax(scores)) == 0
