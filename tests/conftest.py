@@ -7,6 +7,7 @@ health news from ``../shared`` (read in place, never copied into the project).
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -24,7 +25,8 @@ from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# The shared data sits beside the checkout (in CI too); RAG_SHARED_DIR points elsewhere.
+SHARED = Path(os.environ.get("RAG_SHARED_DIR", ROOT.parent / "shared"))
 SEED = ROOT / "data" / "demo" / "000_771074c669c86fd7.txt"
 KOREAN_NEWS = SHARED / "corpora" / "science-news-ko" / "articles.jsonl"
 ENGLISH_NEWS = SHARED / "corpora" / "health-news-en" / "articles.jsonl"
