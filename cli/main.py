@@ -1,4 +1,4 @@
-"""The ``rag`` command: build, ask, serve, stats, model.
+"""The ``rag`` command: build, ask, serve, stats, eval, model.
 
 Each subcommand imports what it needs when it runs, so ``rag --help`` answers at once. Errors
 the user can fix are printed as one line on stderr with exit status 2, never as a traceback.
@@ -179,6 +179,13 @@ def cmd_model(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- eval
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval.cli import run_eval
+
+    return run_eval(args, _settings(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -225,6 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--force", action="store_true", help="rewrite it even if present")
     model.set_defaults(func=cmd_model)
 
+    evaluate = add("eval", "measure retrieval quality on question sets (see eval/)")
+    from eval.options import add_eval_arguments
+
+    add_eval_arguments(evaluate)
+    evaluate.set_defaults(func=cmd_eval)
     return parser
 
 

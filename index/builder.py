@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,7 +121,6 @@ def build_index(
     encoder: Encoder,
     *,
     progress: bool = True,
-    log: Callable[[str], None] = lambda _: None,
 ) -> BuildResult:
     """Build an index of the articles under ``paths`` and make it the served one."""
     started = time.perf_counter()
@@ -131,12 +130,35 @@ def build_index(
             f"no articles found in {', '.join(map(str, paths))} "
             f"({report.files} files read, {len(report.skipped)} records skipped)"
         )
+    return build_from_articles(
+        report.articles,
+        settings,
+        encoder,
+        inputs=[str(p) for p in paths],
+        skipped=report.skipped,
+        files=report.files,
+        progress=progress,
+        started=started,
+    )
+
+
+def build_from_articles(
+    articles: Sequence[Article],
+    settings: Settings,
+    encoder: Encoder,
+    *,
+    inputs: Sequence[str],
+    skipped: Sequence[Skipped] = (),
+    files: int = 0,
+    progress: bool = True,
+    started: float | None = None,
+) -> BuildResult:
+    """Index ``articles`` into ``settings.index_dir`` and publish the build atomically."""
+    started = time.perf_counter() if started is None else started
     timings: dict[str, float] = {"read": time.perf_counter() - started}
     mark = time.perf_counter()
-    prepared = prepare(
-        report.articles, settings, encoder, progress=progress, total=len(report.articles)
-    )
-    skipped = report.skipped + prepared.skipped
+    prepared = prepare(articles, settings, encoder, progress=progress, total=len(articles))
+    all_skipped = [*skipped, *prepared.skipped]
     if not prepared.chunks:
         raise InputError("no text left to index after cleaning")
     timings["clean_chunk"] = time.perf_counter() - mark
@@ -164,7 +186,7 @@ def build_index(
         write_jsonl(staging / ARTICLES_FILE, (a.to_dict() for a in prepared.articles))
         write_jsonl(staging / CHUNKS_FILE, (c.to_dict() for c in prepared.chunks))
         write_jsonl(staging / DUPLICATES_FILE, (vars(d) for d in prepared.duplicates))
-        write_jsonl(staging / SKIPPED_FILE, (vars(s) for s in skipped))
+        write_jsonl(staging / SKIPPED_FILE, (vars(s) for s in all_skipped))
         np.save(staging / VECTORS_FILE, vectors)
         faiss.write_index(dense, str(staging / DENSE_FILE))
         bm25.save(str(staging / BM25_DIR), show_progress=False)
@@ -192,16 +214,14 @@ def build_index(
                 "articles": len(prepared.articles),
                 "chunks": len(prepared.chunks),
                 "duplicates": len(prepared.duplicates),
-                "skipped": len(skipped),
-                "files": report.files,
+                "skipped": len(all_skipped),
+                "files": files,
                 "encoded": encoded,
             },
-            inputs=[str(p) for p in paths],
+            inputs=list(inputs),
             timings_s={k: round(v, 3) for k, v in timings.items()},
         )
         manifest.write(staging)
         folder = store.publish(staging, manifest.build_id)
     store.prune(settings.keep_builds)
-    for item in skipped:
-        log(f"skipped {item.origin}: {item.reason}")
-    return BuildResult(folder, manifest, skipped, encoded)
+    return BuildResult(folder, manifest, all_skipped, encoded)

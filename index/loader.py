@@ -42,7 +42,7 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         encoder,
         LexicalAnalyzer(),
         Corpus(articles, chunks),
-        DenseRetriever(dense),
+        DenseRetriever(dense, ef_search=settings.faiss_ef_search, nprobe=settings.faiss_nprobe),
         BM25Retriever(bm25),
     )
     return manifest, engine

@@ -13,6 +13,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "multilingual-e5-small"
+_PROJECT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
@@ -34,12 +35,14 @@ class Settings(BaseSettings):
     # --- index -----------------------------------------------------------------------
     index_dir: Path = Field(Path("var/index"), description="root of the served index")
     demo_corpus: Path = Field(
-        Path(__file__).resolve().parent.parent / "data" / "demo",
+        _PROJECT / "data" / "demo",
         description="articles indexed when the service starts without an index",
     )
     faiss_factory: str = Field(
         "Flat", description="FAISS index_factory string (inner product); e.g. HNSW32"
     )
+    faiss_ef_search: int = Field(64, ge=1, description="HNSW search breadth")
+    faiss_nprobe: int = Field(16, ge=1, description="IVF lists searched")
     cache_dir: Path = Field(
         Path("~/.cache/rag"), description="stored passage embeddings, shared by all builds"
     )
@@ -54,6 +57,7 @@ class Settings(BaseSettings):
     min_repeat_line_chars: int = Field(
         20, description="a line at least this long that repeats in one article is dropped"
     )
+    drop_duplicates: bool = Field(True, description="drop exact and near-duplicate articles")
     near_duplicate_jaccard: float = Field(0.9, gt=0, le=1)
     minhash_permutations: int = Field(128, ge=16)
     shingle_words: int = Field(3, ge=1)
@@ -75,6 +79,18 @@ class Settings(BaseSettings):
         40, ge=0, description="most sentences embedded to highlight a cross-lingual answer"
     )
     abstain: bool = Field(True, description="answer 'not found' when evidence is weak")
+
+    # --- evaluation ------------------------------------------------------------------
+    eval_index_dir: Path = Field(Path("var/eval"), description="indexes of evaluation corpora")
+    eval_news_corpus: list[Path] = Field(
+        default_factory=lambda: [
+            _PROJECT / "data" / "demo",
+            _PROJECT.parent / "shared" / "corpora" / "health-news-en",
+            _PROJECT.parent / "shared" / "corpora" / "science-news-ko",
+        ],
+        description="corpus of answer-span question sets that name none",
+    )
+    eval_candidates: int = Field(300, ge=1, description="ranking depth for recall@100")
 
     # --- HTTP ------------------------------------------------------------------------
     host: str = "127.0.0.1"

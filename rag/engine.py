@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,14 @@ from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.fusion import reciprocal_rank_fusion
 
 METHODS = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether the ranking holds an answer, and how sure the engine is (0..1)."""
+
+    found: bool
+    confidence: float
 
 
 @dataclass
@@ -84,6 +93,25 @@ class SearchEngine:
             query.vector = self.encoder.encode_queries([text])[0]
         return query
 
+    def make_queries(self, questions: Sequence[str], *, batch_size: int = 64) -> list[Query]:
+        """Queries for many questions at once (batched encoding), for evaluation runs."""
+        texts = [self.validate_question(q) for q in questions]
+        terms = self.analyzer.terms_batch(texts)
+        queries = []
+        for begin in range(0, len(texts), batch_size):
+            batch = texts[begin : begin + batch_size]
+            vectors = self.encoder.encode_queries(batch)
+            for offset, (text, vector) in enumerate(zip(batch, vectors, strict=True)):
+                queries.append(
+                    Query(
+                        text=text,
+                        lang=detect_language(text),
+                        vector=vector,
+                        terms=terms[begin + offset],
+                    )
+                )
+        return queries
+
     # ----------------------------------------------------------------- ranking
     def rank(
         self, query: Query, allowed: np.ndarray | None = None, *, method: str = "hybrid"
@@ -134,6 +162,11 @@ class SearchEngine:
                 break
         return chosen
 
+    def decide(self, query: Query, ranking: Ranking) -> Decision:
+        if not ranking.hits:
+            return Decision(False, 0.0)
+        return Decision(True, 1.0)
+
     def search(
         self,
         question: str,
@@ -154,12 +187,20 @@ class SearchEngine:
     def answer(
         self, question: str, top_k: int | None = None, filters: Filters | None = None
     ) -> Answer:
-        passages = self.search(question, top_k, filters)
-        found = bool(passages)
+        top_k = self.validate_top_k(self.settings.top_k if top_k is None else top_k)
+        query = self.make_query(question)
+        ranking = self.rank(query, self.corpus.mask(filters or Filters()))
+        decision = self.decide(query, ranking)
+        if not decision.found and self.settings.abstain:
+            return Answer(query.text, False, NOT_FOUND_MESSAGE, [], decision.confidence)
+        passages = self.passages(ranking.hits, top_k)
+        self.highlighter.highlight(
+            passages, query.terms, query.vector, self.settings.highlight_sentences
+        )
         return Answer(
-            question=question.strip(),
-            found=found,
-            message=f"Found {len(passages)} cited passages." if found else NOT_FOUND_MESSAGE,
-            passages=passages if found else [],
-            confidence=1.0 if found else 0.0,
+            question=query.text,
+            found=True,
+            message=f"Found {len(passages)} cited passages.",
+            passages=passages,
+            confidence=decision.confidence,
         )

@@ -55,6 +55,8 @@ def clean_articles(
 def drop_duplicates(
     articles: Sequence[Article], settings: Settings
 ) -> tuple[list[Article], list[Duplicate]]:
+    if not settings.drop_duplicates:
+        return list(articles), []
     duplicates = find_duplicates(
         [a.id for a in articles],
         [a.text for a in articles],

@@ -19,9 +19,29 @@ def build_faiss_index(vectors: np.ndarray, factory: str = "Flat") -> Any:
     return index
 
 
+def configure_search(index: Any, *, ef_search: int, nprobe: int) -> None:
+    """Search-time accuracy knobs of approximate indexes (no effect on exact ``Flat``)."""
+    if isinstance(index, faiss.IndexHNSW):
+        index.hnsw.efSearch = ef_search
+    elif isinstance(index, faiss.IndexIVF):
+        index.nprobe = nprobe
+
+
+def _search_parameters(index: Any, selector: Any) -> Any:
+    # Each index family reads its own parameter class; a plain one is refused by IVF indexes.
+    # (faiss's bundled type stubs lag its SWIG classes, hence the untyped module handle.)
+    swig: Any = faiss
+    if isinstance(index, faiss.IndexHNSW):
+        return swig.SearchParametersHNSW(sel=selector, efSearch=index.hnsw.efSearch)
+    if isinstance(index, faiss.IndexIVF):
+        return swig.SearchParametersIVF(sel=selector, nprobe=index.nprobe)
+    return swig.SearchParameters(sel=selector)
+
+
 class DenseRetriever:
-    def __init__(self, index: Any) -> None:
+    def __init__(self, index: Any, *, ef_search: int = 64, nprobe: int = 16) -> None:
         self.index = index
+        configure_search(index, ef_search=ef_search, nprobe=nprobe)
 
     @property
     def size(self) -> int:
@@ -38,7 +58,7 @@ class DenseRetriever:
             bitmap = np.packbits(allowed, bitorder="little")
             # The selector reads the bitmap by pointer: ``bitmap`` must outlive the search.
             selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
-            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+            params = _search_parameters(self.index, selector)
         scores, ids = self.index.search(query.vector.reshape(1, -1), k, params=params)
         return [Hit(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
 

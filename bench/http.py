@@ -1,0 +1,159 @@
+"""``/ask`` over HTTP against a real server process, beside the bare model's query encoding."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.stats import median, percentile
+from rag.embedding.encoder import Encoder
+from rag.engine import SearchEngine
+
+STARTUP_TIMEOUT_S = 180
+REQUEST_TIMEOUT_S = 60
+WARM_UP_REQUESTS = 8
+
+
+@dataclass
+class LatencyRow:
+    what: str
+    concurrency: int
+    median_ms: float
+    p95_ms: float
+    per_s: float
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Server:
+    """``rag serve`` in its own process on 127.0.0.1, stopped on exit."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "RAG_RELOAD_INTERVAL_S": "0"}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cli.main",
+                "serve",
+                "--no-build",
+                "--index-dir",
+                str(index_dir),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def __enter__(self) -> Server:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"server exited: {self.process.stderr.read().decode()[-2000:]}"
+                    if self.process.stderr
+                    else "server exited"
+                )
+            try:
+                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.process.kill()
+        raise RuntimeError("server did not start in time")
+
+    def __exit__(self, *_: object) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def _ask(client: httpx.Client, base: str, question: str) -> float:
+    started = time.perf_counter()
+    response = client.post(
+        f"{base}/ask", json={"question": question, "top_k": 5}, timeout=REQUEST_TIMEOUT_S
+    )
+    response.raise_for_status()
+    return (time.perf_counter() - started) * 1000
+
+
+def load_test(base: str, questions: Sequence[str], requests: int, concurrency: int) -> LatencyRow:
+    prompts = [questions[i % len(questions)] for i in range(requests)]
+    with httpx.Client() as client:
+        for question in questions[:WARM_UP_REQUESTS]:
+            _ask(client, base, question)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            latencies = list(pool.map(lambda q: _ask(client, base, q), prompts))
+        wall = time.perf_counter() - started
+    return LatencyRow(
+        "/ask over HTTP", concurrency, median(latencies), percentile(latencies, 95), requests / wall
+    )
+
+
+def bare_encoding(encoder: Encoder, questions: Sequence[str], rounds: int) -> LatencyRow:
+    encoder.encode_queries(questions[:WARM_UP_REQUESTS])
+    latencies = []
+    for _ in range(rounds):
+        for question in questions:
+            started = time.perf_counter()
+            encoder.encode_queries([question])
+            latencies.append((time.perf_counter() - started) * 1000)
+    return LatencyRow(
+        "bare query encoding",
+        1,
+        median(latencies),
+        percentile(latencies, 95),
+        1000 / median(latencies),
+    )
+
+
+def in_process_search(engine: SearchEngine, questions: Sequence[str], rounds: int) -> LatencyRow:
+    """Query encoding + hybrid ranking + answer decision, no HTTP and no highlighting."""
+    for question in questions[:WARM_UP_REQUESTS]:
+        engine.rank(engine.make_query(question))
+    latencies = []
+    for _ in range(rounds):
+        for question in questions:
+            started = time.perf_counter()
+            query = engine.make_query(question)
+            engine.decide(query, engine.rank(query))
+            latencies.append((time.perf_counter() - started) * 1000)
+    return LatencyRow(
+        "retrieval in process",
+        1,
+        median(latencies),
+        percentile(latencies, 95),
+        1000 / median(latencies),
+    )

@@ -1,0 +1,212 @@
+"""The benchmark: ``python -m bench.run [--sections build,query,scaling]``.
+
+Measures on the health-news corpus (English health news + Korean science news + the seed):
+index build throughput beside the bare model on the same chunks, unchanged rebuilds, ``/ask``
+latency over HTTP at concurrency 1 and 8 beside the bare model's query encoding, the server's
+peak memory, and FAISS index types at 10k/100k/1M vectors. Prints tables and writes
+``results.md`` and ``results.json`` to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench.build import bench_build
+from bench.http import LatencyRow, Server, bare_encoding, in_process_search, load_test, peak_rss_mb
+from bench.scaling import run_scaling
+from index.loader import load_current
+from index.store import IndexStore
+from rag.config import Settings
+from rag.embedding.encoder import Encoder
+
+PROJECT = Path(__file__).resolve().parent.parent
+QUESTION_FILES = (
+    PROJECT.parent / "shared" / "evalsets" / "seed-qa" / "questions.jsonl",
+    PROJECT / "eval" / "sets" / "crosslingual-dev" / "questions.jsonl",
+)
+
+
+def _questions() -> list[str]:
+    questions = []
+    for path in QUESTION_FILES:
+        if path.is_file():
+            questions += [json.loads(line)["question"] for line in path.open() if line.strip()]
+    return questions or ["what is NSTRI?", "NSTRI는 무엇인가요?"]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--corpus",
+        action="append",
+        metavar="PATH",
+        help="articles to index (default: RAG_EVAL_NEWS_CORPUS)",
+    )
+    parser.add_argument("--sections", default="build,query,scaling")
+    parser.add_argument("--out", default="bench-out")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--requests", type=int, default=120, help="HTTP requests per run")
+    parser.add_argument("--bare-sample", type=int, default=400, help="chunks for the bare model")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    args = parser.parse_args(argv)
+    sections = set(args.sections.split(","))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    base = Settings()
+    # A fresh index and embedding cache under --out: the build is measured cold.
+    settings = base.model_copy(
+        update={"index_dir": out / "index", "cache_dir": out / "cache", "reload_interval_s": 0}
+    )
+    corpus = [Path(p) for p in (args.corpus or base.eval_news_corpus)]
+    results: dict[str, Any] = {
+        "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
+        "command": "python -m bench.run " + " ".join(sys.argv[1:]),
+    }
+    report = [f"# Benchmark\n\nCommand: `{results['command']}`; {results['machine']}"]
+    encoder = Encoder(settings)
+
+    if "build" in sections:
+        if (out / "cache").exists():
+            import shutil
+
+            shutil.rmtree(out / "cache")
+        figures = bench_build(
+            corpus, settings, encoder, sample=args.bare_sample, repeats=args.repeats
+        )
+        results["build"] = {**asdict(figures), "pipeline_to_bare": figures.pipeline_to_bare}
+        table = _table(
+            [
+                "articles",
+                "chunks",
+                "cold build s",
+                "articles/s",
+                "chunks/s",
+                "bare model chunks/s",
+                "pipeline ÷ bare",
+                "unchanged rebuild s (median)",
+            ],
+            [
+                [
+                    str(figures.articles),
+                    str(figures.chunks),
+                    f"{figures.cold_s:.1f}",
+                    f"{figures.articles_per_s:.2f}",
+                    f"{figures.chunks_per_s:.2f}",
+                    f"{figures.bare_chunks_per_s:.2f}",
+                    f"{figures.pipeline_to_bare:.2f}",
+                    f"{figures.rebuild_median_s:.1f}",
+                ]
+            ],
+        )
+        print(table)
+        report += ["## Index build", table]
+
+    if "query" in sections:
+        if IndexStore(settings.index_dir).current() is None:
+            raise SystemExit("no index to query: run the build section first")
+        questions = _questions()
+        rows: list[LatencyRow] = [bare_encoding(encoder, questions, args.repeats)]
+        _, engine = load_current(settings, encoder)
+        rows.append(in_process_search(engine, questions, args.repeats))
+        del engine
+        with Server(settings.index_dir) as server:
+            for concurrency in (1, 8):
+                runs = [
+                    load_test(server.base, questions, args.requests, concurrency)
+                    for _ in range(args.repeats)
+                ]
+                rows.append(
+                    LatencyRow(
+                        runs[0].what,
+                        concurrency,
+                        sorted(r.median_ms for r in runs)[len(runs) // 2],
+                        sorted(r.p95_ms for r in runs)[len(runs) // 2],
+                        sorted(r.per_s for r in runs)[len(runs) // 2],
+                    )
+                )
+            memory = peak_rss_mb(server.process.pid)
+        bare_ms = rows[0].median_ms
+        results["query"] = {
+            "rows": [asdict(r) for r in rows],
+            "server_peak_rss_mb": memory,
+            "questions": len(questions),
+        }
+        table = _table(
+            ["what", "concurrency", "median ms", "p95 ms", "per second", "median ÷ bare encoding"],
+            [
+                [
+                    r.what,
+                    str(r.concurrency),
+                    f"{r.median_ms:.1f}",
+                    f"{r.p95_ms:.1f}",
+                    f"{r.per_s:.1f}",
+                    f"{r.median_ms / bare_ms:.2f}",
+                ]
+                for r in rows
+            ],
+        )
+        print(table)
+        print(f"server peak memory (VmHWM): {memory:.0f} MiB")
+        report += [
+            "## Query latency",
+            f"{len(questions)} distinct questions (seed-qa and the cross-lingual dev set), cycled.",
+            table,
+            f"Server peak memory (VmHWM): {memory:.0f} MiB",
+        ]
+
+    if "scaling" in sections:
+        sizes = [int(s) for s in args.sizes.split(",")]
+        started = time.perf_counter()
+        scaling = run_scaling(
+            sizes,
+            encoder.dimension,
+            ef_search=base.faiss_ef_search,
+            nprobe=base.faiss_nprobe,
+            repeats=args.repeats,
+        )
+        results["scaling"] = [asdict(r) for r in scaling]
+        table = _table(
+            ["vectors", "index", "build s", "median ms", "p95 ms", "recall@10 vs exact", "MiB"],
+            [
+                [
+                    f"{r.vectors:,}",
+                    r.factory,
+                    f"{r.build_s:.1f}",
+                    f"{r.median_ms:.3f}",
+                    f"{r.p95_ms:.3f}",
+                    f"{r.recall_at_10:.3f}",
+                    f"{r.memory_mb:.0f}",
+                ]
+                for r in scaling
+            ],
+        )
+        print(table)
+        report += [
+            f"## FAISS scaling (dimension {encoder.dimension}, efSearch "
+            f"{base.faiss_ef_search}, nprobe {base.faiss_nprobe}; "
+            f"{time.perf_counter() - started:.0f} s)",
+            table,
+        ]
+
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    (out / "results.md").write_text("\n\n".join(report) + "\n")
+    print(f"\nwritten to {out / 'results.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Tables, a Markdown report and PNG plots from evaluation results."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from eval.metrics import answer_hit_at_k, mean
+from eval.runner import QuestionResult, SetResult
+
+RECALL_KS = (1, 5, 10, 100)
+HIT_KS = (1, 5, 10)
+
+
+def _fmt(value: float) -> str:
+    return "—" if value != value else f"{value:.3f}"  # NaN -> dash
+
+
+def summarize(results: Sequence[QuestionResult]) -> dict[str, float]:
+    """Mean metrics of one method on one set (document-level on answerable questions)."""
+    answerable = [r for r in results if r.answerable]
+    graded = [r for r in answerable if r.recall is not None]
+    with_spans = [r for r in answerable if r.has_answers]
+    unanswerable = [r for r in results if not r.answerable]
+    row: dict[str, float] = {
+        "n": float(len(results)),
+        "nDCG@10": mean([r.ndcg10 for r in graded]),
+        "MRR@10": mean([r.mrr10 for r in graded]),
+    }
+    for k in RECALL_KS:
+        row[f"R@{k}"] = mean([r.recall[k] for r in graded])
+    for k in HIT_KS:
+        row[f"hit@{k}"] = mean([answer_hit_at_k(r.answer_rank, k) for r in with_spans])
+    row["abstain"] = mean([1.0 if r.abstained else 0.0 for r in unanswerable])
+    row["false-abstain"] = mean([1.0 if r.abstained else 0.0 for r in answerable])
+    row["ms/q"] = mean([r.latency_ms for r in results])
+    return row
+
+
+def _group(
+    results: Iterable[QuestionResult], *keys: str
+) -> dict[tuple[str, ...], list[QuestionResult]]:
+    groups: dict[tuple[str, ...], list[QuestionResult]] = defaultdict(list)
+    for result in results:
+        groups[tuple(getattr(result, key) for key in keys)].append(result)
+    return groups
+
+
+MAIN_COLUMNS = (
+    "n",
+    "nDCG@10",
+    "R@1",
+    "R@5",
+    "R@10",
+    "R@100",
+    "MRR@10",
+    "hit@1",
+    "hit@5",
+    "hit@10",
+    "abstain",
+    "false-abstain",
+    "ms/q",
+)
+LANGUAGE_COLUMNS = ("n", "nDCG@10", "R@10", "hit@1", "hit@5")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main_table(outcomes: Sequence[SetResult]) -> str:
+    rows = []
+    for outcome in outcomes:
+        for (method,), results in _group(outcome.results, "method").items():
+            summary = summarize(results)
+            cells = [f"{int(summary['n'])}"] + [_fmt(summary[c]) for c in MAIN_COLUMNS[1:]]
+            rows.append([outcome.eval_set.name, method, *cells])
+    return _table(["set", "method", *MAIN_COLUMNS], rows)
+
+
+def language_table(outcomes: Sequence[SetResult]) -> str:
+    rows = []
+    for outcome in outcomes:
+        groups = _group(outcome.results, "method", "lang", "gold_lang")
+        for (method, lang, gold_lang), results in sorted(groups.items()):
+            summary = summarize(results)
+            pair = f"{lang}→{gold_lang or '?'}"
+            cells = [f"{int(summary['n'])}"] + [_fmt(summary[c]) for c in LANGUAGE_COLUMNS[1:]]
+            rows.append([outcome.eval_set.name, method, pair, *cells])
+    return _table(["set", "method", "question→article", *LANGUAGE_COLUMNS], rows)
+
+
+def plot_recall_curves(outcome: SetResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    ks = sorted(next(iter(outcome.results)).recall) if outcome.results else []
+    for (method,), results in _group(outcome.results, "method").items():
+        answerable = [r for r in results if r.answerable]
+        axis.plot(
+            ks, [mean([r.recall[k] for r in answerable]) for k in ks], marker="o", label=method
+        )
+    axis.set_xscale("log")
+    axis.set_xlabel("k (documents)")
+    axis.set_ylabel("recall@k")
+    axis.set_title(f"{outcome.eval_set.name}: recall@k")
+    axis.grid(True, alpha=0.3)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def plot_languages(outcome: SetResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = _group(outcome.results, "lang", "gold_lang", "method")
+    pairs = sorted({(lang, gold) for lang, gold, _ in groups})
+    methods = sorted({method for _, _, method in groups})
+    metric = "hit@5" if any(r.has_answers for r in outcome.results) else "R@10"
+    figure, axis = plt.subplots(figsize=(7, 4))
+    width = 0.8 / max(len(methods), 1)
+    for index, method in enumerate(methods):
+        values = [summarize(groups.get((lang, gold, method), []))[metric] for lang, gold in pairs]
+        axis.bar([p + index * width for p in range(len(pairs))], values, width, label=method)
+    axis.set_xticks([p + width * (len(methods) - 1) / 2 for p in range(len(pairs))])
+    axis.set_xticklabels([f"{lang}→{gold or '?'}" for lang, gold in pairs])
+    axis.set_ylabel(metric)
+    axis.set_ylim(0, 1.05)
+    axis.set_title(f"{outcome.eval_set.name}: {metric} by question → article language")
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def write_report(outcomes: Sequence[SetResult], folder: Path, command: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    sections = [
+        "# Retrieval evaluation",
+        f"Command: `{command}`",
+        "Document-level nDCG@10, recall@k and MRR@10 (each document counted once, at its best "
+        "passage); hit@k: a gold answer span in the first k passages; abstain: share of "
+        "unanswerable questions answered 'not found'; false-abstain: the same on answerable "
+        "questions; ms/q: mean query latency (encoding + ranking).",
+        "## Results",
+        main_table(outcomes),
+        "## By question language → article language",
+        language_table(outcomes),
+    ]
+    for outcome in outcomes:
+        name = outcome.eval_set.name
+        plot_recall_curves(outcome, folder / f"{name}-recall.png")
+        plot_languages(outcome, folder / f"{name}-languages.png")
+        sections += [
+            f"## {name}",
+            f"![recall]({name}-recall.png)",
+            f"![languages]({name}-languages.png)",
+        ]
+    report = folder / "report.md"
+    report.write_text("\n\n".join(sections) + "\n", encoding="utf-8")
+    return report

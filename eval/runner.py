@@ -1,0 +1,209 @@
+"""Run question sets against indexes of their own corpora, for several methods at once.
+
+An index per (set, corpus, build settings) is built on first use under ``eval_index_dir`` and
+reused afterwards. Methods that differ only in query-time settings share one index; a
+variant that changes chunking gets its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eval.datasets import EvalQuestion, EvalSet
+from eval.metrics import (
+    answer_rank,
+    document_ranking,
+    mrr_at_k,
+    ndcg_at_k,
+    normalize_span,
+    recall_at_k,
+)
+from index.builder import build_from_articles
+from index.loader import load_build
+from index.store import IndexStore
+from rag.config import Settings
+from rag.embedding.encoder import Encoder
+from rag.engine import SearchEngine
+
+# Settings baked into a build; changing one of them needs another index.
+BUILD_SETTINGS = (
+    "model",
+    "chunk_tokens",
+    "chunk_overlap_tokens",
+    "title_tokens",
+    "bm25_k1",
+    "bm25_b",
+    "faiss_factory",
+    "min_repeat_line_chars",
+)
+ANSWER_DEPTH = 20  # passages searched for an answer span
+SAMPLE_SEED = 13
+
+
+@dataclass(frozen=True)
+class Method:
+    """A retrieval method: ``hybrid``, ``dense`` or ``bm25``, with optional setting overrides."""
+
+    base: str
+    overrides: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def name(self) -> str:
+        if not self.overrides:
+            return self.base
+        return f"{self.base}[{','.join(f'{k}={v}' for k, v in self.overrides)}]"
+
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_validate({**settings.model_dump(), **dict(self.overrides)})
+
+
+@dataclass
+class QuestionResult:
+    question_id: str
+    method: str
+    lang: str
+    gold_lang: str
+    answerable: bool
+    ndcg10: float
+    recall: dict[int, float]
+    mrr10: float
+    answer_rank: int | None
+    has_answers: bool
+    abstained: bool
+    latency_ms: float
+
+
+@dataclass
+class SetResult:
+    eval_set: EvalSet
+    results: list[QuestionResult] = field(default_factory=list)
+    build_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _corpus_key(eval_set: EvalSet, settings: Settings, encoder: Encoder) -> str:
+    digest = hashlib.sha256()
+    for source in eval_set.corpus_inputs:
+        path = Path(source)
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file():
+                stat = file.stat()
+                digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    build = {name: str(getattr(settings, name)) for name in BUILD_SETTINGS}
+    digest.update(json.dumps([build, encoder.fingerprint], sort_keys=True).encode())
+    return digest.hexdigest()[:12]
+
+
+def engine_for(
+    eval_set: EvalSet, settings: Settings, encoder: Encoder, *, progress: bool
+) -> tuple[SearchEngine, float]:
+    """The set's index (built on first use) and the seconds its build took (0 if cached)."""
+    root = (
+        settings.eval_index_dir.expanduser()
+        / f"{eval_set.name}-{_corpus_key(eval_set, settings, encoder)}"
+    )
+    # Eval corpora are indexed as they are: every document of the qrels must stay.
+    build_settings = settings.model_copy(update={"index_dir": root, "drop_duplicates": False})
+    store = IndexStore(root)
+    seconds = 0.0
+    if store.current() is None:
+        started = time.perf_counter()
+        build_from_articles(
+            eval_set.articles,
+            build_settings,
+            encoder,
+            inputs=eval_set.corpus_inputs,
+            progress=progress,
+        )
+        seconds = time.perf_counter() - started
+    folder = store.current()
+    assert folder is not None
+    _, engine = load_build(folder, build_settings, encoder)
+    return engine, seconds
+
+
+def sample_questions(questions: Sequence[EvalQuestion], limit: int | None) -> list[EvalQuestion]:
+    """A reproducible sample of ``limit`` questions (all when ``limit`` is None)."""
+    if limit is None or limit >= len(questions):
+        return list(questions)
+    chosen = sorted(random.Random(SAMPLE_SEED).sample(range(len(questions)), limit))
+    return [questions[i] for i in chosen]
+
+
+def _fill_gold_from_answers(questions: Sequence[EvalQuestion], engine: SearchEngine) -> None:
+    """Questions with an answer span but no gold ids: gold = the articles holding the span."""
+    texts = {aid: normalize_span(a.text) for aid, a in engine.corpus.articles.items()}
+    for question in questions:
+        if question.gold or not question.answers:
+            continue
+        spans = [normalize_span(a) for a in question.answers]
+        question.gold = {aid: 1 for aid, text in texts.items() if any(s in text for s in spans)}
+
+
+def run_set(
+    eval_set: EvalSet,
+    methods: Sequence[Method],
+    settings: Settings,
+    encoder: Encoder,
+    *,
+    limit: int | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> SetResult:
+    questions = sample_questions(eval_set.questions, limit)
+    outcome = SetResult(eval_set)
+    engines: dict[str, tuple[SearchEngine, Any]] = {}
+    for method in methods:
+        method_settings = method.settings(settings)
+        build_key = json.dumps({k: str(getattr(method_settings, k)) for k in BUILD_SETTINGS})
+        if build_key not in engines:
+            engine, seconds = engine_for(eval_set, method_settings, encoder, progress=progress)
+            outcome.build_seconds[method.name] = seconds
+            _fill_gold_from_answers(questions, engine)
+            started = time.perf_counter()
+            queries = engine.make_queries([q.text for q in questions])
+            per_query_ms = (time.perf_counter() - started) * 1000 / max(len(questions), 1)
+            engines[build_key] = (engine, (queries, per_query_ms))
+            log(
+                f"{eval_set.name}: {len(questions)} questions, {len(engine.corpus)} chunks, "
+                f"query preparation {per_query_ms:.1f} ms/question"
+            )
+        engine, (queries, prep_ms) = engines[build_key]
+        engine.settings = method_settings  # query-time settings of this method
+        languages = {aid: a.lang or "" for aid, a in engine.corpus.articles.items()}
+        for question, query in zip(questions, queries, strict=True):
+            started = time.perf_counter()
+            ranking = engine.rank(query, method=method.base)
+            decision = engine.decide(query, ranking) if method.base == "hybrid" else None
+            elapsed = (time.perf_counter() - started) * 1000 + prep_ms
+            documents = document_ranking(
+                [engine.corpus.chunks[h.position].article_id for h in ranking.hits]
+            )
+            passages = engine.passages(ranking.hits, ANSWER_DEPTH)
+            gold_lang = next((languages.get(d, "") for d in question.gold), "")
+            outcome.results.append(
+                QuestionResult(
+                    question_id=question.id,
+                    method=method.name,
+                    lang=question.lang,
+                    gold_lang=gold_lang,
+                    answerable=question.answerable,
+                    ndcg10=ndcg_at_k(documents, question.gold, 10),
+                    recall={
+                        k: recall_at_k(documents, question.gold, k) for k in (1, 5, 10, 20, 50, 100)
+                    },
+                    mrr10=mrr_at_k(documents, question.gold, 10),
+                    answer_rank=answer_rank([p.text for p in passages], question.answers),
+                    has_answers=bool(question.answers),
+                    abstained=decision is not None and not decision.found,
+                    latency_ms=elapsed,
+                )
+            )
+    return outcome

@@ -1,0 +1,42 @@
+from pathlib import Path
+
+from eval.datasets import load_eval_set
+from eval.report import language_table, main_table, summarize, write_report
+from eval.runner import Method, run_set, sample_questions
+from rag.config import Settings
+from rag.embedding.encoder import Encoder
+from tests.conftest import SEED, SHARED
+
+
+def test_seed_questions_through_three_methods_and_a_report(
+    settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    eval_set = load_eval_set(SHARED / "evalsets" / "seed-qa", [SEED.parent])
+    local = settings.model_copy(update={"eval_index_dir": tmp_path / "eval"})
+    methods = [
+        Method("bm25"),
+        Method("dense"),
+        Method("hybrid"),
+        Method("hybrid", (("rrf_k", "10"),)),
+    ]
+    outcome = run_set(eval_set, methods, local, encoder, progress=False, log=lambda _: None)
+    assert len(outcome.results) == 9 * 4
+    hybrid = summarize([r for r in outcome.results if r.method == "hybrid"])
+    assert hybrid["R@10"] == 1.0  # one article: every answerable question finds it
+    assert hybrid["hit@10"] == 1.0
+    assert {r.gold_lang for r in outcome.results if r.answerable} == {"ko"}
+    assert "hybrid[rrf_k=10]" in main_table([outcome])
+    assert "en→ko" in language_table([outcome])
+    report = write_report([outcome], tmp_path / "out", "rag eval seed-qa")
+    assert (tmp_path / "out" / "seed-qa-recall.png").stat().st_size > 1000
+    assert "nDCG@10" in report.read_text()
+    # the second run reuses the cached index
+    again = run_set(eval_set, [Method("bm25")], local, encoder, progress=False, log=lambda _: None)
+    assert again.build_seconds == {"bm25": 0.0}
+
+
+def test_sampling_is_reproducible() -> None:
+    items = list(range(100))
+    assert sample_questions(items, 10) == sample_questions(items, 10)  # type: ignore[arg-type]
+    assert len(sample_questions(items, 10)) == 10  # type: ignore[arg-type]
+    assert sample_questions(items, None) == items  # type: ignore[arg-type]
