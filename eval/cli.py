@@ -14,8 +14,8 @@ from eval.report import language_table, main_table, write_report
 from eval.runner import Method, SetResult, run_set
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
-from rag.engine import METHODS
 from rag.errors import InputError
+from rag.retrieval.hybrid import METHODS
 
 
 def parse_methods(methods: str, compare: list[str]) -> list[Method]:

@@ -176,7 +176,7 @@ def run_set(
                 f"query preparation {per_query_ms:.1f} ms/question"
             )
         engine, (queries, prep_ms) = engines[build_key]
-        engine.settings = method_settings  # query-time settings of this method
+        engine.use_settings(method_settings)  # query-time settings of this method
         languages = {aid: a.lang or "" for aid, a in engine.corpus.articles.items()}
         for question, query in zip(questions, queries, strict=True):
             started = time.perf_counter()

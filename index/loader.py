@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import faiss
+import numpy as np
 
-from index.files import ARTICLES_FILE, BM25_DIR, CHUNKS_FILE, DENSE_FILE, read_jsonl
+from index.files import ARTICLES_FILE, BM25_DIR, CHUNKS_FILE, DENSE_FILE, VECTORS_FILE, read_jsonl
 from index.manifest import Manifest
 from index.store import IndexStore
 from rag.config import Settings
@@ -30,9 +31,14 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         chunks = [Chunk.from_dict(row) for row in read_jsonl(folder / CHUNKS_FILE)]
         dense = faiss.read_index(str(folder / DENSE_FILE))
         bm25 = bm25s.BM25.load(str(folder / BM25_DIR), load_vocab=True)
+        vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         raise IndexStoreError(f"index build {folder} is damaged: {exc}") from exc
-    if dense.ntotal != len(chunks) or manifest.counts.get("chunks") != len(chunks):
+    if (
+        dense.ntotal != len(chunks)
+        or len(vectors) != len(chunks)
+        or manifest.counts.get("chunks") != len(chunks)
+    ):
         raise IndexStoreError(
             f"index build {folder} is inconsistent: {len(chunks)} chunks, "
             f"{dense.ntotal} vectors, manifest says {manifest.counts.get('chunks')}"
@@ -42,7 +48,12 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         encoder,
         LexicalAnalyzer(),
         Corpus(articles, chunks),
-        DenseRetriever(dense, ef_search=settings.faiss_ef_search, nprobe=settings.faiss_nprobe),
+        DenseRetriever(
+            dense,
+            vectors=vectors,
+            ef_search=settings.faiss_ef_search,
+            nprobe=settings.faiss_nprobe,
+        ),
         BM25Retriever(bm25),
     )
     return manifest, engine

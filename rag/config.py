@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,10 +64,17 @@ class Settings(BaseSettings):
     shingle_words: int = Field(3, ge=1)
 
     # --- retrieval -------------------------------------------------------------------
-    candidates: int = Field(100, ge=1, description="hits taken from each retriever")
+    candidates: int = Field(300, ge=1, description="hits taken from each retriever")
+    fusion: Literal["zscore", "rrf"] = Field(
+        "zscore", description="zscore: adaptive convex combination of z-scores; rrf: rank fusion"
+    )
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(1.0, ge=0)
     bm25_weight: float = Field(1.0, ge=0)
+    feedback_passages: int = Field(
+        3, ge=0, description="top fused passages whose mean vector expands the query (0: off)"
+    )
+    feedback_weight: float = Field(0.5, ge=0, description="weight of that mean vector")
     bm25_k1: float = Field(1.2, gt=0)
     bm25_b: float = Field(0.75, ge=0, le=1)
 

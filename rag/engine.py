@@ -17,9 +17,7 @@ from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import BM25Retriever, inverse_document_frequencies
 from rag.retrieval.base import Hit, Query
 from rag.retrieval.dense import DenseRetriever
-from rag.retrieval.fusion import reciprocal_rank_fusion
-
-METHODS = ("hybrid", "dense", "bm25")
+from rag.retrieval.hybrid import METHODS, HybridRanker, Ranking
 
 
 @dataclass(frozen=True)
@@ -28,15 +26,6 @@ class Decision:
 
     found: bool
     confidence: float
-
-
-@dataclass
-class Ranking:
-    """A fused ranking with the per-retriever rankings it came from."""
-
-    hits: list[Hit]
-    dense: list[Hit]
-    bm25: list[Hit]
 
 
 class SearchEngine:
@@ -55,12 +44,18 @@ class SearchEngine:
         self.corpus = corpus
         self.dense = dense
         self.bm25 = bm25
+        self.ranker = HybridRanker(settings, dense, bm25)
         self.highlighter = SentenceHighlighter(
             analyzer,
             inverse_document_frequencies(bm25.model),
             encoder,
             settings.highlight_dense_max_sentences,
         )
+
+    def use_settings(self, settings: Settings) -> None:
+        """Switch query-time settings (fusion, feedback, limits) without reloading the index."""
+        self.settings = settings
+        self.ranker.settings = settings
 
     def warm_up(self) -> None:
         """Run one query end to end so the first user does not pay for lazy initialisation."""
@@ -118,19 +113,7 @@ class SearchEngine:
     ) -> Ranking:
         if method not in METHODS:
             raise InputError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-        depth = self.settings.candidates
-        dense = self.dense.search(query, depth, allowed) if method != "bm25" else []
-        bm25 = self.bm25.search(query, depth, allowed) if method != "dense" else []
-        if method == "dense":
-            return Ranking(dense, dense, bm25)
-        if method == "bm25":
-            return Ranking(bm25, dense, bm25)
-        fused = reciprocal_rank_fusion(
-            [dense, bm25],
-            [self.settings.dense_weight, self.settings.bm25_weight],
-            k=self.settings.rrf_k,
-        )
-        return Ranking(fused, dense, bm25)
+        return self.ranker.rank(query, allowed, method)
 
     # ----------------------------------------------------------------- passages
     def _passage(self, hit: Hit, citation: int) -> Passage:

@@ -39,9 +39,27 @@ def _search_parameters(index: Any, selector: Any) -> Any:
 
 
 class DenseRetriever:
-    def __init__(self, index: Any, *, ef_search: int = 64, nprobe: int = 16) -> None:
+    def __init__(
+        self,
+        index: Any,
+        *,
+        vectors: np.ndarray | None = None,
+        ef_search: int = 64,
+        nprobe: int = 16,
+    ) -> None:
         self.index = index
+        # The exact passage vectors (memory-mapped), for feedback; approximate indexes
+        # (PQ) cannot give them back exactly.
+        self.vectors = vectors
         configure_search(index, ef_search=ef_search, nprobe=nprobe)
+
+    def centroid(self, positions: list[int]) -> np.ndarray | None:
+        """Mean vector of the given passages, or None when vectors are not kept."""
+        if self.vectors is None or not positions:
+            return None
+        rows = np.asarray(self.vectors[sorted(positions)], dtype=np.float32)
+        centroid: np.ndarray = rows.mean(axis=0)
+        return centroid
 
     @property
     def size(self) -> int:

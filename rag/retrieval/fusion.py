@@ -1,8 +1,10 @@
-"""Reciprocal rank fusion: rankings in, one ranking out, robust to incomparable score scales."""
+"""Fusion of rankings: reciprocal rank fusion, and convex combination of standardized scores."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import numpy as np
 
 from rag.retrieval.base import Hit
 
@@ -19,5 +21,64 @@ def reciprocal_rank_fusion(
             continue
         for rank, hit in enumerate(ranking, start=1):
             fused[hit.position] = fused.get(hit.position, 0.0) + weight / (k + rank)
+    order = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+    return [Hit(position, score) for position, score in order]
+
+
+def _standardized(
+    ranking: Sequence[Hit], depth: int, pad: float | None
+) -> tuple[dict[int, float], float, float]:
+    """z-scores of a ranking's hits over its first ``depth`` scores; (z by position, top z, floor).
+
+    A ranking shorter than ``depth`` (BM25 returns only documents sharing a term) is padded
+    with ``pad`` before the statistics are taken, so that one strong match stands out as it
+    should instead of being its own mean.
+    """
+    scores = np.array([hit.score for hit in ranking[:depth]], dtype=np.float64)
+    if pad is not None and len(scores) < depth:
+        scores = np.concatenate([scores, np.full(depth - len(scores), pad)])
+    if len(scores) == 0:
+        return {}, 0.0, 0.0
+    mean, spread = float(scores.mean()), float(scores.std())
+    spread = spread if spread > 1e-9 else 1.0
+    z = {hit.position: (hit.score - mean) / spread for hit in ranking[:depth]}
+    floor = (float(scores.min()) - mean) / spread
+    top = max(z.values(), default=0.0)
+    return z, top, floor
+
+
+def zscore_fusion(
+    rankings: Sequence[Sequence[Hit]],
+    weights: Sequence[float],
+    *,
+    depth: int,
+    pads: Sequence[float | None],
+    adaptive: bool = True,
+) -> list[Hit]:
+    """Convex combination of per-ranking z-scores (Bruch et al. 2023, "TM2C2"-style).
+
+    With ``adaptive`` each ranking's weight is also scaled by how far its best hit stands above
+    its own distribution (its top z-score): a retriever that is sure of its first hit counts for
+    more on this query. A hit missing from a ranking gets that ranking's lowest score.
+    """
+    if not (len(rankings) == len(weights) == len(pads)):
+        raise ValueError("one weight and one pad per ranking")
+    standardized = [_standardized(r, depth, p) for r, p in zip(rankings, pads, strict=True)]
+    effective = []
+    for weight, (z, top, _) in zip(weights, standardized, strict=True):
+        confidence = max(top, 0.0) if adaptive else 1.0
+        effective.append(weight * confidence if z else 0.0)
+    total = sum(effective)
+    if total <= 0:  # no ranking is confident: fall back to the static weights
+        effective = [w if z else 0.0 for w, (z, _, _) in zip(weights, standardized, strict=True)]
+        total = sum(effective) or 1.0
+    positions = {hit.position for ranking in rankings for hit in ranking[:depth]}
+    fused = {
+        position: sum(
+            (w / total) * z.get(position, floor)
+            for w, (z, _, floor) in zip(effective, standardized, strict=True)
+        )
+        for position in positions
+    }
     order = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
     return [Hit(position, score) for position, score in order]

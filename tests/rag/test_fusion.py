@@ -18,3 +18,21 @@ def test_rrf_sums_reciprocal_ranks_with_weights() -> None:
 def test_zero_weight_ranking_is_ignored() -> None:
     fused = reciprocal_rank_fusion([[Hit(1, 1.0)], [Hit(2, 1.0)]], [1.0, 0.0], k=60)
     assert [h.position for h in fused] == [1]
+
+
+def test_zscore_fusion_lets_a_lone_strong_bm25_match_win() -> None:
+    from rag.retrieval.fusion import zscore_fusion
+
+    dense = [Hit(i, 0.85 - 0.001 * i) for i in range(10)]  # flat: nothing stands out
+    bm25 = [Hit(7, 12.0)]  # one passage shares a rare term
+    fused = zscore_fusion([dense, bm25], [1.0, 1.0], depth=10, pads=[None, 0.0])
+    assert fused[0].position == 7
+    assert {h.position for h in fused} == set(range(10))
+
+
+def test_zscore_fusion_without_lexical_hits_keeps_the_dense_order() -> None:
+    from rag.retrieval.fusion import zscore_fusion
+
+    dense = [Hit(3, 0.9), Hit(1, 0.8), Hit(2, 0.7)]
+    fused = zscore_fusion([dense, []], [1.0, 1.0], depth=3, pads=[None, 0.0])
+    assert [h.position for h in fused] == [3, 1, 2]
