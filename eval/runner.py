@@ -12,7 +12,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,8 @@ BUILD_SETTINGS = (
     "bm25_b",
     "faiss_factory",
     "min_repeat_line_chars",
+    "language_centering",
+    "lexicon_min_df",
 )
 ANSWER_DEPTH = 20  # passages searched for an answer span
 SAMPLE_SEED = 13
@@ -180,6 +182,8 @@ def run_set(
         languages = {aid: a.lang or "" for aid, a in engine.corpus.articles.items()}
         for question, query in zip(questions, queries, strict=True):
             started = time.perf_counter()
+            if method.base != "hybrid":  # the pure baselines get no translation terms
+                query = replace(query, translations=[])
             ranking = engine.rank(query, method=method.base)
             decision = engine.decide(query, ranking) if method.base == "hybrid" else None
             elapsed = (time.perf_counter() - started) * 1000 + prep_ms

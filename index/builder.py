@@ -20,7 +20,8 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-from index.cache import EmbeddingCache
+from index.cache import CACHE_FILE, EmbeddingCache
+from index.crosslingual import build_lexicons, write_crosslingual
 from index.files import (
     ARTICLES_FILE,
     BM25_DIR,
@@ -34,6 +35,7 @@ from index.files import (
 from index.manifest import FORMAT_VERSION, Manifest
 from index.store import IndexStore
 from rag.config import Settings
+from rag.crosslingual import center, language_means
 from rag.documents import Article
 from rag.embedding.encoder import Encoder
 from rag.errors import InputError
@@ -48,8 +50,6 @@ from rag.pipeline import (
     make_chunker,
 )
 from rag.retrieval.dense import build_faiss_index
-
-CACHE_FILE = "embeddings.sqlite"
 
 
 @dataclass
@@ -168,7 +168,14 @@ def build_from_articles(
     timings["embed"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
+    languages = [c.lang for c in prepared.chunks]
+    means = language_means(vectors, languages)
+    vectors = center(vectors, languages, means, settings.language_centering)
     analyzer = LexicalAnalyzer()
+    lexicons = build_lexicons(prepared.chunks, settings, encoder, analyzer, progress=progress)
+    timings["lexicons"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
     with _bar(len(prepared.passages), "bm25", progress, "chunk") as bar:
         terms = []
         step = 512
@@ -190,6 +197,7 @@ def build_from_articles(
         np.save(staging / VECTORS_FILE, vectors)
         faiss.write_index(dense, str(staging / DENSE_FILE))
         bm25.save(str(staging / BM25_DIR), show_progress=False)
+        write_crosslingual(staging, means, lexicons)
         timings["total"] = time.perf_counter() - started
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -208,6 +216,8 @@ def build_from_articles(
                 "faiss_factory": settings.faiss_factory,
                 "bm25_k1": settings.bm25_k1,
                 "bm25_b": settings.bm25_b,
+                "language_centering": settings.language_centering,
+                "lexicon_min_df": settings.lexicon_min_df,
             },
             corpus_fingerprint=fingerprint,
             counts={
@@ -217,6 +227,7 @@ def build_from_articles(
                 "skipped": len(all_skipped),
                 "files": files,
                 "encoded": encoded,
+                **{f"lexicon_{lang}": len(lex.words) for lang, lex in lexicons.items()},
             },
             inputs=list(inputs),
             timings_s={k: round(v, 3) for k, v in timings.items()},

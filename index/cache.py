@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+CACHE_FILE = "embeddings.sqlite"  # under ``settings.cache_dir``
 _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
 _LOOKUP_BATCH = 500  # SQLite's default limit on host parameters is 999
 

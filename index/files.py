@@ -14,6 +14,9 @@ SKIPPED_FILE = "skipped.jsonl"
 VECTORS_FILE = "vectors.npy"
 DENSE_FILE = "dense.faiss"
 BM25_DIR = "bm25"
+LANGUAGE_MEANS_FILE = "language_means.npz"
+LEXICON_WORDS = "lexicon-{lang}.jsonl"
+LEXICON_VECTORS = "lexicon-{lang}.npy"
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:

@@ -7,11 +7,13 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from index.crosslingual import read_crosslingual
 from index.files import ARTICLES_FILE, BM25_DIR, CHUNKS_FILE, DENSE_FILE, VECTORS_FILE, read_jsonl
 from index.manifest import Manifest
 from index.store import IndexStore
 from rag.config import Settings
 from rag.corpus import Corpus
+from rag.crosslingual import Translator
 from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
@@ -32,6 +34,7 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         dense = faiss.read_index(str(folder / DENSE_FILE))
         bm25 = bm25s.BM25.load(str(folder / BM25_DIR), load_vocab=True)
         vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
+        means, lexicons = read_crosslingual(folder)
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         raise IndexStoreError(f"index build {folder} is damaged: {exc}") from exc
     if (
@@ -43,10 +46,18 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
             f"index build {folder} is inconsistent: {len(chunks)} chunks, "
             f"{dense.ntotal} vectors, manifest says {manifest.counts.get('chunks')}"
         )
+    analyzer = LexicalAnalyzer()
+    translator = Translator(
+        lexicons,
+        analyzer,
+        encoder.encode_queries,
+        threshold=settings.translation_threshold,
+        cache_size=settings.translation_cache,
+    )
     engine = SearchEngine(
         settings,
         encoder,
-        LexicalAnalyzer(),
+        analyzer,
         Corpus(articles, chunks),
         DenseRetriever(
             dense,
@@ -55,6 +66,8 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
             nprobe=settings.faiss_nprobe,
         ),
         BM25Retriever(bm25),
+        language_means=means,
+        translator=translator,
     )
     return manifest, engine
 

@@ -53,18 +53,45 @@ class Answer:
         return asdict(self)
 
 
-def overlaps(a: Passage, b: Passage) -> bool:
-    return a.article_id == b.article_id and a.start < b.end and b.start < a.end
+def touches(a: Passage, b: Passage) -> bool:
+    """Same article, and the two spans overlap or meet."""
+    return a.article_id == b.article_id and a.start <= b.end and b.start <= a.end
 
 
 def _normalized(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
-def is_repeat(candidate: Passage, chosen: Sequence[Passage]) -> bool:
-    """True when ``candidate`` repeats text already returned (an overlapping or equal chunk)."""
+def add_passage(
+    chosen: list[Passage], candidate: Passage, article_text: str, *, max_chars: int
+) -> bool:
+    """Add ``candidate`` to ``chosen`` without repeating text; True if the list grew.
+
+    A chunk that overlaps or meets a chosen passage of its article (chunks overlap by design)
+    widens that passage to cover both, instead of quoting the shared sentences twice; a chunk
+    whose text equals a chosen passage's (a copy in another article) is dropped, and so is one
+    that would widen a passage beyond ``max_chars``.
+    """
+    for passage in chosen:
+        if touches(passage, candidate):
+            if max(passage.end, candidate.end) - min(passage.start, candidate.start) > max_chars:
+                return False
+            passage.start = min(passage.start, candidate.start)
+            passage.end = max(passage.end, candidate.end)
+            passage.score = max(passage.score, candidate.score)
+            # The wider passage may now reach another one of the same article: join them.
+            for other in [p for p in chosen if p is not passage and touches(p, passage)]:
+                passage.start = min(passage.start, other.start)
+                passage.end = max(passage.end, other.end)
+                passage.score = max(passage.score, other.score)
+                chosen.remove(other)
+            passage.text = article_text[passage.start : passage.end]
+            return False
     key = _normalized(candidate.text)
-    return any(overlaps(candidate, p) or _normalized(p.text) == key for p in chosen)
+    if any(_normalized(p.text) == key for p in chosen):
+        return False
+    chosen.append(candidate)
+    return True
 
 
 class SentenceHighlighter:

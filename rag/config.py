@@ -75,12 +75,26 @@ class Settings(BaseSettings):
         3, ge=0, description="top fused passages whose mean vector expands the query (0: off)"
     )
     feedback_weight: float = Field(0.5, ge=0, description="weight of that mean vector")
+    language_centering: float = Field(
+        0.5, ge=0, le=1, description="share of each language's mean vector removed (build)"
+    )
+    translation_threshold: float = Field(
+        0.9, gt=0, le=1, description="least word similarity for a cross-lingual translation"
+    )
+    lexicon_min_df: int = Field(2, ge=1, description="passages a word needs to enter a lexicon")
+    translation_cache: int = Field(20000, ge=0, description="question words kept embedded")
+    min_partition_chunks: int = Field(
+        50, ge=1, description="chunks a language needs to be ranked as its own partition"
+    )
     bm25_k1: float = Field(1.2, gt=0)
     bm25_b: float = Field(0.75, ge=0, le=1)
 
     # --- answering -------------------------------------------------------------------
     top_k: int = Field(5, ge=1)
     max_top_k: int = Field(50, ge=1)
+    max_passage_chars: int = Field(
+        2500, ge=1, description="longest passage made by joining neighbouring chunks"
+    )
     max_question_chars: int = Field(1000, ge=1)
     highlight_sentences: int = Field(1, ge=1, description="sentences quoted per passage")
     highlight_dense_max_sentences: int = Field(

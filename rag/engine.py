@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answer import NOT_FOUND_MESSAGE, Answer, Passage, SentenceHighlighter, is_repeat
+from rag.answer import NOT_FOUND_MESSAGE, Answer, Passage, SentenceHighlighter, add_passage
 from rag.config import Settings
 from rag.corpus import Corpus, Filters
+from rag.crosslingual import Translator, center
 from rag.embedding.encoder import Encoder
 from rag.errors import InputError
 from rag.language import detect_language
@@ -37,6 +38,9 @@ class SearchEngine:
         corpus: Corpus,
         dense: DenseRetriever,
         bm25: BM25Retriever,
+        *,
+        language_means: dict[str, np.ndarray] | None = None,
+        translator: Translator | None = None,
     ) -> None:
         self.settings = settings
         self.encoder = encoder
@@ -44,7 +48,9 @@ class SearchEngine:
         self.corpus = corpus
         self.dense = dense
         self.bm25 = bm25
-        self.ranker = HybridRanker(settings, dense, bm25)
+        self.language_means = language_means or {}
+        self.translator = translator
+        self.ranker = HybridRanker(settings, dense, bm25, corpus.chunk_languages())
         self.highlighter = SentenceHighlighter(
             analyzer,
             inverse_document_frequencies(bm25.model),
@@ -79,32 +85,38 @@ class SearchEngine:
             raise InputError(f"top_k must be between 1 and {self.settings.max_top_k}")
         return top_k
 
-    def make_query(self, question: str, *, method: str = "hybrid") -> Query:
-        text = self.validate_question(question)
-        query = Query(text=text, lang=detect_language(text))
-        if method in ("hybrid", "bm25"):
-            query.terms = self.analyzer.terms(text)
-        if method in ("hybrid", "dense"):
-            query.vector = self.encoder.encode_queries([text])[0]
-        return query
+    def _query_vectors(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
+        """Question embeddings, centred like the passages they are compared with."""
+        return center(
+            self.encoder.encode_queries(texts),
+            languages,
+            self.language_means,
+            self.settings.language_centering,
+        )
 
-    def make_queries(self, questions: Sequence[str], *, batch_size: int = 64) -> list[Query]:
-        """Queries for many questions at once (batched encoding), for evaluation runs."""
+    def make_query(self, question: str, *, method: str = "hybrid") -> Query:
+        return self.make_queries([question], method=method)[0]
+
+    def make_queries(
+        self, questions: Sequence[str], *, method: str = "hybrid", batch_size: int = 64
+    ) -> list[Query]:
+        """Queries for questions: BM25 terms, centred vectors, translations (hybrid only)."""
         texts = [self.validate_question(q) for q in questions]
-        terms = self.analyzer.terms_batch(texts)
-        queries = []
-        for begin in range(0, len(texts), batch_size):
-            batch = texts[begin : begin + batch_size]
-            vectors = self.encoder.encode_queries(batch)
-            for offset, (text, vector) in enumerate(zip(batch, vectors, strict=True)):
-                queries.append(
-                    Query(
-                        text=text,
-                        lang=detect_language(text),
-                        vector=vector,
-                        terms=terms[begin + offset],
-                    )
+        languages = [detect_language(t) for t in texts]
+        queries = [Query(text=t, lang=lang) for t, lang in zip(texts, languages, strict=True)]
+        if method in ("hybrid", "bm25"):
+            for query, terms in zip(queries, self.analyzer.terms_batch(texts), strict=True):
+                query.terms = terms
+        if method == "hybrid" and self.translator is not None:
+            for query in queries:
+                query.translations = self.translator.translate(query.text, query.lang)
+        if method in ("hybrid", "dense"):
+            for begin in range(0, len(texts), batch_size):
+                vectors = self._query_vectors(
+                    texts[begin : begin + batch_size], languages[begin : begin + batch_size]
                 )
+                for query, vector in zip(queries[begin : begin + batch_size], vectors, strict=True):
+                    query.vector = vector
         return queries
 
     # ----------------------------------------------------------------- ranking
@@ -135,14 +147,17 @@ class SearchEngine:
         )
 
     def passages(self, hits: list[Hit], top_k: int) -> list[Passage]:
-        """The first ``top_k`` hits as passages, skipping any that repeat returned text."""
+        """The best ``top_k`` passages: neighbouring chunks of an article are joined, copies
+        dropped, so no two passages repeat the same text."""
         chosen: list[Passage] = []
         for hit in hits:
-            candidate = self._passage(hit, len(chosen) + 1)
-            if not is_repeat(candidate, chosen):
-                chosen.append(candidate)
+            candidate = self._passage(hit, 0)
+            article_text = self.corpus.articles[candidate.article_id].text
+            add_passage(chosen, candidate, article_text, max_chars=self.settings.max_passage_chars)
             if len(chosen) == top_k:
                 break
+        for number, passage in enumerate(chosen, start=1):
+            passage.citation = number
         return chosen
 
     def decide(self, query: Query, ranking: Ranking) -> Decision:

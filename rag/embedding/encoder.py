@@ -96,21 +96,28 @@ class Encoder:
         prompt = (self.model.prompts or {}).get(self.passage_prompt or "", "")
         return len(self._tokenizer(prompt)["input_ids"])
 
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, self.query_prompt)
+    def encode_queries(
+        self, texts: Sequence[str], progress: ProgressCallback | None = None
+    ) -> np.ndarray:
+        return self._encode_tracked(texts, self.query_prompt, progress)
 
     def encode_passages(
         self, texts: Sequence[str], progress: ProgressCallback | None = None
     ) -> np.ndarray:
+        return self._encode_tracked(texts, self.passage_prompt, progress)
+
+    def _encode_tracked(
+        self, texts: Sequence[str], prompt: str | None, progress: ProgressCallback | None
+    ) -> np.ndarray:
         if progress is None:
-            return self._encode(texts, self.passage_prompt)
+            return self._encode(texts, prompt)
         # Encode in slices so that a progress bar moves; sorted by length to limit padding.
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         step = self.batch_size * 4
         for begin in range(0, len(texts), step):
             rows = order[begin : begin + step]
-            out[rows] = self._encode([texts[i] for i in rows], self.passage_prompt)
+            out[rows] = self._encode([texts[i] for i in rows], prompt)
             progress(len(rows))
         return out
 

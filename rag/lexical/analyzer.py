@@ -14,10 +14,13 @@ from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
 
-from rag.language import has_hangul
+from rag.language import KOREAN, has_hangul
 
 # Kiwi part-of-speech tags of content morphemes (Sejong tag set).
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "VV", "VA", "XR", "SL", "SN", "SH"})
+# Korean tags of the words translated across languages: nouns and roots.
+WORD_TAGS = frozenset({"NNG", "NNP", "XR"})
+_WORD = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # Latin-script words and numbers, with an English possessive or contraction kept attached.
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -89,3 +92,27 @@ class LexicalAnalyzer:
             for i, morphemes in zip(korean, analysed, strict=True):
                 out[i] = self._korean_terms(morphemes)
         return out
+
+    def content_words(self, text: str, lang: str) -> list[str]:
+        """Surface forms of the content words of ``text``, in order, for word translation.
+
+        Korean: nouns and roots of two syllables or more (one-syllable nouns such as 암 or 약
+        are too ambiguous out of context); other text: Latin-script words of three letters or
+        more that are not stop words.
+        """
+        return self.content_words_batch([text], lang)[0]
+
+    def content_words_batch(self, texts: Sequence[str], lang: str) -> list[list[str]]:
+        if lang == KOREAN:
+            return [
+                [t.form for t in morphemes if t.tag in WORD_TAGS and len(t.form) >= 2]
+                for morphemes in self._kiwi.tokenize(list(texts))
+            ]
+        return [
+            [w for w in _WORD.findall(text) if w.lower() not in ENGLISH_STOP_WORDS]
+            for text in texts
+        ]
+
+    def word_terms(self, word: str) -> list[str]:
+        """BM25 terms of one word, as the index holds them."""
+        return self.terms(word)

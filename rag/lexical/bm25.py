@@ -31,7 +31,7 @@ class BM25Retriever:
         return np.asarray(self.model.get_scores(known), dtype=np.float32)
 
     def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
-        scores = self.scores(query.terms)
+        scores = self.scores([*query.terms, *query.translations])
         hits = top_k(scores, k, allowed)
         return [h for h in hits if h.score > 0]
 

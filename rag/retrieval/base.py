@@ -19,6 +19,7 @@ class Query:
     lang: str
     vector: np.ndarray | None = None  # unit-length query embedding
     terms: list[str] = field(default_factory=list)  # BM25 terms
+    translations: list[str] = field(default_factory=list)  # BM25 terms in other languages
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,11 @@
-"""Hybrid ranking: dense and BM25 candidates, fused, refined by one round of dense feedback."""
+"""Hybrid ranking: dense and BM25 candidates fused per language, then merged across languages.
+
+A corpus in several languages is ranked one language partition at a time: each partition's
+dense and BM25 hits are fused on that partition's own score distribution, so that evidence in
+the minority language (a few Korean articles among thousands of English ones) is judged
+against its peers instead of being crowded out. Partitions are merged by fused score; a
+language with fewer than ``min_partition_chunks`` chunks joins the largest partition.
+"""
 
 from __future__ import annotations
 
@@ -24,11 +31,36 @@ class Ranking:
     bm25: list[Hit]
 
 
+def language_partitions(languages: np.ndarray, min_chunks: int) -> list[np.ndarray]:
+    """Boolean masks, one per language big enough to be ranked on its own."""
+    if len(languages) == 0:
+        return []
+    names, counts = np.unique(languages, return_counts=True)
+    large = [str(n) for n, c in zip(names, counts, strict=True) if c >= min_chunks]
+    if len(large) < 2:
+        return [np.ones(len(languages), dtype=bool)]
+    largest = str(names[int(np.argmax(counts))])
+    masks = []
+    for lang in large:
+        if lang == largest:  # small languages ride along with the largest one
+            masks.append(~np.isin(languages, [x for x in large if x != largest]))
+        else:
+            masks.append(languages == lang)
+    return masks
+
+
 class HybridRanker:
-    def __init__(self, settings: Settings, dense: DenseRetriever, bm25: BM25Retriever) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        dense: DenseRetriever,
+        bm25: BM25Retriever,
+        languages: np.ndarray,
+    ) -> None:
         self.settings = settings
         self.dense = dense
         self.bm25 = bm25
+        self.partitions = language_partitions(languages, settings.min_partition_chunks)
 
     def fuse(self, dense: list[Hit], bm25: list[Hit]) -> list[Hit]:
         weights = [self.settings.dense_weight, self.settings.bm25_weight]
@@ -50,17 +82,41 @@ class HybridRanker:
         vector = query.vector + self.settings.feedback_weight * centroid
         return replace(query, vector=(vector / np.linalg.norm(vector)).astype(np.float32))
 
-    def rank(self, query: Query, allowed: np.ndarray | None, method: str) -> Ranking:
+    def _rank_partition(
+        self, query: Query, allowed: np.ndarray | None
+    ) -> tuple[list[Hit], list[Hit], list[Hit]]:
         depth = self.settings.candidates
-        dense = self.dense.search(query, depth, allowed) if method != "bm25" else []
-        bm25 = self.bm25.search(query, depth, allowed) if method != "dense" else []
-        if method == "dense":
-            return Ranking(dense, dense, bm25)
-        if method == "bm25":
-            return Ranking(bm25, dense, bm25)
+        dense = self.dense.search(query, depth, allowed)
+        bm25 = self.bm25.search(query, depth, allowed)
         fused = self.fuse(dense, bm25)
         expanded = self.feedback_query(query, fused)
         if expanded is not None:
             dense = self.dense.search(expanded, depth, allowed)
             fused = self.fuse(dense, bm25)
-        return Ranking(fused, dense, bm25)
+        return fused, dense, bm25
+
+    def rank(self, query: Query, allowed: np.ndarray | None, method: str) -> Ranking:
+        depth = self.settings.candidates
+        if method == "dense":
+            dense = self.dense.search(query, depth, allowed)
+            return Ranking(dense, dense, [])
+        if method == "bm25":
+            bm25 = self.bm25.search(query, depth, allowed)
+            return Ranking(bm25, [], bm25)
+        if len(self.partitions) == 1:
+            return Ranking(*self._rank_partition(query, allowed))
+        fused, dense, bm25 = [], [], []
+        for partition in self.partitions:
+            mask = partition if allowed is None else partition & allowed
+            if not mask.any():
+                continue
+            part_fused, part_dense, part_bm25 = self._rank_partition(query, mask)
+            fused += part_fused
+            dense += part_dense
+            bm25 += part_bm25
+        by_score = sorted(fused, key=lambda h: (-h.score, h.position))
+        return Ranking(
+            by_score,
+            sorted(dense, key=lambda h: -h.score),
+            sorted(bm25, key=lambda h: -h.score),
+        )

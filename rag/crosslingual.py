@@ -1,0 +1,140 @@
+"""Cross-lingual retrieval helpers: language-mean centering and word translation by embedding.
+
+Two effects keep a Korean question from English evidence (and the reverse) with a multilingual
+encoder and BM25:
+- the encoder's vectors carry a language component, so a Korean question sits nearer to any
+  Korean passage than to the English one that answers it. Subtracting part of each language's
+  mean vector from passages and questions (``center``) removes much of that component.
+- BM25 cannot match across scripts. Each corpus language gets a lexicon of its own words with
+  their embeddings (the word alone, with the query prompt); a question's content words are
+  embedded the same way and each is replaced by its nearest lexicon word in the other
+  languages when the two are close enough (``Translator``). Names and loanwords
+  (자프겐 → zafgen, 보스턴 → boston) and common terms (환자 → patient) translate well.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.lexical.analyzer import LexicalAnalyzer
+
+Encode = Callable[[Sequence[str]], np.ndarray]
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    unit: np.ndarray = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit
+
+
+def language_means(vectors: np.ndarray, languages: Sequence[str]) -> dict[str, np.ndarray]:
+    labels = np.asarray(languages)
+    return {lang: vectors[labels == lang].mean(axis=0) for lang in sorted(set(languages))}
+
+
+def center(
+    vectors: np.ndarray, languages: Sequence[str], means: Mapping[str, np.ndarray], alpha: float
+) -> np.ndarray:
+    """Unit vectors with ``alpha`` times their language's mean vector removed."""
+    if alpha == 0 or not means:
+        return unit_rows(vectors)
+    fallback = np.mean(list(means.values()), axis=0)
+    shift = np.stack([means.get(lang, fallback) for lang in languages])
+    return unit_rows(vectors - alpha * shift)
+
+
+@dataclass
+class Lexicon:
+    """The words of one corpus language, their BM25 terms and their embeddings."""
+
+    lang: str
+    words: list[str]
+    terms: list[list[str]]
+    vectors: np.ndarray  # unit vectors, one row per word
+
+    def index_of(self) -> dict[str, int]:
+        return {word: row for row, word in enumerate(self.words)}
+
+
+def lexicon_words(
+    texts: Sequence[str], lang: str, analyzer: LexicalAnalyzer, min_df: int
+) -> tuple[list[str], list[list[str]]]:
+    """Content words found in at least ``min_df`` texts, with their BM25 terms."""
+    frequency: Counter[str] = Counter()
+    for words in analyzer.content_words_batch(texts, lang):
+        frequency.update({w.lower() if lang != "ko" else w for w in words})
+    chosen, terms = [], []
+    for word, count in sorted(frequency.items()):
+        word_terms = analyzer.word_terms(word)
+        if count >= min_df and word_terms:
+            chosen.append(word)
+            terms.append(word_terms)
+    return chosen, terms
+
+
+class Translator:
+    """Translates a question's content words into BM25 terms of the other corpus languages."""
+
+    def __init__(
+        self,
+        lexicons: Mapping[str, Lexicon],
+        analyzer: LexicalAnalyzer,
+        encode_words: Encode,
+        *,
+        threshold: float,
+        cache_size: int,
+    ) -> None:
+        self.lexicons = dict(lexicons)
+        self.analyzer = analyzer
+        self.encode_words = encode_words
+        self.threshold = threshold
+        self.cache_size = cache_size
+        self._known = {lang: lexicon.index_of() for lang, lexicon in self.lexicons.items()}
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def _word_vectors(self, words: Sequence[str], lang: str) -> np.ndarray:
+        """Vectors of ``words``: from the own-language lexicon, the cache, or the encoder."""
+        rows: dict[str, np.ndarray] = {}
+        own = self.lexicons.get(lang)
+        known = self._known.get(lang, {})
+        missing = []
+        for word in dict.fromkeys(words):
+            key = word.lower() if lang != "ko" else word
+            if own is not None and key in known:
+                rows[word] = own.vectors[known[key]]
+            elif word in self._cache:
+                self._cache.move_to_end(word)
+                rows[word] = self._cache[word]
+            else:
+                missing.append(word)
+        if missing:
+            for word, vector in zip(missing, self.encode_words(missing), strict=True):
+                rows[word] = vector
+                self._cache[word] = vector
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return np.stack([rows[w] for w in words])
+
+    def translate(self, text: str, lang: str) -> list[str]:
+        """BM25 terms, in the corpus's other languages, of the content words of ``text``."""
+        targets = [lexicon for other, lexicon in self.lexicons.items() if other != lang]
+        if not targets or not any(len(t.words) for t in targets):
+            return []
+        words = self.analyzer.content_words(text, lang)
+        if not words:
+            return []
+        vectors = self._word_vectors(words, lang)
+        terms: list[str] = []
+        for lexicon in targets:
+            if not lexicon.words:
+                continue
+            similarity = vectors @ lexicon.vectors.T
+            best = similarity.argmax(axis=1)
+            for row, column in enumerate(best):
+                if similarity[row, column] >= self.threshold:
+                    terms.extend(lexicon.terms[column])
+        return terms

@@ -1,0 +1,46 @@
+from rag.answer import Passage, add_passage
+
+TEXT = "First sentence here. Second sentence here. Third sentence here. Fourth one."
+
+
+def _passage(article: str, start: int, end: int, score: float = 1.0) -> Passage:
+    return Passage(
+        0,
+        article,
+        f"{article}#{start}",
+        "t",
+        None,
+        None,
+        None,
+        "en",
+        start,
+        end,
+        TEXT[start:end],
+        score,
+    )
+
+
+def test_overlapping_chunks_of_one_article_are_joined_not_repeated() -> None:
+    chosen: list[Passage] = []
+    assert add_passage(chosen, _passage("a", 0, 42), TEXT, max_chars=1000)
+    assert not add_passage(chosen, _passage("a", 21, 63, 2.0), TEXT, max_chars=1000)
+    assert len(chosen) == 1
+    joined = chosen[0]
+    assert (joined.start, joined.end, joined.score) == (0, 63, 2.0)
+    assert joined.text == TEXT[0:63]
+
+
+def test_a_joint_that_would_be_too_long_is_dropped_and_copies_are_skipped() -> None:
+    chosen = [_passage("a", 0, 42)]
+    assert not add_passage(chosen, _passage("a", 21, 75), TEXT, max_chars=50)
+    assert chosen[0].end == 42
+    copy = _passage("b", 0, 42)
+    assert not add_passage(chosen, copy, TEXT, max_chars=1000)
+    assert add_passage(chosen, _passage("b", 43, 75), TEXT, max_chars=1000)
+    assert len(chosen) == 2
+
+
+def test_a_bridge_joins_two_passages_of_the_same_article() -> None:
+    chosen = [_passage("a", 0, 20), _passage("a", 43, 63)]
+    assert not add_passage(chosen, _passage("a", 15, 50), TEXT, max_chars=1000)
+    assert [(p.start, p.end) for p in chosen] == [(0, 63)]
