@@ -107,9 +107,10 @@ def engine_for(
     eval_set: EvalSet, settings: Settings, encoder: Encoder, *, progress: bool
 ) -> tuple[SearchEngine, float]:
     """The set's index (built on first use) and the seconds its build took (0 if cached)."""
+    # Answer-span sets share their corpus (the news articles), hence one index for all of them.
+    label = "news" if eval_set.kind == "answers" else eval_set.name
     root = (
-        settings.eval_index_dir.expanduser()
-        / f"{eval_set.name}-{_corpus_key(eval_set, settings, encoder)}"
+        settings.eval_index_dir.expanduser() / f"{label}-{_corpus_key(eval_set, settings, encoder)}"
     )
     # Eval corpora are indexed as they are: every document of the qrels must stay.
     build_settings = settings.model_copy(update={"index_dir": root, "drop_duplicates": False})

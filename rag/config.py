@@ -101,6 +101,11 @@ class Settings(BaseSettings):
         40, ge=0, description="most sentences embedded to highlight a cross-lingual answer"
     )
     abstain: bool = Field(True, description="answer 'not found' when evidence is weak")
+    abstain_passages: int = Field(3, ge=1, description="top passages read for the decision")
+    # Logistic model over rag.abstention.FEATURES, fitted by `python -m eval.abstention`.
+    abstain_weights: list[float] = Field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0, 0.0])
+    abstain_bias: float = 1.0
+    abstain_threshold: float = Field(0.5, ge=0, le=1)
 
     # --- evaluation ------------------------------------------------------------------
     eval_index_dir: Path = Field(Path("var/eval"), description="indexes of evaluation corpora")

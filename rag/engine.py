@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.abstention import AbstentionModel, AnswerSignals, standardized_top, term_coverage
 from rag.answer import NOT_FOUND_MESSAGE, Answer, Passage, SentenceHighlighter, add_passage
 from rag.config import Settings
 from rag.corpus import Corpus, Filters
@@ -48,6 +49,7 @@ class SearchEngine:
         self.corpus = corpus
         self.dense = dense
         self.bm25 = bm25
+        self.abstention = AbstentionModel(tuple(settings.abstain_weights), settings.abstain_bias)
         self.language_means = language_means or {}
         self.translator = translator
         self.ranker = HybridRanker(settings, dense, bm25, corpus.chunk_languages())
@@ -62,6 +64,7 @@ class SearchEngine:
         """Switch query-time settings (fusion, feedback, limits) without reloading the index."""
         self.settings = settings
         self.ranker.settings = settings
+        self.abstention = AbstentionModel(tuple(settings.abstain_weights), settings.abstain_bias)
 
     def warm_up(self) -> None:
         """Run one query end to end so the first user does not pay for lazy initialisation."""
@@ -160,10 +163,35 @@ class SearchEngine:
             passage.citation = number
         return chosen
 
-    def decide(self, query: Query, ranking: Ranking) -> Decision:
+    def signals(self, query: Query, ranking: Ranking) -> AnswerSignals | None:
+        """What the abstention model reads off a ranking; None when nothing was retrieved."""
         if not ranking.hits:
+            return None
+        top = ranking.hits[0].position
+        best = [hit.position for hit in ranking.hits[: self.settings.abstain_passages]]
+        similarity, standout = 0.0, 0.0
+        vectors = self.dense.vectors
+        if query.vector is not None and vectors is not None:
+            similarity = float(np.asarray(vectors[top], dtype=np.float32) @ query.vector)
+            candidates = sorted({h.position for h in ranking.dense} | {top})
+            scores = np.asarray(vectors[candidates], dtype=np.float32) @ query.vector
+            standout = standardized_top(scores.tolist(), similarity)
+        passage_terms = [
+            set(terms)
+            for terms in self.analyzer.terms_batch([self.corpus.chunks[p].text for p in best])
+        ]
+        coverage, rarest_missing = term_coverage(
+            [*query.terms, *query.translations], passage_terms, self.highlighter.idf
+        )
+        cross = float(self.corpus.chunks[top].lang != query.lang)
+        return AnswerSignals(similarity, standout, coverage, rarest_missing, cross)
+
+    def decide(self, query: Query, ranking: Ranking) -> Decision:
+        signals = self.signals(query, ranking)
+        if signals is None:
             return Decision(False, 0.0)
-        return Decision(True, 1.0)
+        probability = self.abstention.probability(signals)
+        return Decision(probability >= self.settings.abstain_threshold, round(probability, 4))
 
     def search(
         self,

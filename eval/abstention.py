@@ -1,0 +1,159 @@
+"""Fit the abstention model: ``python -m eval.abstention SUITE... [--gold-removed N]``.
+
+Answerable questions of the suites are positives. Negatives are the suites' unanswerable
+questions (``answer: null``) and, with ``--gold-removed N``, up to N answerable questions per
+suite asked again with their gold documents filtered out of the index (the question stays
+on topic, its answer is gone). A logistic regression over ``rag.abstention.FEATURES`` is
+fitted (class-balanced, L2), the threshold is the one that abstains most while wrongly
+abstaining on at most ``--max-false`` of the answerable questions, and the script prints the
+weights to put in the settings with in-sample and 2-fold cross-validated rates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from eval.datasets import load_eval_set
+from eval.runner import _fill_gold_from_answers, engine_for, sample_questions
+from rag.abstention import FEATURES
+from rag.config import Settings
+from rag.embedding.encoder import Encoder
+
+L2 = 1e-2
+SPLIT_SEED = 5
+
+
+@dataclass
+class Sample:
+    group: str  # suite name and kind ("answerable", "unanswerable", "gold-removed")
+    features: np.ndarray
+    answerable: bool
+
+
+def collect(
+    paths: list[Path], corpus: list[Path], settings: Settings, encoder: Encoder, gold_removed: int
+) -> list[Sample]:
+    samples: list[Sample] = []
+    for path in paths:
+        eval_set = load_eval_set(path, corpus)
+        engine, _ = engine_for(eval_set, settings, encoder, progress=True)
+        _fill_gold_from_answers(eval_set.questions, engine)
+        queries = engine.make_queries([q.text for q in eval_set.questions])
+        article_of = np.array([c.article_id for c in engine.corpus.chunks])
+        removable = [q for q in eval_set.questions if q.answerable and q.gold]
+        chosen = {id(q) for q in sample_questions(removable, gold_removed)}
+        for question, query in zip(eval_set.questions, queries, strict=True):
+            signals = engine.signals(query, engine.rank(query))
+            if signals is not None:
+                kind = "answerable" if question.answerable else "unanswerable"
+                samples.append(
+                    Sample(f"{eval_set.name}/{kind}", signals.vector(), question.answerable)
+                )
+            if id(question) in chosen:
+                allowed = ~np.isin(article_of, list(question.gold))
+                signals = engine.signals(query, engine.rank(query, allowed))
+                if signals is not None:
+                    samples.append(Sample(f"{eval_set.name}/gold-removed", signals.vector(), False))
+        print(f"{eval_set.name}: {len(samples)} samples so far", file=sys.stderr)
+    return samples
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Class-balanced, L2-regularized logistic regression by Newton's method."""
+    design = np.hstack([x, np.ones((len(x), 1))])
+    balance = np.where(y == 1, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
+    theta = np.zeros(design.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-design @ theta))
+        gradient = design.T @ (balance * (p - y)) + L2 * theta
+        hessian = (design * (balance * p * (1 - p))[:, None]).T @ design + L2 * np.eye(len(theta))
+        step = np.linalg.solve(hessian, gradient)
+        theta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return theta[:-1], float(theta[-1])
+
+
+def probabilities(x: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
+    probability: np.ndarray = 1 / (1 + np.exp(-(x @ weights + bias)))
+    return probability
+
+
+def choose_threshold(p: np.ndarray, y: np.ndarray, max_false: float) -> float:
+    """The highest threshold whose false abstention on answerable questions stays in budget."""
+    positives = np.sort(p[y == 1])
+    allowed = int(np.floor(max_false * len(positives)))
+    return float(positives[allowed]) if len(positives) else 0.5
+
+
+def rates(samples: list[Sample], p: np.ndarray, threshold: float) -> dict[str, tuple[int, float]]:
+    """Per group: (count, share answered 'not found')."""
+    out: dict[str, tuple[int, float]] = {}
+    for group in sorted({s.group for s in samples}):
+        rows = [i for i, s in enumerate(samples) if s.group == group]
+        out[group] = (len(rows), float(np.mean(p[rows] < threshold)))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.abstention", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("suites", nargs="+")
+    parser.add_argument("--corpus", action="append", help="corpus of answer-span sets")
+    parser.add_argument("--gold-removed", type=int, default=200, metavar="N")
+    parser.add_argument("--max-false", type=float, default=0.05)
+    args = parser.parse_args(argv)
+    settings = Settings()
+    encoder = Encoder(settings)
+    corpus = [Path(p) for p in (args.corpus or settings.eval_news_corpus)]
+    samples = collect([Path(s) for s in args.suites], corpus, settings, encoder, args.gold_removed)
+    x = np.stack([s.features for s in samples])
+    y = np.array([1.0 if s.answerable else 0.0 for s in samples])
+
+    weights, bias = fit_logistic(x, y)
+    p = probabilities(x, weights, bias)
+    threshold = choose_threshold(p, y, args.max_false)
+
+    # 2-fold cross-validation: fit on one half (threshold included), score the other.
+    fold = np.random.default_rng(SPLIT_SEED).permutation(len(samples)) % 2
+    held_out = np.zeros(len(samples))
+    held_threshold = np.zeros(len(samples))
+    for k in (0, 1):
+        train, test = fold != k, fold == k
+        w, b = fit_logistic(x[train], y[train])
+        held_out[test] = probabilities(x[test], w, b)
+        held_threshold[test] = choose_threshold(
+            probabilities(x[train], w, b), y[train], args.max_false
+        )
+
+    print("features:", ", ".join(FEATURES))
+    print(f"RAG_ABSTAIN_WEIGHTS='[{', '.join(f'{w:.4f}' for w in weights)}]'")
+    print(f"RAG_ABSTAIN_BIAS={bias:.4f}")
+    print(f"RAG_ABSTAIN_THRESHOLD={threshold:.4f}")
+    in_sample = rates(samples, p, threshold)
+    cross = {
+        g: (
+            n,
+            float(
+                np.mean(
+                    [held_out[i] < held_threshold[i] for i, s in enumerate(samples) if s.group == g]
+                )
+            ),
+        )
+        for g, (n, _) in in_sample.items()
+    }
+    print("\n| group | n | not-found rate (in sample) | not-found rate (2-fold CV) |")
+    print("|---|---|---|---|")
+    for group, (count, rate) in in_sample.items():
+        print(f"| {group} | {count} | {rate:.3f} | {cross[group][1]:.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+import pytest
+
+from rag.abstention import AbstentionModel, AnswerSignals, standardized_top, term_coverage
+
+IDF = {"insulin": 3.0, "price": 1.0, "germany": 5.0}
+
+
+def test_coverage_weighs_terms_by_rarity_and_flags_the_rarest_missing() -> None:
+    us_article = [{"insulin", "price", "us"}]
+    coverage, rarest_missing = term_coverage(["insulin", "price", "germany"], us_article, IDF)
+    assert coverage == pytest.approx(4 / 9) and rarest_missing == 1.0
+    coverage, rarest_missing = term_coverage(["insulin", "germany"], [{"germany", "insulin"}], IDF)
+    assert coverage == 1.0 and rarest_missing == 0.0
+    assert term_coverage([], us_article, IDF) == (0.0, 1.0)
+
+
+def test_standout_is_a_z_score() -> None:
+    assert standardized_top([1.0, 2.0, 3.0], 3.0) == pytest.approx(1.2247, abs=1e-4)
+    assert standardized_top([1.0], 1.0) == 0.0
+
+
+def test_model_probability_is_logistic() -> None:
+    model = AbstentionModel((0.0, 0.0, 2.0, -1.0, 0.0), bias=-1.0)
+    strong = AnswerSignals(0.8, 2.0, 1.0, 0.0, 0.0)
+    weak = AnswerSignals(0.8, 2.0, 0.2, 1.0, 0.0)
+    assert model.probability(strong) == pytest.approx(1 / (1 + 2.718281828**-1.0), abs=1e-6)
+    assert model.probability(weak) < 0.5 < model.probability(strong)
