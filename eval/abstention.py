@@ -36,18 +36,24 @@ class Sample:
 
 
 def collect(
-    paths: list[Path], corpus: list[Path], settings: Settings, encoder: Encoder, gold_removed: int
+    paths: list[Path],
+    corpus: list[Path],
+    settings: Settings,
+    encoder: Encoder,
+    gold_removed: int,
+    limit: int,
 ) -> list[Sample]:
     samples: list[Sample] = []
     for path in paths:
         eval_set = load_eval_set(path, corpus)
         engine, _ = engine_for(eval_set, settings, encoder, progress=True)
-        _fill_gold_from_answers(eval_set.questions, engine)
-        queries = engine.make_queries([q.text for q in eval_set.questions])
+        questions = sample_questions(eval_set.questions, limit)
+        _fill_gold_from_answers(questions, engine)
+        queries = engine.make_queries([q.text for q in questions])
         article_of = np.array([c.article_id for c in engine.corpus.chunks])
-        removable = [q for q in eval_set.questions if q.answerable and q.gold]
+        removable = [q for q in questions if q.answerable and q.gold]
         chosen = {id(q) for q in sample_questions(removable, gold_removed)}
-        for question, query in zip(eval_set.questions, queries, strict=True):
+        for question, query in zip(questions, queries, strict=True):
             signals = engine.signals(query, engine.rank(query))
             if signals is not None:
                 kind = "answerable" if question.answerable else "unanswerable"
@@ -107,25 +113,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("suites", nargs="+")
     parser.add_argument("--corpus", action="append", help="corpus of answer-span sets")
     parser.add_argument("--gold-removed", type=int, default=200, metavar="N")
+    parser.add_argument("--limit", type=int, default=300, help="questions sampled per suite")
+    parser.add_argument(
+        "--fit-on-natural",
+        action="store_true",
+        help="fit on answerable and truly unanswerable questions only; report gold-removed",
+    )
+    parser.add_argument(
+        "--features", default=",".join(FEATURES), help="comma-separated subset of the features"
+    )
     parser.add_argument("--max-false", type=float, default=0.05)
     args = parser.parse_args(argv)
     settings = Settings()
     encoder = Encoder(settings)
     corpus = [Path(p) for p in (args.corpus or settings.eval_news_corpus)]
-    samples = collect([Path(s) for s in args.suites], corpus, settings, encoder, args.gold_removed)
-    x = np.stack([s.features for s in samples])
+    samples = collect(
+        [Path(s) for s in args.suites], corpus, settings, encoder, args.gold_removed, args.limit
+    )
+    used = [name.strip() for name in args.features.split(",")]
+    unknown = sorted(set(used) - set(FEATURES))
+    if unknown:
+        parser.error(f"unknown features: {', '.join(unknown)}")
+    # Unused features keep a zero weight, so the printed vector still lines up with FEATURES.
+    keep = np.array([name in used for name in FEATURES], dtype=float)
+    x = np.stack([s.features for s in samples]) * keep
     y = np.array([1.0 if s.answerable else 0.0 for s in samples])
 
-    weights, bias = fit_logistic(x, y)
+    fit = np.array(
+        [not (args.fit_on_natural and s.group.endswith("gold-removed")) for s in samples]
+    )
+    weights, bias = fit_logistic(x[fit], y[fit])
     p = probabilities(x, weights, bias)
-    threshold = choose_threshold(p, y, args.max_false)
+    threshold = choose_threshold(p[fit], y[fit], args.max_false)
 
     # 2-fold cross-validation: fit on one half (threshold included), score the other.
     fold = np.random.default_rng(SPLIT_SEED).permutation(len(samples)) % 2
     held_out = np.zeros(len(samples))
     held_threshold = np.zeros(len(samples))
     for k in (0, 1):
-        train, test = fold != k, fold == k
+        train, test = (fold != k) & fit, fold == k
         w, b = fit_logistic(x[train], y[train])
         held_out[test] = probabilities(x[test], w, b)
         held_threshold[test] = choose_threshold(

@@ -27,6 +27,7 @@ from eval.metrics import (
 )
 from index.builder import build_from_articles
 from index.loader import load_build
+from index.manifest import FORMAT_VERSION
 from index.store import IndexStore
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
@@ -99,7 +100,7 @@ def _corpus_key(eval_set: EvalSet, settings: Settings, encoder: Encoder) -> str:
                 stat = file.stat()
                 digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     build = {name: str(getattr(settings, name)) for name in BUILD_SETTINGS}
-    digest.update(json.dumps([build, encoder.fingerprint], sort_keys=True).encode())
+    digest.update(json.dumps([build, encoder.fingerprint, FORMAT_VERSION], sort_keys=True).encode())
     return digest.hexdigest()[:12]
 
 

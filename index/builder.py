@@ -170,7 +170,7 @@ def build_from_articles(
     mark = time.perf_counter()
     languages = [c.lang for c in prepared.chunks]
     means = language_means(vectors, languages)
-    vectors = center(vectors, languages, means, settings.language_centering)
+    centred = center(vectors, languages, means, settings.language_centering)
     analyzer = LexicalAnalyzer()
     lexicons = build_lexicons(prepared.chunks, settings, encoder, analyzer, progress=progress)
     timings["lexicons"] = time.perf_counter() - mark
@@ -184,7 +184,7 @@ def build_from_articles(
             terms.extend(analyzer.terms_batch(batch))
             bar.update(len(batch))
     bm25 = build_bm25(terms, k1=settings.bm25_k1, b=settings.bm25_b)
-    dense = build_faiss_index(vectors, settings.faiss_factory)
+    dense = build_faiss_index(centred, settings.faiss_factory)
     timings["index"] = time.perf_counter() - mark
 
     fingerprint = corpus_fingerprint(prepared.articles)

@@ -14,7 +14,7 @@ from typing import Any
 from rag.errors import IncompatibleIndexError, IndexStoreError
 
 # Bump when the files of a build change shape; older builds are then refused, not misread.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST_FILE = "manifest.json"
 
 

@@ -9,6 +9,7 @@ fail differently:
   the best passages contain, so a question about insulin prices in Germany is not answered by
   a passage about insulin prices in the US;
 - ``rarest_missing``: whether the question's rarest term is missing from those passages;
+- ``unknown``: the share of the question's terms that no indexed passage contains at all;
 - ``cross``: the best passage is in the other language (lexical signals then say little).
 A logistic model over these features gives the probability that the corpus answers; the
 service abstains below ``abstain_threshold``. ``eval/abstention.py`` fits the weights.
@@ -22,7 +23,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-FEATURES = ("similarity", "standout", "coverage", "rarest_missing", "cross")
+FEATURES = ("similarity", "standout", "coverage", "rarest_missing", "unknown", "cross")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class AnswerSignals:
     standout: float
     coverage: float
     rarest_missing: float
+    unknown: float
     cross: float
 
     def vector(self) -> np.ndarray:
@@ -41,19 +43,27 @@ class AnswerSignals:
 
 
 def term_coverage(
-    query_terms: Sequence[str], passage_terms: Sequence[set[str]], idf: Mapping[str, float]
-) -> tuple[float, float]:
-    """(IDF-weighted share of query terms found in the best passage, rarest term missing?)."""
-    weights = {t: idf[t] for t in set(query_terms) if t in idf}
-    if not weights or not passage_terms:
-        return 0.0, 1.0
-    total = sum(weights.values())
-    coverage = max(
-        sum(w for t, w in weights.items() if t in terms) / total for terms in passage_terms
-    )
-    rarest = max(weights, key=lambda t: weights[t])
-    missing = 0.0 if any(rarest in terms for terms in passage_terms) else 1.0
-    return coverage, missing
+    concepts: Sequence[set[str]], passage_terms: Sequence[set[str]], idf: Mapping[str, float]
+) -> tuple[float, float, float]:
+    """Coverage of a question's concepts by its best passages.
+
+    A concept is one question term with its translations; it is covered when a passage holds
+    any of them, and weighs its rarest known term's IDF. Returns (IDF-weighted share covered
+    by the best passage, 1 if the rarest concept is in none of the passages, share of concepts
+    that no indexed passage contains at all).
+    """
+    if not concepts:
+        return 0.0, 1.0, 0.0
+    weights = [max((idf[t] for t in c if t in idf), default=0.0) for c in concepts]
+    unknown = sum(1 for w in weights if w == 0.0) / len(concepts)
+    known = [(c, w) for c, w in zip(concepts, weights, strict=True) if w > 0]
+    if not known or not passage_terms:
+        return 0.0, 1.0, unknown
+    total = sum(w for _, w in known)
+    coverage = max(sum(w for c, w in known if c & terms) / total for terms in passage_terms)
+    rarest = max(known, key=lambda item: item[1])[0]
+    missing = 0.0 if any(rarest & terms for terms in passage_terms) else 1.0
+    return coverage, missing, unknown
 
 
 def standardized_top(scores: Sequence[float], value: float) -> float:

@@ -119,22 +119,21 @@ class Translator:
                 self._cache.popitem(last=False)
         return np.stack([rows[w] for w in words])
 
-    def translate(self, text: str, lang: str) -> list[str]:
-        """BM25 terms, in the corpus's other languages, of the content words of ``text``."""
-        targets = [lexicon for other, lexicon in self.lexicons.items() if other != lang]
-        if not targets or not any(len(t.words) for t in targets):
-            return []
-        words = self.analyzer.content_words(text, lang)
+    def translate(self, text: str, lang: str) -> dict[str, list[str]]:
+        """For each content word of ``text`` that translates: its BM25 terms in the corpus's
+        other languages (the nearest lexicon word of each, if similar enough)."""
+        targets = [lex for other, lex in self.lexicons.items() if other != lang and lex.words]
+        if not targets:
+            return {}
+        words = list(dict.fromkeys(self.analyzer.content_words(text, lang)))
         if not words:
-            return []
+            return {}
         vectors = self._word_vectors(words, lang)
-        terms: list[str] = []
+        translations: dict[str, list[str]] = {}
         for lexicon in targets:
-            if not lexicon.words:
-                continue
             similarity = vectors @ lexicon.vectors.T
             best = similarity.argmax(axis=1)
             for row, column in enumerate(best):
                 if similarity[row, column] >= self.threshold:
-                    terms.extend(lexicon.terms[column])
-        return terms
+                    translations.setdefault(words[row], []).extend(lexicon.terms[column])
+        return translations

@@ -52,7 +52,9 @@ class SearchEngine:
         self.abstention = AbstentionModel(tuple(settings.abstain_weights), settings.abstain_bias)
         self.language_means = language_means or {}
         self.translator = translator
-        self.ranker = HybridRanker(settings, dense, bm25, corpus.chunk_languages())
+        self.ranker = HybridRanker(
+            settings, dense, bm25, corpus.chunk_languages(), self.language_means
+        )
         self.highlighter = SentenceHighlighter(
             analyzer,
             inverse_document_frequencies(bm25.model),
@@ -88,14 +90,16 @@ class SearchEngine:
             raise InputError(f"top_k must be between 1 and {self.settings.max_top_k}")
         return top_k
 
-    def _query_vectors(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
-        """Question embeddings, centred like the passages they are compared with."""
-        return center(
-            self.encoder.encode_queries(texts),
-            languages,
-            self.language_means,
-            self.settings.language_centering,
-        )
+    def _add_translations(self, query: Query, translations: dict[str, list[str]]) -> None:
+        by_term = {next(iter(c)): c for c in query.concepts}
+        for word, terms in translations.items():
+            query.translations.extend(terms)
+            own = self.analyzer.word_terms(word)
+            concept = next((by_term[t] for t in own if t in by_term), None)
+            if concept is None:
+                query.concepts.append(set(terms))
+            else:
+                concept.update(terms)
 
     def make_query(self, question: str, *, method: str = "hybrid") -> Query:
         return self.make_queries([question], method=method)[0]
@@ -110,16 +114,25 @@ class SearchEngine:
         if method in ("hybrid", "bm25"):
             for query, terms in zip(queries, self.analyzer.terms_batch(texts), strict=True):
                 query.terms = terms
+        for query in queries:
+            query.concepts = [{term} for term in dict.fromkeys(query.terms)]
         if method == "hybrid" and self.translator is not None:
             for query in queries:
-                query.translations = self.translator.translate(query.text, query.lang)
+                self._add_translations(query, self.translator.translate(query.text, query.lang))
         if method in ("hybrid", "dense"):
             for begin in range(0, len(texts), batch_size):
-                vectors = self._query_vectors(
-                    texts[begin : begin + batch_size], languages[begin : begin + batch_size]
+                raw = self.encoder.encode_queries(texts[begin : begin + batch_size])
+                # Centred like the passages they are compared with in the index.
+                centred = center(
+                    raw,
+                    languages[begin : begin + batch_size],
+                    self.language_means,
+                    self.settings.language_centering,
                 )
-                for query, vector in zip(queries[begin : begin + batch_size], vectors, strict=True):
+                batch = queries[begin : begin + batch_size]
+                for query, vector, original in zip(batch, centred, raw, strict=True):
                     query.vector = vector
+                    query.raw_vector = original
         return queries
 
     # ----------------------------------------------------------------- ranking
@@ -170,21 +183,22 @@ class SearchEngine:
         top = ranking.hits[0].position
         best = [hit.position for hit in ranking.hits[: self.settings.abstain_passages]]
         similarity, standout = 0.0, 0.0
-        vectors = self.dense.vectors
-        if query.vector is not None and vectors is not None:
-            similarity = float(np.asarray(vectors[top], dtype=np.float32) @ query.vector)
-            candidates = sorted({h.position for h in ranking.dense} | {top})
-            scores = np.asarray(vectors[candidates], dtype=np.float32) @ query.vector
+        candidates = sorted({h.position for h in ranking.dense} | {top})
+        rows = self.dense.rows(candidates)
+        if query.raw_vector is not None and rows is not None:
+            # Raw model similarities: unlike centred ones, they do not depend on the corpus mix.
+            scores = rows @ query.raw_vector
+            similarity = float(scores[candidates.index(top)])
             standout = standardized_top(scores.tolist(), similarity)
         passage_terms = [
             set(terms)
             for terms in self.analyzer.terms_batch([self.corpus.chunks[p].text for p in best])
         ]
-        coverage, rarest_missing = term_coverage(
-            [*query.terms, *query.translations], passage_terms, self.highlighter.idf
+        coverage, rarest_missing, unknown = term_coverage(
+            query.concepts, passage_terms, self.highlighter.idf
         )
         cross = float(self.corpus.chunks[top].lang != query.lang)
-        return AnswerSignals(similarity, standout, coverage, rarest_missing, cross)
+        return AnswerSignals(similarity, standout, coverage, rarest_missing, unknown, cross)
 
     def decide(self, query: Query, ranking: Ranking) -> Decision:
         signals = self.signals(query, ranking)
@@ -206,7 +220,10 @@ class SearchEngine:
         allowed = self.corpus.mask(filters or Filters())
         passages = self.passages(self.rank(query, allowed, method=method).hits, top_k)
         self.highlighter.highlight(
-            passages, query.terms, query.vector, self.settings.highlight_sentences
+            passages,
+            [*query.terms, *query.translations],
+            query.vector,
+            self.settings.highlight_sentences,
         )
         return passages
 
@@ -221,7 +238,10 @@ class SearchEngine:
             return Answer(query.text, False, NOT_FOUND_MESSAGE, [], decision.confidence)
         passages = self.passages(ranking.hits, top_k)
         self.highlighter.highlight(
-            passages, query.terms, query.vector, self.settings.highlight_sentences
+            passages,
+            [*query.terms, *query.translations],
+            query.vector,
+            self.settings.highlight_sentences,
         )
         return Answer(
             question=query.text,

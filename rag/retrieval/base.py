@@ -17,9 +17,12 @@ import numpy as np
 class Query:
     text: str
     lang: str
-    vector: np.ndarray | None = None  # unit-length query embedding
+    vector: np.ndarray | None = None  # the embedding as the index compares it (centred)
+    raw_vector: np.ndarray | None = None  # the model's own unit embedding
     terms: list[str] = field(default_factory=list)  # BM25 terms
     translations: list[str] = field(default_factory=list)  # BM25 terms in other languages
+    # One set per question term: the term and the translations of the word it came from.
+    concepts: list[set[str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

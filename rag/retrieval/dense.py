@@ -48,18 +48,17 @@ class DenseRetriever:
         nprobe: int = 16,
     ) -> None:
         self.index = index
-        # The exact passage vectors (memory-mapped), for feedback; approximate indexes
-        # (PQ) cannot give them back exactly.
+        # The passages' raw model vectors (memory-mapped): the index holds transformed ones
+        # (centred, perhaps compressed), feedback and abstention need the originals.
         self.vectors = vectors
         configure_search(index, ef_search=ef_search, nprobe=nprobe)
 
-    def centroid(self, positions: list[int]) -> np.ndarray | None:
-        """Mean vector of the given passages, or None when vectors are not kept."""
+    def rows(self, positions: list[int]) -> np.ndarray | None:
+        """Raw vectors of the given passages, or None when they are not kept."""
         if self.vectors is None or not positions:
             return None
-        rows = np.asarray(self.vectors[sorted(positions)], dtype=np.float32)
-        centroid: np.ndarray = rows.mean(axis=0)
-        return centroid
+        rows: np.ndarray = np.asarray(self.vectors[positions], dtype=np.float32)
+        return rows
 
     @property
     def size(self) -> int:

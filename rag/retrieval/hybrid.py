@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rag.config import Settings
+from rag.crosslingual import center
 from rag.lexical.bm25 import BM25Retriever
 from rag.retrieval.base import Hit, Query
 from rag.retrieval.dense import DenseRetriever
@@ -56,10 +57,13 @@ class HybridRanker:
         dense: DenseRetriever,
         bm25: BM25Retriever,
         languages: np.ndarray,
+        language_means: dict[str, np.ndarray],
     ) -> None:
         self.settings = settings
         self.dense = dense
         self.bm25 = bm25
+        self.languages = languages
+        self.language_means = language_means
         self.partitions = language_partitions(languages, settings.min_partition_chunks)
 
     def fuse(self, dense: list[Hit], bm25: list[Hit]) -> list[Hit]:
@@ -76,9 +80,17 @@ class HybridRanker:
         count = self.settings.feedback_passages
         if count == 0 or query.vector is None:
             return None
-        centroid = self.dense.centroid([hit.position for hit in fused[:count]])
-        if centroid is None:
+        positions = [hit.position for hit in fused[:count]]
+        rows = self.dense.rows(positions)
+        if rows is None:
             return None
+        # Feedback happens where the index searches: among centred vectors.
+        centroid = center(
+            rows,
+            [str(self.languages[p]) for p in positions],
+            self.language_means,
+            self.settings.language_centering,
+        ).mean(axis=0)
         vector = query.vector + self.settings.feedback_weight * centroid
         return replace(query, vector=(vector / np.linalg.norm(vector)).astype(np.float32))
 
