@@ -12,7 +12,8 @@ fail differently:
 - ``unknown``: the share of the question's terms that no indexed passage contains at all;
 - ``cross``: the best passage is in the other language (lexical signals then say little).
 A logistic model over these features gives the probability that the corpus answers; the
-service abstains below ``abstain_threshold``. ``eval/abstention.py`` fits the weights.
+service abstains below ``abstain_threshold`` unless the best passages hold every concept of the
+question and stand out (a complete lexical match). ``eval/abstention.py`` fits the weights.
 """
 
 from __future__ import annotations

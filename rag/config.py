@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     language_centering: float = Field(
         0.5, ge=0, le=1, description="share of each language's mean vector removed (build)"
     )
+    translate: bool = Field(True, description="add word translations to BM25 queries")
     translation_threshold: float = Field(
         0.9, gt=0, le=1, description="least word similarity for a cross-lingual translation"
     )
@@ -111,6 +112,9 @@ class Settings(BaseSettings):
     )
     abstain_bias: float = -19.2611
     abstain_threshold: float = Field(0.2808, ge=0, le=1)
+    abstain_full_match_standout: float = Field(
+        1.0, description="a passage holding all question terms answers if it stands out this far"
+    )
 
     # --- evaluation ------------------------------------------------------------------
     eval_index_dir: Path = Field(Path("var/eval"), description="indexes of evaluation corpora")

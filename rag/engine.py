@@ -116,7 +116,7 @@ class SearchEngine:
                 query.terms = terms
         for query in queries:
             query.concepts = [{term} for term in dict.fromkeys(query.terms)]
-        if method == "hybrid" and self.translator is not None:
+        if method == "hybrid" and self.translator is not None and self.settings.translate:
             for query in queries:
                 self._add_translations(query, self.translator.translate(query.text, query.lang))
         if method in ("hybrid", "dense"):
@@ -205,7 +205,15 @@ class SearchEngine:
         if signals is None:
             return Decision(False, 0.0)
         probability = self.abstention.probability(signals)
-        return Decision(probability >= self.settings.abstain_threshold, round(probability, 4))
+        # Every concept of the question, its rarest included, is in a passage that stands out:
+        # lexical evidence a short question ("NSTRI는 무엇인가요?") cannot show in similarity.
+        complete = (
+            signals.coverage >= 1.0
+            and signals.rarest_missing == 0.0
+            and signals.standout >= self.settings.abstain_full_match_standout
+        )
+        found = complete or probability >= self.settings.abstain_threshold
+        return Decision(found, round(max(probability, 0.5) if complete else probability, 4))
 
     def search(
         self,
