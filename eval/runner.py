@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from eval.datasets import EvalQuestion, EvalSet
 from eval.metrics import (
@@ -32,6 +31,7 @@ from index.store import IndexStore
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
+from rag.retrieval.base import Query
 
 # Settings baked into a build; changing one of them needs another index.
 BUILD_SETTINGS = (
@@ -46,6 +46,8 @@ BUILD_SETTINGS = (
     "language_centering",
     "lexicon_min_df",
 )
+# Settings that change how a question becomes a query (as opposed to how it is ranked).
+QUERY_SETTINGS = ("translate", "translation_threshold")
 ANSWER_DEPTH = 20  # passages searched for an answer span
 SAMPLE_SEED = 13
 
@@ -163,7 +165,8 @@ def run_set(
 ) -> SetResult:
     questions = sample_questions(eval_set.questions, limit)
     outcome = SetResult(eval_set)
-    engines: dict[str, tuple[SearchEngine, Any]] = {}
+    engines: dict[str, SearchEngine] = {}
+    prepared: dict[str, tuple[list[Query], float]] = {}
     for method in methods:
         method_settings = method.settings(settings)
         build_key = json.dumps({k: str(getattr(method_settings, k)) for k in BUILD_SETTINGS})
@@ -171,16 +174,22 @@ def run_set(
             engine, seconds = engine_for(eval_set, method_settings, encoder, progress=progress)
             outcome.build_seconds[method.name] = seconds
             _fill_gold_from_answers(questions, engine)
+            engines[build_key] = engine
+        engine = engines[build_key]
+        engine.use_settings(method_settings)  # query-time settings of this method
+        query_key = build_key + json.dumps(
+            {k: str(getattr(method_settings, k)) for k in QUERY_SETTINGS}
+        )
+        if query_key not in prepared:
             started = time.perf_counter()
-            queries = engine.make_queries([q.text for q in questions])
+            batch = engine.make_queries([q.text for q in questions])
             per_query_ms = (time.perf_counter() - started) * 1000 / max(len(questions), 1)
-            engines[build_key] = (engine, (queries, per_query_ms))
+            prepared[query_key] = (batch, per_query_ms)
             log(
                 f"{eval_set.name}: {len(questions)} questions, {len(engine.corpus)} chunks, "
                 f"query preparation {per_query_ms:.1f} ms/question"
             )
-        engine, (queries, prep_ms) = engines[build_key]
-        engine.use_settings(method_settings)  # query-time settings of this method
+        queries, prep_ms = prepared[query_key]
         languages = {aid: a.lang or "" for aid, a in engine.corpus.articles.items()}
         for question, query in zip(questions, queries, strict=True):
             started = time.perf_counter()

@@ -51,7 +51,6 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         lexicons,
         analyzer,
         encoder.encode_queries,
-        threshold=settings.translation_threshold,
         cache_size=settings.translation_cache,
     )
     engine = SearchEngine(

@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     )
     translate: bool = Field(True, description="add word translations to BM25 queries")
     translation_threshold: float = Field(
-        0.9, gt=0, le=1, description="least word similarity for a cross-lingual translation"
+        0.88, gt=0, le=1, description="least word similarity for a cross-lingual translation"
     )
     lexicon_min_df: int = Field(2, ge=1, description="passages a word needs to enter a lexicon")
     translation_cache: int = Field(20000, ge=0, description="question words kept embedded")

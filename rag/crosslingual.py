@@ -85,13 +85,11 @@ class Translator:
         analyzer: LexicalAnalyzer,
         encode_words: Encode,
         *,
-        threshold: float,
         cache_size: int,
     ) -> None:
         self.lexicons = dict(lexicons)
         self.analyzer = analyzer
         self.encode_words = encode_words
-        self.threshold = threshold
         self.cache_size = cache_size
         self._known = {lang: lexicon.index_of() for lang, lexicon in self.lexicons.items()}
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -119,7 +117,7 @@ class Translator:
                 self._cache.popitem(last=False)
         return np.stack([rows[w] for w in words])
 
-    def translate(self, text: str, lang: str) -> dict[str, list[str]]:
+    def translate(self, text: str, lang: str, threshold: float) -> dict[str, list[str]]:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
         other languages (the nearest lexicon word of each, if similar enough)."""
         targets = [lex for other, lex in self.lexicons.items() if other != lang and lex.words]
@@ -134,6 +132,6 @@ class Translator:
             similarity = vectors @ lexicon.vectors.T
             best = similarity.argmax(axis=1)
             for row, column in enumerate(best):
-                if similarity[row, column] >= self.threshold:
+                if similarity[row, column] >= threshold:
                     translations.setdefault(words[row], []).extend(lexicon.terms[column])
         return translations

@@ -65,7 +65,7 @@ class SearchEngine:
     def use_settings(self, settings: Settings) -> None:
         """Switch query-time settings (fusion, feedback, limits) without reloading the index."""
         self.settings = settings
-        self.ranker.settings = settings
+        self.ranker.use_settings(settings)
         self.abstention = AbstentionModel(tuple(settings.abstain_weights), settings.abstain_bias)
 
     def warm_up(self) -> None:
@@ -118,7 +118,10 @@ class SearchEngine:
             query.concepts = [{term} for term in dict.fromkeys(query.terms)]
         if method == "hybrid" and self.translator is not None and self.settings.translate:
             for query in queries:
-                self._add_translations(query, self.translator.translate(query.text, query.lang))
+                translations = self.translator.translate(
+                    query.text, query.lang, self.settings.translation_threshold
+                )
+                self._add_translations(query, translations)
         if method in ("hybrid", "dense"):
             for begin in range(0, len(texts), batch_size):
                 raw = self.encoder.encode_queries(texts[begin : begin + batch_size])

@@ -66,6 +66,10 @@ class HybridRanker:
         self.language_means = language_means
         self.partitions = language_partitions(languages, settings.min_partition_chunks)
 
+    def use_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self.partitions = language_partitions(self.languages, settings.min_partition_chunks)
+
     def fuse(self, dense: list[Hit], bm25: list[Hit]) -> list[Hit]:
         weights = [self.settings.dense_weight, self.settings.bm25_weight]
         if self.settings.fusion == "rrf":

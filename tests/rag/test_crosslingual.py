@@ -34,10 +34,10 @@ def test_translator_maps_korean_words_to_english_terms(encoder: Encoder) -> None
     translator = Translator(
         {"en": lexicon}, analyzer, encoder.encode_queries, threshold=0.9, cache_size=10
     )
-    translations = translator.translate("보스턴 병원의 환자", "ko")
+    translations = translator.translate("보스턴 병원의 환자", "ko", 0.9)
     assert translations["보스턴"] == ["boston"] and translations["환자"] == ["patient"]
     assert all("guitar" not in terms for terms in translations.values())
-    assert translator.translate("patients in Boston", "en") == {}  # no other language
+    assert translator.translate("patients in Boston", "en", 0.9) == {}  # no other language
 
 
 def test_small_languages_join_the_largest_partition() -> None:
