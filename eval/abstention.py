@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.datasets import load_eval_set
-from eval.runner import _fill_gold_from_answers, engine_for, sample_questions
+from eval.runner import engine_for, fill_gold_from_answers, sample_questions
 from rag.abstention import FEATURES
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
@@ -48,7 +48,7 @@ def collect(
         eval_set = load_eval_set(path, corpus)
         engine, _ = engine_for(eval_set, settings, encoder, progress=True)
         questions = sample_questions(eval_set.questions, limit)
-        _fill_gold_from_answers(questions, engine)
+        fill_gold_from_answers(questions, engine)
         queries = engine.make_queries([q.text for q in questions])
         article_of = np.array([c.article_id for c in engine.corpus.chunks])
         removable = [q for q in questions if q.answerable and q.gold]

@@ -31,6 +31,7 @@ from index.store import IndexStore
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
+from rag.errors import IndexStoreError
 from rag.retrieval.base import Query
 
 # Settings baked into a build; changing one of them needs another index.
@@ -130,7 +131,8 @@ def engine_for(
         )
         seconds = time.perf_counter() - started
     folder = store.current()
-    assert folder is not None
+    if folder is None:
+        raise IndexStoreError(f"the evaluation index at {root} was not published")
     _, engine = load_build(folder, build_settings, encoder)
     return engine, seconds
 
@@ -143,7 +145,7 @@ def sample_questions(questions: Sequence[EvalQuestion], limit: int | None) -> li
     return [questions[i] for i in chosen]
 
 
-def _fill_gold_from_answers(questions: Sequence[EvalQuestion], engine: SearchEngine) -> None:
+def fill_gold_from_answers(questions: Sequence[EvalQuestion], engine: SearchEngine) -> None:
     """Questions with an answer span but no gold ids: gold = the articles holding the span."""
     texts = {aid: normalize_span(a.text) for aid, a in engine.corpus.articles.items()}
     for question in questions:
@@ -173,7 +175,7 @@ def run_set(
         if build_key not in engines:
             engine, seconds = engine_for(eval_set, method_settings, encoder, progress=progress)
             outcome.build_seconds[method.name] = seconds
-            _fill_gold_from_answers(questions, engine)
+            fill_gold_from_answers(questions, engine)
             engines[build_key] = engine
         engine = engines[build_key]
         engine.use_settings(method_settings)  # query-time settings of this method

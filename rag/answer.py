@@ -53,9 +53,12 @@ class Answer:
         return asdict(self)
 
 
-def touches(a: Passage, b: Passage) -> bool:
-    """Same article, and the two spans overlap or meet."""
-    return a.article_id == b.article_id and a.start <= b.end and b.start <= a.end
+def touches(a: Passage, b: Passage, article_text: str) -> bool:
+    """Same article, and the two spans overlap or meet (across whitespace only)."""
+    if a.article_id != b.article_id:
+        return False
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    return second.start <= first.end or not article_text[first.end : second.start].strip()
 
 
 def _normalized(text: str) -> str:
@@ -73,14 +76,15 @@ def add_passage(
     that would widen a passage beyond ``max_chars``.
     """
     for passage in chosen:
-        if touches(passage, candidate):
+        if touches(passage, candidate, article_text):
             if max(passage.end, candidate.end) - min(passage.start, candidate.start) > max_chars:
                 return False
             passage.start = min(passage.start, candidate.start)
             passage.end = max(passage.end, candidate.end)
             passage.score = max(passage.score, candidate.score)
             # The wider passage may now reach another one of the same article: join them.
-            for other in [p for p in chosen if p is not passage and touches(p, passage)]:
+            joined = [p for p in chosen if p is not passage and touches(p, passage, article_text)]
+            for other in joined:
                 passage.start = min(passage.start, other.start)
                 passage.end = max(passage.end, other.end)
                 passage.score = max(passage.score, other.score)

@@ -44,3 +44,9 @@ def test_a_bridge_joins_two_passages_of_the_same_article() -> None:
     chosen = [_passage("a", 0, 20), _passage("a", 43, 63)]
     assert not add_passage(chosen, _passage("a", 15, 50), TEXT, max_chars=1000)
     assert [(p.start, p.end) for p in chosen] == [(0, 63)]
+
+
+def test_chunks_separated_by_whitespace_only_are_joined() -> None:
+    chosen = [_passage("a", 0, 20)]  # "First sentence here."
+    assert not add_passage(chosen, _passage("a", 21, 42), TEXT, max_chars=1000)
+    assert [(p.start, p.end) for p in chosen] == [(0, 42)]

@@ -31,9 +31,7 @@ def test_translator_maps_korean_words_to_english_terms(encoder: Encoder) -> None
     lexicon = Lexicon(
         "en", words, [analyzer.word_terms(w) for w in words], encoder.encode_queries(words)
     )
-    translator = Translator(
-        {"en": lexicon}, analyzer, encoder.encode_queries, cache_size=10
-    )
+    translator = Translator({"en": lexicon}, analyzer, encoder.encode_queries, cache_size=10)
     translations = translator.translate("보스턴 병원의 환자", "ko", 0.9)
     assert translations["보스턴"] == ["boston"] and translations["환자"] == ["patient"]
     assert all("guitar" not in terms for terms in translations.values())
