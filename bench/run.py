@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         questions = _questions()
         rows: list[LatencyRow] = [bare_encoding(encoder, questions, args.repeats)]
         _, engine = load_current(settings, encoder)
-        rows.append(in_process_search(engine, questions, args.repeats))
+        rows.extend(in_process_search(engine, questions, args.repeats))
         del engine
         with Server(settings.index_dir) as server:
             for concurrency in (1, 8):

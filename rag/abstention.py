@@ -19,7 +19,7 @@ question and stand out (a complete lexical match). ``eval/abstention.py`` fits t
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -44,26 +44,32 @@ class AnswerSignals:
 
 
 def term_coverage(
-    concepts: Sequence[set[str]], passage_terms: Sequence[set[str]], idf: Mapping[str, float]
+    concepts: Sequence[set[str]],
+    passages: Sequence[int],
+    contains: Callable[[str, int], bool],
+    idf: Mapping[str, float],
 ) -> tuple[float, float, float]:
     """Coverage of a question's concepts by its best passages.
 
-    A concept is one question term with its translations; it is covered when a passage holds
-    any of them, and weighs its rarest known term's IDF. Returns (IDF-weighted share covered
-    by the best passage, 1 if the rarest concept is in none of the passages, share of concepts
-    that no indexed passage contains at all).
+    A concept is one question term with its translations; it is covered by a passage that
+    holds any of them (``contains(term, passage)``), and weighs its rarest known term's IDF.
+    Returns (IDF-weighted share covered by the best-covering passage, 1 if the rarest concept
+    is in none of the passages, share of concepts that no indexed passage contains at all).
     """
     if not concepts:
         return 0.0, 1.0, 0.0
     weights = [max((idf[t] for t in c if t in idf), default=0.0) for c in concepts]
     unknown = sum(1 for w in weights if w == 0.0) / len(concepts)
     known = [(c, w) for c, w in zip(concepts, weights, strict=True) if w > 0]
-    if not known or not passage_terms:
+    if not known or not passages:
         return 0.0, 1.0, unknown
+    covered = [[any(contains(t, p) for t in c) for c, _ in known] for p in passages]
     total = sum(w for _, w in known)
-    coverage = max(sum(w for c, w in known if c & terms) / total for terms in passage_terms)
-    rarest = max(known, key=lambda item: item[1])[0]
-    missing = 0.0 if any(rarest & terms for terms in passage_terms) else 1.0
+    coverage = max(
+        sum(w for (_, w), hit in zip(known, row, strict=True) if hit) / total for row in covered
+    )
+    rarest = max(range(len(known)), key=lambda i: known[i][1])
+    missing = 0.0 if any(row[rarest] for row in covered) else 1.0
     return coverage, missing, unknown
 
 

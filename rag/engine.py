@@ -193,12 +193,8 @@ class SearchEngine:
             scores = rows @ query.raw_vector
             similarity = float(scores[candidates.index(top)])
             standout = standardized_top(scores.tolist(), similarity)
-        passage_terms = [
-            set(terms)
-            for terms in self.analyzer.terms_batch([self.corpus.chunks[p].text for p in best])
-        ]
         coverage, rarest_missing, unknown = term_coverage(
-            query.concepts, passage_terms, self.highlighter.idf
+            query.concepts, best, self.bm25.contains, self.highlighter.idf
         )
         cross = float(self.corpus.chunks[top].lang != query.lang)
         return AnswerSignals(similarity, standout, coverage, rarest_missing, unknown, cross)

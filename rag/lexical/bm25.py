@@ -23,6 +23,18 @@ class BM25Retriever:
     def __init__(self, model: Any) -> None:
         self.model = model
         self.vocabulary: dict[str, int] = model.vocab_dict
+        # Column-compressed term-document matrix: the passages holding a term, sorted.
+        self._indptr = np.asarray(model.scores["indptr"])
+        self._indices = np.asarray(model.scores["indices"])
+
+    def contains(self, term: str, position: int) -> bool:
+        """Whether the indexed passage at ``position`` holds ``term``."""
+        column = self.vocabulary.get(term)
+        if column is None:
+            return False
+        postings = self._indices[self._indptr[column] : self._indptr[column + 1]]
+        found = int(np.searchsorted(postings, position))
+        return found < len(postings) and int(postings[found]) == position
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         known = [t for t in terms if t in self.vocabulary]

@@ -5,16 +5,21 @@ from rag.abstention import AbstentionModel, AnswerSignals, standardized_top, ter
 IDF = {"insulin": 3.0, "price": 1.0, "germany": 5.0}
 
 
+def _holding(*passages: set[str]):  # type: ignore[no-untyped-def]
+    return lambda term, position: term in passages[position]
+
+
 def test_coverage_weighs_concepts_by_rarity_and_flags_the_rarest_missing() -> None:
-    us_article = [{"insulin", "price", "us"}]
+    us_article = _holding({"insulin", "price", "us"})
     concepts = [{"insulin"}, {"price"}, {"germany"}]
-    coverage, rarest_missing, unknown = term_coverage(concepts, us_article, IDF)
+    coverage, rarest_missing, unknown = term_coverage(concepts, [0], us_article, IDF)
     assert coverage == pytest.approx(4 / 9) and rarest_missing == 1.0 and unknown == 0.0
     # a concept is covered by any of its translations; unseen terms count as unknown
     concepts = [{"인슐린", "insulin"}, {"독일", "germany"}, {"nhif"}]
-    coverage, rarest_missing, unknown = term_coverage(concepts, [{"germany", "insulin"}], IDF)
+    both = _holding({"price"}, {"germany", "insulin"})
+    coverage, rarest_missing, unknown = term_coverage(concepts, [0, 1], both, IDF)
     assert coverage == 1.0 and rarest_missing == 0.0 and unknown == pytest.approx(1 / 3)
-    assert term_coverage([], us_article, IDF) == (0.0, 1.0, 0.0)
+    assert term_coverage([], [0], us_article, IDF) == (0.0, 1.0, 0.0)
 
 
 def test_standout_is_a_z_score() -> None:
