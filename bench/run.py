@@ -4,7 +4,7 @@ Measures on the health-news corpus (English health news + Korean science news + 
 index build throughput beside the bare model on the same chunks, unchanged rebuilds, ``/ask``
 latency over HTTP at concurrency 1 and 8 beside the bare model's query encoding, the server's
 peak memory, and FAISS index types at 10k/100k/1M vectors. Prints tables and writes
-``results.md`` and ``results.json`` to ``--out``.
+``results-<section>.md`` per section and ``results.json`` (merged across runs) to ``--out``.
 """
 
 from __future__ import annotations
@@ -76,7 +76,14 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
         "command": "python -m bench.run " + " ".join(sys.argv[1:]),
     }
-    report = [f"# Benchmark\n\nCommand: `{results['command']}`; {results['machine']}"]
+    header = f"Command: `{results['command']}`; {results['machine']}"
+    written: list[Path] = []
+
+    def publish(section: str, lines: list[str]) -> None:
+        path = out / f"results-{section}.md"
+        path.write_text("\n\n".join([header, *lines]) + "\n")
+        written.append(path)
+
     encoder = Encoder(settings)
 
     if "build" in sections:
@@ -113,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             ],
         )
         print(table)
-        report += ["## Index build", table]
+        publish("build", ["## Index build", table])
 
     if "query" in sections:
         if IndexStore(settings.index_dir).current() is None:
@@ -161,12 +168,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(table)
         print(f"server peak memory (VmHWM): {memory:.0f} MiB")
-        report += [
-            "## Query latency",
-            f"{len(questions)} distinct questions (seed-qa and the cross-lingual dev set), cycled.",
-            table,
-            f"Server peak memory (VmHWM): {memory:.0f} MiB",
-        ]
+        publish(
+            "query",
+            [
+                "## Query latency",
+                f"{len(questions)} distinct questions (seed-qa, cross-lingual dev set), cycled.",
+                table,
+                f"Server peak memory (VmHWM): {memory:.0f} MiB",
+            ],
+        )
 
     if "scaling" in sections:
         sizes = [int(s) for s in args.sizes.split(",")]
@@ -195,16 +205,21 @@ def main(argv: list[str] | None = None) -> int:
             ],
         )
         print(table)
-        report += [
-            f"## FAISS scaling (dimension {encoder.dimension}, efSearch "
-            f"{base.faiss_ef_search}, nprobe {base.faiss_nprobe}; "
-            f"{time.perf_counter() - started:.0f} s)",
-            table,
-        ]
+        publish(
+            "scaling",
+            [
+                f"## FAISS scaling (dimension {encoder.dimension}, efSearch "
+                f"{base.faiss_ef_search}, nprobe {base.faiss_nprobe}; "
+                f"{time.perf_counter() - started:.0f} s)",
+                table,
+            ],
+        )
 
-    (out / "results.json").write_text(json.dumps(results, indent=2))
-    (out / "results.md").write_text("\n\n".join(report) + "\n")
-    print(f"\nwritten to {out / 'results.md'}")
+    merged_path = out / "results.json"
+    merged = json.loads(merged_path.read_text()) if merged_path.is_file() else {}
+    merged.update(results)  # sections not run this time keep their last figures
+    merged_path.write_text(json.dumps(merged, indent=2))
+    print(f"\nwritten to {', '.join(str(p) for p in written)} and {merged_path}")
     return 0
 
 

@@ -171,7 +171,7 @@ def build_from_articles(
     languages = [c.lang for c in prepared.chunks]
     means = language_means(vectors, languages)
     centred = center(vectors, languages, means, settings.language_centering)
-    analyzer = LexicalAnalyzer()
+    analyzer = LexicalAnalyzer(workers=-1)  # batches: kiwipiepy's threads pay off here
     lexicons = build_lexicons(prepared.chunks, settings, encoder, analyzer, progress=progress)
     timings["lexicons"] = time.perf_counter() - mark
 

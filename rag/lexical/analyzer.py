@@ -41,7 +41,9 @@ ENGLISH_STOP_WORDS = frozenset(
 class LexicalAnalyzer:
     """Turns text into BM25 terms; the same analyzer must index passages and questions."""
 
-    def __init__(self, workers: int = -1) -> None:
+    def __init__(self, workers: int = 0) -> None:
+        # kiwipiepy's worker threads speed up batches (index builds) but compete with the
+        # encoder for the cores at query time; 0 analyses in the calling thread.
         self._workers = workers
 
     @cached_property
@@ -75,6 +77,11 @@ class LexicalAnalyzer:
             terms.extend(self._latin_terms(" ".join(latin)))
         return terms
 
+    def _tokenize(self, texts: list[str]) -> Iterable[Any]:
+        if self._workers == 0:  # kiwipiepy batches only with worker threads
+            return (self._kiwi.tokenize(text) for text in texts)
+        return self._kiwi.tokenize(texts)  # type: ignore[no-any-return]
+
     def terms(self, text: str) -> list[str]:
         if not has_hangul(text):
             return self._latin_terms(text)
@@ -88,7 +95,7 @@ class LexicalAnalyzer:
             if not has_hangul(text):
                 out[i] = self._latin_terms(text)
         if korean:
-            analysed = self._kiwi.tokenize([texts[i] for i in korean])
+            analysed = self._tokenize([texts[i] for i in korean])
             for i, morphemes in zip(korean, analysed, strict=True):
                 out[i] = self._korean_terms(morphemes)
         return out
@@ -106,7 +113,7 @@ class LexicalAnalyzer:
         if lang == KOREAN:
             return [
                 [t.form for t in morphemes if t.tag in WORD_TAGS and len(t.form) >= 2]
-                for morphemes in self._kiwi.tokenize(list(texts))
+                for morphemes in self._tokenize(list(texts))
             ]
         return [
             [w for w in _WORD.findall(text) if w.lower() not in ENGLISH_STOP_WORDS]
