@@ -10,6 +10,7 @@ acronym such as NSTRI matches across languages.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
@@ -50,7 +51,10 @@ class LexicalAnalyzer:
     def _kiwi(self) -> Any:
         from kiwipiepy import Kiwi
 
-        return Kiwi(num_workers=self._workers)
+        with warnings.catch_warnings():
+            # kiwipiepy warns that 0 changed meaning in 0.21: it now means "no threads", as meant.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return Kiwi(num_workers=self._workers)
 
     @cached_property
     def _stemmer(self) -> Any:
