@@ -65,25 +65,58 @@ def _normalized(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+def _uncovered(candidate: Passage, chosen: Sequence[Passage], article_text: str) -> bool:
+    """Trim ``candidate`` to its longest stretch that no chosen passage of its article quotes;
+    False when nothing but whitespace is left."""
+    pieces = [(candidate.start, candidate.end)]
+    for passage in chosen:
+        if passage.article_id != candidate.article_id:
+            continue
+        pieces = [
+            piece
+            for start, end in pieces
+            for piece in ((start, min(end, passage.start)), (max(start, passage.end), end))
+            if piece[1] > piece[0]
+        ]
+    start, end = max(pieces, key=lambda piece: piece[1] - piece[0], default=(0, 0))
+    text = article_text[start:end]
+    if not text.strip():
+        return False
+    candidate.start = start + len(text) - len(text.lstrip())
+    candidate.end = end - (len(text) - len(text.rstrip()))
+    candidate.text = article_text[candidate.start : candidate.end]
+    return True
+
+
 def add_passage(
     chosen: list[Passage], candidate: Passage, article_text: str, *, max_chars: int
 ) -> bool:
     """Add ``candidate`` to ``chosen`` without repeating text; True if the list grew.
 
     A chunk that overlaps or meets a chosen passage of its article (chunks overlap by design)
-    widens that passage to cover both, instead of quoting the shared sentences twice; a chunk
-    whose text equals a chosen passage's (a copy in another article) is dropped, and so is one
-    that would widen a passage beyond ``max_chars``.
+    widens that passage to cover both, instead of quoting the shared sentences twice. Where
+    the joint would grow beyond ``max_chars``, the chunk is cited on its own with the text it
+    shares cut off: a long article's answer sentence must not be lost because its neighbour
+    was cited first. A chunk whose text equals a chosen passage's (a copy in another article)
+    is dropped.
     """
     for passage in chosen:
         if touches(passage, candidate, article_text):
             if max(passage.end, candidate.end) - min(passage.start, candidate.start) > max_chars:
-                return False
+                if not _uncovered(candidate, chosen, article_text):
+                    return False
+                break
             passage.start = min(passage.start, candidate.start)
             passage.end = max(passage.end, candidate.end)
             passage.score = max(passage.score, candidate.score)
             # The wider passage may now reach another one of the same article: join them.
-            joined = [p for p in chosen if p is not passage and touches(p, passage, article_text)]
+            joined = [
+                p
+                for p in chosen
+                if p is not passage
+                and touches(p, passage, article_text)
+                and max(p.end, passage.end) - min(p.start, passage.start) <= max_chars
+            ]
             for other in joined:
                 passage.start = min(passage.start, other.start)
                 passage.end = max(passage.end, other.end)

@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     min_partition_chunks: int = Field(
         50, ge=1, description="chunks a language needs to be ranked as its own partition"
     )
+    merge_similarity_weight: float = Field(
+        100.0, ge=0, description="weight of raw cosine when language partitions are merged"
+    )
+    cross_language_offset: float = Field(
+        0.09, ge=0, description="cosine added to passages in another language than the question"
+    )
     bm25_k1: float = Field(1.2, gt=0)
     bm25_b: float = Field(0.75, ge=0, le=1)
 
@@ -108,10 +114,10 @@ class Settings(BaseSettings):
     #       ../shared/evalsets/seed-qa --gold-removed 0 --fit-on-natural --features similarity,cross
     # (threshold: at most 5% of answerable questions wrongly answered "not found").
     abstain_weights: list[float] = Field(
-        default_factory=lambda: [22.2184, 0.0, 0.0, 0.0, 0.0, 2.0229]
+        default_factory=lambda: [26.1777, 0.0, 0.0, 0.0, 0.0, 2.5027]
     )
-    abstain_bias: float = -19.2611
-    abstain_threshold: float = Field(0.2808, ge=0, le=1)
+    abstain_bias: float = -22.7976
+    abstain_threshold: float = Field(0.3080, ge=0, le=1)
     abstain_full_match_standout: float = Field(
         1.0, description="a passage holding all question terms answers if it stands out this far"
     )

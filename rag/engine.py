@@ -179,14 +179,22 @@ class SearchEngine:
             passage.citation = number
         return chosen
 
-    def signals(self, query: Query, ranking: Ranking) -> AnswerSignals | None:
-        """What the abstention model reads off a ranking; None when nothing was retrieved."""
-        if not ranking.hits:
+    def signals(
+        self, query: Query, ranking: Ranking, reference: list[Hit] | None = None
+    ) -> AnswerSignals | None:
+        """What the abstention model reads off a ranking; None when nothing was retrieved.
+
+        ``reference``: the dense candidates the best passage is compared with (default: the
+        ranking's own; a filtered ranking passes the unfiltered ones, since a passage that
+        stands out among a handful of filtered ones may not stand out at all)."""
+        evidence = ranking.evidence
+        if not evidence:
             return None
-        top = ranking.hits[0].position
-        best = [hit.position for hit in ranking.hits[: self.settings.abstain_passages]]
+        top = evidence[0].position
+        best = [hit.position for hit in evidence[: self.settings.abstain_passages]]
         similarity, standout = 0.0, 0.0
-        candidates = sorted({h.position for h in ranking.dense} | {top})
+        pool = ranking.dense if reference is None else reference
+        candidates = sorted({h.position for h in pool} | {top})
         rows = self.dense.rows(candidates)
         if query.raw_vector is not None and rows is not None:
             # Raw model similarities: unlike centred ones, they do not depend on the corpus mix.
@@ -199,8 +207,10 @@ class SearchEngine:
         cross = float(self.corpus.chunks[top].lang != query.lang)
         return AnswerSignals(similarity, standout, coverage, rarest_missing, unknown, cross)
 
-    def decide(self, query: Query, ranking: Ranking) -> Decision:
-        signals = self.signals(query, ranking)
+    def decide(
+        self, query: Query, ranking: Ranking, reference: list[Hit] | None = None
+    ) -> Decision:
+        signals = self.signals(query, ranking, reference)
         if signals is None:
             return Decision(False, 0.0)
         probability = self.abstention.probability(signals)
@@ -244,8 +254,10 @@ class SearchEngine:
     ) -> Answer:
         top_k = self.validate_top_k(self.settings.top_k if top_k is None else top_k)
         query = self.make_query(question)
-        ranking = self.rank(query, self.corpus.mask(filters or Filters()))
-        decision = self.decide(query, ranking)
+        allowed = self.corpus.mask(filters or Filters())
+        ranking = self.rank(query, allowed)
+        reference = None if allowed is None else self.ranker.dense_candidates(query)
+        decision = self.decide(query, ranking, reference)
         if not decision.found and self.settings.abstain:
             return Answer(query.text, False, NOT_FOUND_MESSAGE, [], decision.confidence)
         passages = self.passages(ranking.hits, top_k)

@@ -3,13 +3,19 @@
 A corpus in several languages is ranked one language partition at a time: each partition's
 dense and BM25 hits are fused on that partition's own score distribution, so that evidence in
 the minority language (a few Korean articles among thousands of English ones) is judged
-against its peers instead of being crowded out. Partitions are merged by fused score; a
-language with fewer than ``min_partition_chunks`` chunks joins the largest partition.
+against its peers instead of being crowded out. A language with fewer than
+``min_partition_chunks`` chunks joins the largest partition.
+
+Fused scores are relative to their partition (the best hit of any partition stands out), so
+partitions are merged on fused score plus the question's raw cosine with each passage, lifted
+by ``cross_language_offset`` for passages in another language than the question: the encoder
+scores a cross-lingual answer about that much lower than a same-language one. Without it the
+best passage of an off-topic partition would rank with the best of the right one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,11 +31,22 @@ METHODS = ("hybrid", "dense", "bm25")
 
 @dataclass
 class Ranking:
-    """A final ranking with the per-retriever rankings it came from."""
+    """A final ranking with the per-retriever rankings it came from.
+
+    ``within_partitions`` orders the same hits by their fused score within their own language
+    partition, before the partitions were put on one scale: its first hit is the passage that
+    stands out most among its peers, which is what the abstention model reads (empty: the
+    same as ``hits``).
+    """
 
     hits: list[Hit]
     dense: list[Hit]
     bm25: list[Hit]
+    within_partitions: list[Hit] = field(default_factory=list)
+
+    @property
+    def evidence(self) -> list[Hit]:
+        return self.within_partitions or self.hits
 
 
 def language_partitions(languages: np.ndarray, min_chunks: int) -> list[np.ndarray]:
@@ -98,6 +115,25 @@ class HybridRanker:
         vector = query.vector + self.settings.feedback_weight * centroid
         return replace(query, vector=(vector / np.linalg.norm(vector)).astype(np.float32))
 
+    def calibrate(self, query: Query, fused: list[Hit]) -> list[Hit]:
+        """Fused hits of several partitions on one scale: plus their weighted raw cosine."""
+        rows = self.dense.rows([hit.position for hit in fused])
+        weight = self.settings.merge_similarity_weight
+        if query.raw_vector is None or rows is None or weight == 0 or not fused:
+            return fused
+        cross = np.array([str(self.languages[h.position]) != query.lang for h in fused])
+        similarity = rows @ query.raw_vector + self.settings.cross_language_offset * cross
+        return [
+            Hit(hit.position, hit.score + weight * float(value))
+            for hit, value in zip(fused, similarity, strict=True)
+        ]
+
+    def dense_candidates(self, query: Query) -> list[Hit]:
+        """The dense candidates of every partition with no filter: what a filtered ranking's
+        best passage is compared with to tell whether it stands out."""
+        depth = self.settings.candidates
+        return [hit for part in self.partitions for hit in self.dense.search(query, depth, part)]
+
     def _rank_partition(
         self, query: Query, allowed: np.ndarray | None
     ) -> tuple[list[Hit], list[Hit], list[Hit]]:
@@ -130,9 +166,10 @@ class HybridRanker:
             fused += part_fused
             dense += part_dense
             bm25 += part_bm25
-        by_score = sorted(fused, key=lambda h: (-h.score, h.position))
+        by_score = sorted(self.calibrate(query, fused), key=lambda h: (-h.score, h.position))
         return Ranking(
             by_score,
             sorted(dense, key=lambda h: -h.score),
             sorted(bm25, key=lambda h: -h.score),
+            sorted(fused, key=lambda h: (-h.score, h.position)),
         )

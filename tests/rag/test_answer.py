@@ -30,10 +30,19 @@ def test_overlapping_chunks_of_one_article_are_joined_not_repeated() -> None:
     assert joined.text == TEXT[0:63]
 
 
-def test_a_joint_that_would_be_too_long_is_dropped_and_copies_are_skipped() -> None:
+def test_a_joint_that_would_be_too_long_is_cited_without_the_shared_text() -> None:
     chosen = [_passage("a", 0, 42)]
-    assert not add_passage(chosen, _passage("a", 21, 75), TEXT, max_chars=50)
-    assert chosen[0].end == 42
+    # Joining would make 75 characters: the chunk is cited on its own, minus what is quoted.
+    assert add_passage(chosen, _passage("a", 21, 75), TEXT, max_chars=50)
+    assert [(p.start, p.end) for p in chosen] == [(0, 42), (43, 75)]
+    assert chosen[1].text == "Third sentence here. Fourth one."
+    # A chunk already quoted in full adds nothing.
+    assert not add_passage(chosen, _passage("a", 21, 42), TEXT, max_chars=50)
+    assert len(chosen) == 2
+
+
+def test_copies_in_other_articles_are_skipped() -> None:
+    chosen = [_passage("a", 0, 42)]
     copy = _passage("b", 0, 42)
     assert not add_passage(chosen, copy, TEXT, max_chars=1000)
     assert add_passage(chosen, _passage("b", 43, 75), TEXT, max_chars=1000)

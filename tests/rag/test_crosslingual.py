@@ -1,9 +1,13 @@
 import numpy as np
 
+from rag.config import Settings
 from rag.crosslingual import Lexicon, Translator, center, language_means
 from rag.embedding.encoder import Encoder
 from rag.lexical.analyzer import LexicalAnalyzer
-from rag.retrieval.hybrid import language_partitions
+from rag.lexical.bm25 import BM25Retriever
+from rag.retrieval.base import Hit, Query
+from rag.retrieval.dense import DenseRetriever, build_faiss_index
+from rag.retrieval.hybrid import HybridRanker, language_partitions
 
 
 def test_centering_lets_a_translation_outrank_same_language_neighbours() -> None:
@@ -44,3 +48,26 @@ def test_small_languages_join_the_largest_partition() -> None:
     assert len(masks) == 2
     assert sum(m.sum() for m in masks) == len(languages)
     assert language_partitions(np.array(["en"] * 100 + ["ko"] * 10), 50)[0].all()
+
+
+def test_partitions_are_merged_on_similarity_not_on_their_own_scale() -> None:
+    # Passage 0 (English) answers the Korean question; passage 2 is the best of an off-topic
+    # Korean partition, whose fused score within its partition is higher.
+    question = np.array([1.0, 0.0, 0.0])
+    vectors = np.array(
+        [[0.8, 0.6, 0.0], [0.0, 1.0, 0.0], [0.7, 0.0, 0.714], [0.0, 0.0, 1.0]], dtype=np.float32
+    )
+    languages = np.array(["en", "en", "ko", "ko"])
+    dense = DenseRetriever(build_faiss_index(vectors), vectors=vectors, ef_search=16, nprobe=1)
+    settings = Settings(min_partition_chunks=1)
+    bm25 = BM25Retriever.__new__(BM25Retriever)  # not consulted by the merge
+    ranker = HybridRanker(settings, dense, bm25, languages, {})
+    query = Query(text="q", lang="ko", raw_vector=question.astype(np.float32))
+    within = [Hit(2, 1.5), Hit(0, 1.2), Hit(3, -0.5), Hit(1, -0.6)]
+    merged = sorted(ranker.calibrate(query, within), key=lambda h: -h.score)
+    # 0.8 + 0.09 (other language) beats 0.7, by more than the 0.3 lead in fused score.
+    assert [h.position for h in merged][:2] == [0, 2]
+    off = HybridRanker(
+        settings.model_copy(update={"merge_similarity_weight": 0.0}), dense, bm25, languages, {}
+    )
+    assert off.calibrate(query, within) == within
