@@ -52,6 +52,8 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         analyzer,
         encoder.encode_queries,
         cache_size=settings.translation_cache,
+        factory=settings.lexicon_faiss_factory,
+        ef_search=settings.faiss_ef_search,
     )
     engine = SearchEngine(
         settings,

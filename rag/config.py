@@ -83,6 +83,9 @@ class Settings(BaseSettings):
         0.88, gt=0, le=1, description="least word similarity for a cross-lingual translation"
     )
     lexicon_min_df: int = Field(2, ge=1, description="passages a word needs to enter a lexicon")
+    lexicon_faiss_factory: str = Field(
+        "HNSW32", description="FAISS index of lexicon words for translation (Flat: exact)"
+    )
     translation_cache: int = Field(20000, ge=0, description="question words kept embedded")
     min_partition_chunks: int = Field(
         50, ge=1, description="chunks a language needs to be ranked as its own partition"

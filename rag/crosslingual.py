@@ -17,10 +17,13 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import faiss
 import numpy as np
 
 from rag.lexical.analyzer import LexicalAnalyzer
+from rag.retrieval.dense import build_faiss_index, configure_search
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -86,6 +89,8 @@ class Translator:
         encode_words: Encode,
         *,
         cache_size: int,
+        factory: str = "Flat",
+        ef_search: int = 64,
     ) -> None:
         self.lexicons = dict(lexicons)
         self.analyzer = analyzer
@@ -93,6 +98,20 @@ class Translator:
         self.cache_size = cache_size
         self._known = {lang: lexicon.index_of() for lang, lexicon in self.lexicons.items()}
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # Nearest-word search through a FAISS index: an approximate one (HNSW) reads a few
+        # hundred word vectors a question instead of all of them, which would also flush
+        # the encoder's weights from the CPU caches.
+        self._indexes: dict[str, Any] = {}
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)  # a parallel HNSW build is not reproducible
+        try:
+            for lang, lexicon in self.lexicons.items():
+                if lexicon.words:
+                    index = build_faiss_index(np.ascontiguousarray(lexicon.vectors), factory)
+                    configure_search(index, ef_search=ef_search, nprobe=1)
+                    self._indexes[lang] = index
+        finally:
+            faiss.omp_set_num_threads(threads)
 
     def _word_vectors(self, words: Sequence[str], lang: str) -> np.ndarray:
         """Vectors of ``words``: from the own-language lexicon, the cache, or the encoder."""
@@ -120,18 +139,20 @@ class Translator:
     def translate(self, text: str, lang: str, threshold: float) -> dict[str, list[str]]:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
         other languages (the nearest lexicon word of each, if similar enough)."""
-        targets = [lex for other, lex in self.lexicons.items() if other != lang and lex.words]
+        targets = [other for other in self._indexes if other != lang]
         if not targets:
             return {}
         words = list(dict.fromkeys(self.analyzer.content_words(text, lang)))
         if not words:
             return {}
-        vectors = self._word_vectors(words, lang)
+        vectors = np.ascontiguousarray(self._word_vectors(words, lang), dtype=np.float32)
         translations: dict[str, list[str]] = {}
-        for lexicon in targets:
-            similarity = vectors @ lexicon.vectors.T
-            best = similarity.argmax(axis=1)
-            for row, column in enumerate(best):
-                if similarity[row, column] >= threshold:
+        for other in targets:
+            lexicon = self.lexicons[other]
+            similarity, nearest = self._indexes[other].search(vectors, 1)
+            for row, (score, column) in enumerate(
+                zip(similarity[:, 0].tolist(), nearest[:, 0].tolist(), strict=True)
+            ):
+                if column >= 0 and score >= threshold:
                     translations.setdefault(words[row], []).extend(lexicon.terms[column])
         return translations

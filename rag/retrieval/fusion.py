@@ -27,24 +27,28 @@ def reciprocal_rank_fusion(
 
 def _standardized(
     ranking: Sequence[Hit], depth: int, pad: float | None
-) -> tuple[dict[int, float], float, float]:
-    """z-scores of a ranking's hits over its first ``depth`` scores; (z by position, top z, floor).
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """z-scores of a ranking's hits over its first ``depth`` scores:
+    (positions, their z-scores, top z, floor).
 
     A ranking shorter than ``depth`` (BM25 returns only documents sharing a term) is padded
     with ``pad`` before the statistics are taken, so that one strong match stands out as it
     should instead of being its own mean.
     """
-    scores = np.array([hit.score for hit in ranking[:depth]], dtype=np.float64)
+    hits = ranking[:depth]
+    positions = np.fromiter((hit.position for hit in hits), dtype=np.int64, count=len(hits))
+    scores = np.fromiter((hit.score for hit in hits), dtype=np.float64, count=len(hits))
+    padded = scores
     if pad is not None and len(scores) < depth:
-        scores = np.concatenate([scores, np.full(depth - len(scores), pad)])
-    if len(scores) == 0:
-        return {}, 0.0, 0.0
-    mean, spread = float(scores.mean()), float(scores.std())
+        padded = np.concatenate([scores, np.full(depth - len(scores), pad)])
+    if len(padded) == 0:
+        return positions, scores, 0.0, 0.0
+    mean, spread = float(padded.mean()), float(padded.std())
     spread = spread if spread > 1e-9 else 1.0
-    z = {hit.position: (hit.score - mean) / spread for hit in ranking[:depth]}
-    floor = (float(scores.min()) - mean) / spread
-    top = max(z.values(), default=0.0)
-    return z, top, floor
+    z = (scores - mean) / spread
+    floor = (float(padded.min()) - mean) / spread
+    top = float(z.max()) if len(z) else 0.0
+    return positions, z, top, floor
 
 
 def zscore_fusion(
@@ -65,20 +69,20 @@ def zscore_fusion(
         raise ValueError("one weight and one pad per ranking")
     standardized = [_standardized(r, depth, p) for r, p in zip(rankings, pads, strict=True)]
     effective = []
-    for weight, (z, top, _) in zip(weights, standardized, strict=True):
+    for weight, (positions, _, top, _) in zip(weights, standardized, strict=True):
         confidence = max(top, 0.0) if adaptive else 1.0
-        effective.append(weight * confidence if z else 0.0)
+        effective.append(weight * confidence if len(positions) else 0.0)
     total = sum(effective)
     if total <= 0:  # no ranking is confident: fall back to the static weights
-        effective = [w if z else 0.0 for w, (z, _, _) in zip(weights, standardized, strict=True)]
+        effective = [w if len(s[0]) else 0.0 for w, s in zip(weights, standardized, strict=True)]
         total = sum(effective) or 1.0
-    positions = {hit.position for ranking in rankings for hit in ranking[:depth]}
-    fused = {
-        position: sum(
-            (w / total) * z.get(position, floor)
-            for w, (z, _, floor) in zip(effective, standardized, strict=True)
-        )
-        for position in positions
-    }
-    order = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
-    return [Hit(position, score) for position, score in order]
+    union = np.unique(np.concatenate([s[0] for s in standardized]))
+    fused = np.zeros(len(union), dtype=np.float64)
+    for weight, (positions, z, _, floor) in zip(effective, standardized, strict=True):
+        if weight == 0:
+            continue
+        column = np.full(len(union), floor)
+        column[np.searchsorted(union, positions)] = z
+        fused += (weight / total) * column
+    order = np.lexsort((union, -fused))  # best first; ties by position
+    return [Hit(p, s) for p, s in zip(union[order].tolist(), fused[order].tolist(), strict=True)]
