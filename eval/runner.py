@@ -48,7 +48,7 @@ BUILD_SETTINGS = (
     "lexicon_min_df",
 )
 # Settings that change how a question becomes a query (as opposed to how it is ranked).
-QUERY_SETTINGS = ("translate", "translation_threshold")
+QUERY_SETTINGS = ("translate", "translation_threshold", "transliteration_neighbours")
 ANSWER_DEPTH = 20  # passages searched for an answer span
 SAMPLE_SEED = 13
 

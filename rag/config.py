@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     translation_threshold: float = Field(
         0.88, gt=0, le=1, description="least word similarity for a cross-lingual translation"
     )
+    transliteration_neighbours: int = Field(
+        10,
+        ge=0,
+        description="nearest lexicon words searched for one that sounds like a question word "
+        "(same consonant skeleton: 트렘피어 = Tremfya); 0: off",
+    )
     lexicon_min_df: int = Field(2, ge=1, description="passages a word needs to enter a lexicon")
     lexicon_faiss_factory: str = Field(
         "HNSW32", description="FAISS index of lexicon words for translation (Flat: exact)"

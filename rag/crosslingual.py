@@ -24,6 +24,7 @@ import numpy as np
 
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.retrieval.dense import build_faiss_index, configure_search
+from rag.transliteration import MIN_SKELETON, word_skeleton
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -102,6 +103,7 @@ class Translator:
         # hundred word vectors a question instead of all of them, which would also flush
         # the encoder's weights from the CPU caches.
         self._indexes: dict[str, Any] = {}
+        self._skeleton_cache: dict[str, list[str]] = {}
         threads = faiss.omp_get_max_threads()
         faiss.omp_set_num_threads(1)  # a parallel HNSW build is not reproducible
         try:
@@ -136,9 +138,19 @@ class Translator:
                 self._cache.popitem(last=False)
         return np.stack([rows[w] for w in words])
 
-    def translate(self, text: str, lang: str, threshold: float) -> dict[str, list[str]]:
+    def _skeletons(self, lang: str) -> list[str]:
+        """Consonant skeleton of every word of a lexicon (computed once, on first use)."""
+        if lang not in self._skeleton_cache:
+            self._skeleton_cache[lang] = [word_skeleton(w) for w in self.lexicons[lang].words]
+        return self._skeleton_cache[lang]
+
+    def translate(
+        self, text: str, lang: str, threshold: float, *, sound_neighbours: int = 0
+    ) -> dict[str, list[str]]:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
-        other languages (the nearest lexicon word of each, if similar enough)."""
+        other languages. A translation is the nearest lexicon word if similar enough, and
+        with ``sound_neighbours`` also the nearest of that many neighbours whose consonant
+        skeleton matches the word's (a name or loanword written in the other script)."""
         targets = [other for other in self._indexes if other != lang]
         if not targets:
             return {}
@@ -147,12 +159,26 @@ class Translator:
             return {}
         vectors = np.ascontiguousarray(self._word_vectors(words, lang), dtype=np.float32)
         translations: dict[str, list[str]] = {}
+        skeletons = [word_skeleton(w) for w in words]
         for other in targets:
             lexicon = self.lexicons[other]
-            similarity, nearest = self._indexes[other].search(vectors, 1)
-            for row, (score, column) in enumerate(
-                zip(similarity[:, 0].tolist(), nearest[:, 0].tolist(), strict=True)
-            ):
-                if column >= 0 and score >= threshold:
-                    translations.setdefault(words[row], []).extend(lexicon.terms[column])
+            similarity, nearest = self._indexes[other].search(vectors, max(1, sound_neighbours))
+            for row, word in enumerate(words):
+                chosen = []
+                if nearest[row, 0] >= 0 and similarity[row, 0] >= threshold:
+                    chosen.append(int(nearest[row, 0]))
+                if sound_neighbours and len(skeletons[row]) >= MIN_SKELETON:
+                    other_skeletons = self._skeletons(other)
+                    sounding = next(
+                        (
+                            int(c)
+                            for c in nearest[row]
+                            if c >= 0 and other_skeletons[c] == skeletons[row]
+                        ),
+                        None,
+                    )
+                    if sounding is not None and sounding not in chosen:
+                        chosen.append(sounding)
+                for column in chosen:
+                    translations.setdefault(word, []).extend(lexicon.terms[column])
         return translations

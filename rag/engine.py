@@ -119,7 +119,10 @@ class SearchEngine:
         if method == "hybrid" and self.translator is not None and self.settings.translate:
             for query in queries:
                 translations = self.translator.translate(
-                    query.text, query.lang, self.settings.translation_threshold
+                    query.text,
+                    query.lang,
+                    self.settings.translation_threshold,
+                    sound_neighbours=self.settings.transliteration_neighbours,
                 )
                 self._add_translations(query, translations)
         if method in ("hybrid", "dense"):
