@@ -21,8 +21,10 @@ import uvicorn
 from index.builder import BuildResult, build_index
 from index.live import LiveIndex
 from rag.config import Settings
+from rag.crosslingual import Lexicon, Translator
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
+from rag.lexical.analyzer import LexicalAnalyzer
 
 ROOT = Path(__file__).resolve().parent.parent
 # The shared data sits beside the checkout (in CI too); RAG_SHARED_DIR points elsewhere.
@@ -41,6 +43,15 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def encoder(settings: Settings) -> Encoder:
     return Encoder(settings)
+
+
+def english_translator(encoder: Encoder, words: list[str]) -> Translator:
+    """A translator into a small English lexicon of ``words``."""
+    analyzer = LexicalAnalyzer()
+    lexicon = Lexicon(
+        "en", words, [analyzer.word_terms(w) for w in words], encoder.encode_queries(words)
+    )
+    return Translator({"en": lexicon}, analyzer, encoder.encode_queries, cache_size=10)
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,13 @@
 import numpy as np
 
 from rag.config import Settings
-from rag.crosslingual import Lexicon, Translator, center, language_means
+from rag.crosslingual import center, language_means
 from rag.embedding.encoder import Encoder
-from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import BM25Retriever
 from rag.retrieval.base import Hit, Query
 from rag.retrieval.dense import DenseRetriever, build_faiss_index
 from rag.retrieval.hybrid import HybridRanker, language_partitions
+from tests.conftest import english_translator
 
 
 def test_centering_lets_a_translation_outrank_same_language_neighbours() -> None:
@@ -30,12 +30,8 @@ def test_centering_lets_a_translation_outrank_same_language_neighbours() -> None
 
 
 def test_translator_maps_korean_words_to_english_terms(encoder: Encoder) -> None:
-    analyzer = LexicalAnalyzer()
     words = ["patients", "hospital", "boston", "guitar", "weather"]
-    lexicon = Lexicon(
-        "en", words, [analyzer.word_terms(w) for w in words], encoder.encode_queries(words)
-    )
-    translator = Translator({"en": lexicon}, analyzer, encoder.encode_queries, cache_size=10)
+    translator = english_translator(encoder, words)
     translations = translator.translate("보스턴 병원의 환자", "ko", 0.9)
     assert translations["보스턴"] == ["boston"] and translations["환자"] == ["patient"]
     assert all("guitar" not in terms for terms in translations.values())

@@ -1,7 +1,7 @@
-from rag.crosslingual import Lexicon, Translator
 from rag.embedding.encoder import Encoder
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.transliteration import hangul_skeleton, latin_skeleton, word_skeleton
+from tests.conftest import english_translator
 
 
 def test_a_korean_loanword_and_its_english_spelling_share_a_skeleton() -> None:
@@ -20,13 +20,10 @@ def test_a_korean_loanword_and_its_english_spelling_share_a_skeleton() -> None:
 
 
 def test_the_translator_offers_the_neighbour_that_sounds_alike(encoder: Encoder) -> None:
-    analyzer = LexicalAnalyzer()
-    words = ["tremfya", "tremor", "template", "treatment", "psoriasis"]
-    lexicon = Lexicon(
-        "en", words, [analyzer.word_terms(w) for w in words], encoder.encode_queries(words)
+    translator = english_translator(
+        encoder, ["tremfya", "tremor", "template", "treatment", "psoriasis"]
     )
-    translator = Translator({"en": lexicon}, analyzer, encoder.encode_queries, cache_size=10)
     # A threshold no embedding reaches: only the sound of the name can translate it.
     assert translator.translate("트렘피어", "ko", 0.999) == {}
     found = translator.translate("트렘피어", "ko", 0.999, sound_neighbours=5)
-    assert found == {"트렘피어": analyzer.word_terms("tremfya")}
+    assert found == {"트렘피어": LexicalAnalyzer().word_terms("tremfya")}
