@@ -103,7 +103,11 @@ class Translator:
         # hundred word vectors a question instead of all of them, which would also flush
         # the encoder's weights from the CPU caches.
         self._indexes: dict[str, Any] = {}
-        self._skeleton_cache: dict[str, list[str]] = {}
+        # Consonant skeletons of the lexicon words, for translation by sound.
+        self._skeletons = {
+            lang: [word_skeleton(w) for w in lexicon.words]
+            for lang, lexicon in self.lexicons.items()
+        }
         threads = faiss.omp_get_max_threads()
         faiss.omp_set_num_threads(1)  # a parallel HNSW build is not reproducible
         try:
@@ -138,12 +142,6 @@ class Translator:
                 self._cache.popitem(last=False)
         return np.stack([rows[w] for w in words])
 
-    def _skeletons(self, lang: str) -> list[str]:
-        """Consonant skeleton of every word of a lexicon (computed once, on first use)."""
-        if lang not in self._skeleton_cache:
-            self._skeleton_cache[lang] = [word_skeleton(w) for w in self.lexicons[lang].words]
-        return self._skeleton_cache[lang]
-
     def translate(
         self, text: str, lang: str, threshold: float, *, sound_neighbours: int = 0
     ) -> dict[str, list[str]]:
@@ -168,7 +166,7 @@ class Translator:
                 if nearest[row, 0] >= 0 and similarity[row, 0] >= threshold:
                     chosen.append(int(nearest[row, 0]))
                 if sound_neighbours and len(skeletons[row]) >= MIN_SKELETON:
-                    other_skeletons = self._skeletons(other)
+                    other_skeletons = self._skeletons[other]
                     sounding = next(
                         (
                             int(c)

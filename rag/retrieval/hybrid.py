@@ -117,9 +117,11 @@ class HybridRanker:
 
     def calibrate(self, query: Query, fused: list[Hit]) -> list[Hit]:
         """Fused hits of several partitions on one scale: plus their weighted raw cosine."""
-        rows = self.dense.rows([hit.position for hit in fused])
         weight = self.settings.merge_similarity_weight
-        if query.raw_vector is None or rows is None or weight == 0 or not fused:
+        if query.raw_vector is None or weight == 0 or not fused:
+            return fused
+        rows = self.dense.rows([hit.position for hit in fused])
+        if rows is None:
             return fused
         cross = np.array([str(self.languages[h.position]) != query.lang for h in fused])
         similarity = rows @ query.raw_vector + self.settings.cross_language_offset * cross
