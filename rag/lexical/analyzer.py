@@ -24,6 +24,7 @@ WORD_TAGS = frozenset({"NNG", "NNP", "XR"})
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # Latin-script words and numbers, with an English possessive or contraction kept attached.
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]+")
 
 ENGLISH_STOP_WORDS = frozenset(
     """
@@ -67,18 +68,11 @@ class LexicalAnalyzer:
         words = [w for w in words if w not in ENGLISH_STOP_WORDS]
         return list(self._stemmer.stemWords(words))
 
-    def _korean_terms(self, morphemes: Iterable[Any]) -> list[str]:
-        terms: list[str] = []
-        latin: list[str] = []
-        for token in morphemes:
-            if token.tag not in CONTENT_TAGS:
-                continue
-            if token.tag in ("SL", "SN"):
-                latin.append(token.form)
-            else:
-                terms.append(token.form)
-        if latin:
-            terms.extend(self._latin_terms(" ".join(latin)))
+    def _korean_terms(self, morphemes: Iterable[Any], text: str) -> list[str]:
+        terms = [t.form for t in morphemes if t.tag in CONTENT_TAGS and t.tag not in ("SL", "SN")]
+        # Latin letters and digits are read off the text itself, as in English text: kiwi
+        # splits PCA3 into PCA + 3, an English passage keeps pca3.
+        terms.extend(self._latin_terms(_HANGUL.sub(" ", text)))
         return terms
 
     def _tokenize(self, texts: list[str]) -> Iterable[Any]:
@@ -89,7 +83,7 @@ class LexicalAnalyzer:
     def terms(self, text: str) -> list[str]:
         if not has_hangul(text):
             return self._latin_terms(text)
-        return self._korean_terms(self._kiwi.tokenize(text))
+        return self._korean_terms(self._kiwi.tokenize(text), text)
 
     def terms_batch(self, texts: Sequence[str]) -> list[list[str]]:
         """Terms of many texts; Korean ones go through kiwi in one multi-threaded batch."""
@@ -101,7 +95,7 @@ class LexicalAnalyzer:
         if korean:
             analysed = self._tokenize([texts[i] for i in korean])
             for i, morphemes in zip(korean, analysed, strict=True):
-                out[i] = self._korean_terms(morphemes)
+                out[i] = self._korean_terms(morphemes, texts[i])
         return out
 
     def content_words(self, text: str, lang: str) -> list[str]:

@@ -18,3 +18,10 @@ def test_batch_equals_single() -> None:
     texts = ["NSTRI는 무엇인가요?", "What is NSTRI?", "백신 접종률 3.5% 증가"]
     assert analyzer.terms_batch(texts) == [analyzer.terms(t) for t in texts]
     assert "nstri" in analyzer.terms(texts[0]) and "nstri" in analyzer.terms(texts[1])
+
+
+def test_latin_words_and_numbers_in_korean_text_match_english_text() -> None:
+    korean = analyzer.terms("PCA3와 TMPRSS2-ERG 융합 유전자, 3,252명")
+    english = analyzer.terms("the PCA3 test and the TMPRSS2-ERG fusion in 3,252 women")
+    assert {"pca3", "tmprss2", "erg", "3", "252"} <= set(korean) & set(english)
+    assert "융합" in korean
