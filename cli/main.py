@@ -120,25 +120,30 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from index.live import LiveIndex
     from index.store import IndexStore
+    from rag.embedding.encoder import Encoder
 
     settings = _settings(args)
-    if IndexStore(settings.index_dir).current() is None:
-        if args.no_build:
-            from rag.errors import IndexStoreError
+    if IndexStore(settings.index_dir).current() is None and args.no_build:
+        from rag.errors import IndexStoreError
 
-            raise IndexStoreError(f"no index at {settings.index_dir}; run `rag build PATH...`")
+        raise IndexStoreError(f"no index at {settings.index_dir}; run `rag build PATH...`")
+    encoder = Encoder(settings)
+    if IndexStore(settings.index_dir).current() is None:
         from index.builder import build_index
-        from rag.embedding.encoder import Encoder
 
         print(f"no index at {settings.index_dir}: building the demo corpus {settings.demo_corpus}")
-        build_index([settings.demo_corpus], settings, Encoder(settings), progress=True)
+        build_index([settings.demo_corpus], settings, encoder, progress=True)
+    # Loaded before the server starts: an index of another model or format is a one-line
+    # error here, not a traceback from the server's startup.
+    live = LiveIndex(settings, encoder)
     from api.app import create_app
 
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"serving on http://{host}:{port} (OpenAPI at /docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=args.log_level)
+    uvicorn.run(create_app(settings, live), host=host, port=port, log_level=args.log_level)
     return 0
 
 

@@ -1,9 +1,13 @@
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 from cli.main import EXIT_USER_ERROR, main
 from index.builder import BuildResult
+from index.manifest import FORMAT_VERSION, MANIFEST_FILE
+from index.store import IndexStore
 from rag.config import Settings
 
 
@@ -38,3 +42,19 @@ def test_user_errors_exit_2_with_one_line(tmp_path, capsys: pytest.CaptureFixtur
     assert "no index at" in capsys.readouterr().err
     assert main(["stats", "--set", "top_k=zero"]) == EXIT_USER_ERROR
     assert "invalid setting" in capsys.readouterr().err
+
+
+def test_serve_refuses_an_index_of_an_older_format_in_one_line(
+    settings: Settings, built: BuildResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    current = IndexStore(settings.index_dir).current()
+    assert current is not None
+    old = tmp_path / "old"
+    shutil.copytree(settings.index_dir, old, ignore=shutil.ignore_patterns(".lock"))
+    manifest = old / current.relative_to(settings.index_dir) / MANIFEST_FILE
+    fields = json.loads(manifest.read_text())
+    fields["format_version"] = FORMAT_VERSION - 1
+    manifest.write_text(json.dumps(fields))
+    assert main(["serve", "--index-dir", str(old), "--no-build"]) == EXIT_USER_ERROR
+    error = capsys.readouterr().err
+    assert f"format version {FORMAT_VERSION - 1}" in error and "Traceback" not in error
