@@ -125,12 +125,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from rag.embedding.encoder import Encoder
 
     settings = _settings(args)
-    if IndexStore(settings.index_dir).current() is None and args.no_build:
+    missing = IndexStore(settings.index_dir).current() is None
+    if missing and args.no_build:
         from rag.errors import IndexStoreError
 
         raise IndexStoreError(f"no index at {settings.index_dir}; run `rag build PATH...`")
     encoder = Encoder(settings)
-    if IndexStore(settings.index_dir).current() is None:
+    if missing:
         from index.builder import build_index
 
         print(f"no index at {settings.index_dir}: building the demo corpus {settings.demo_corpus}")

@@ -62,7 +62,7 @@ def collect(
                 )
             if id(question) in chosen:
                 allowed = ~np.isin(article_of, list(question.gold))
-                signals = engine.signals(query, engine.rank(query, allowed))
+                signals = engine.signals(query, engine.rank(query, allowed), allowed)
                 if signals is not None:
                     samples.append(Sample(f"{eval_set.name}/gold-removed", signals.vector(), False))
         print(f"{eval_set.name}: {len(samples)} samples so far", file=sys.stderr)

@@ -30,6 +30,10 @@ class Decision:
     confidence: float
 
 
+def _abstention_model(settings: Settings) -> AbstentionModel:
+    return AbstentionModel(tuple(settings.abstain_weights), settings.abstain_bias)
+
+
 class SearchEngine:
     def __init__(
         self,
@@ -49,7 +53,7 @@ class SearchEngine:
         self.corpus = corpus
         self.dense = dense
         self.bm25 = bm25
-        self.abstention = AbstentionModel(tuple(settings.abstain_weights), settings.abstain_bias)
+        self.abstention = _abstention_model(settings)
         self.language_means = language_means or {}
         self.translator = translator
         self.ranker = HybridRanker(
@@ -66,7 +70,7 @@ class SearchEngine:
         """Switch query-time settings (fusion, feedback, limits) without reloading the index."""
         self.settings = settings
         self.ranker.use_settings(settings)
-        self.abstention = AbstentionModel(tuple(settings.abstain_weights), settings.abstain_bias)
+        self.abstention = _abstention_model(settings)
 
     def warm_up(self) -> None:
         """Run one query end to end so the first user does not pay for lazy initialisation."""
@@ -183,20 +187,20 @@ class SearchEngine:
         return chosen
 
     def signals(
-        self, query: Query, ranking: Ranking, reference: list[Hit] | None = None
+        self, query: Query, ranking: Ranking, allowed: np.ndarray | None = None
     ) -> AnswerSignals | None:
         """What the abstention model reads off a ranking; None when nothing was retrieved.
 
-        ``reference``: the dense candidates the best passage is compared with (default: the
-        ranking's own; a filtered ranking passes the unfiltered ones, since a passage that
-        stands out among a handful of filtered ones may not stand out at all)."""
+        ``allowed``: the filter mask the ranking was made under. The best passage of a
+        filtered ranking is compared with the unfiltered dense candidates, since a passage
+        that stands out among a handful of filtered ones may not stand out at all."""
         evidence = ranking.evidence
         if not evidence:
             return None
         top = evidence[0].position
         best = [hit.position for hit in evidence[: self.settings.abstain_passages]]
         similarity, standout = 0.0, 0.0
-        pool = ranking.dense if reference is None else reference
+        pool = ranking.dense if allowed is None else self.ranker.dense_candidates(query)
         candidates = sorted({h.position for h in pool} | {top})
         rows = self.dense.rows(candidates)
         if query.raw_vector is not None and rows is not None:
@@ -210,10 +214,8 @@ class SearchEngine:
         cross = float(self.corpus.chunks[top].lang != query.lang)
         return AnswerSignals(similarity, standout, coverage, rarest_missing, unknown, cross)
 
-    def decide(
-        self, query: Query, ranking: Ranking, reference: list[Hit] | None = None
-    ) -> Decision:
-        signals = self.signals(query, ranking, reference)
+    def decide(self, query: Query, ranking: Ranking, allowed: np.ndarray | None = None) -> Decision:
+        signals = self.signals(query, ranking, allowed)
         if signals is None:
             return Decision(False, 0.0)
         probability = self.abstention.probability(signals)
@@ -259,8 +261,7 @@ class SearchEngine:
         query = self.make_query(question)
         allowed = self.corpus.mask(filters or Filters())
         ranking = self.rank(query, allowed)
-        reference = None if allowed is None else self.ranker.dense_candidates(query)
-        decision = self.decide(query, ranking, reference)
+        decision = self.decide(query, ranking, allowed)
         if not decision.found and self.settings.abstain:
             return Answer(query.text, False, NOT_FOUND_MESSAGE, [], decision.confidence)
         passages = self.passages(ranking.hits, top_k)

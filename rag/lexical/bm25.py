@@ -42,8 +42,21 @@ class BM25Retriever:
             return np.zeros(self.model.scores["num_docs"], dtype=np.float32)
         return np.asarray(self.model.get_scores(known), dtype=np.float32)
 
-    def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
-        scores = self.scores([*query.terms, *query.translations])
+    def query_scores(self, query: Query) -> np.ndarray:
+        """Scores of every passage for a query's terms and their translations."""
+        return self.scores([*query.terms, *query.translations])
+
+    def search(
+        self,
+        query: Query,
+        k: int,
+        allowed: np.ndarray | None = None,
+        *,
+        scores: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """The ``k`` best passages sharing a term with the query; ``scores``: the query's
+        scores if already computed (one query ranked over several partitions)."""
+        scores = self.query_scores(query) if scores is None else scores
         hits = top_k(scores, k, allowed)
         return [h for h in hits if h.score > 0]
 

@@ -123,7 +123,8 @@ class HybridRanker:
         rows = self.dense.rows([hit.position for hit in fused])
         if rows is None:
             return fused
-        cross = np.array([str(self.languages[h.position]) != query.lang for h in fused])
+        positions = np.fromiter((hit.position for hit in fused), dtype=np.int64, count=len(fused))
+        cross = self.languages[positions] != query.lang
         similarity = rows @ query.raw_vector + self.settings.cross_language_offset * cross
         return [
             Hit(hit.position, hit.score + weight * float(value))
@@ -137,11 +138,11 @@ class HybridRanker:
         return [hit for part in self.partitions for hit in self.dense.search(query, depth, part)]
 
     def _rank_partition(
-        self, query: Query, allowed: np.ndarray | None
+        self, query: Query, allowed: np.ndarray | None, bm25_scores: np.ndarray | None = None
     ) -> tuple[list[Hit], list[Hit], list[Hit]]:
         depth = self.settings.candidates
         dense = self.dense.search(query, depth, allowed)
-        bm25 = self.bm25.search(query, depth, allowed)
+        bm25 = self.bm25.search(query, depth, allowed, scores=bm25_scores)
         fused = self.fuse(dense, bm25)
         expanded = self.feedback_query(query, fused)
         if expanded is not None:
@@ -160,11 +161,12 @@ class HybridRanker:
         if len(self.partitions) == 1:
             return Ranking(*self._rank_partition(query, allowed))
         fused, dense, bm25 = [], [], []
+        bm25_scores = self.bm25.query_scores(query)  # the same for every partition
         for partition in self.partitions:
             mask = partition if allowed is None else partition & allowed
             if not mask.any():
                 continue
-            part_fused, part_dense, part_bm25 = self._rank_partition(query, mask)
+            part_fused, part_dense, part_bm25 = self._rank_partition(query, mask, bm25_scores)
             fused += part_fused
             dense += part_dense
             bm25 += part_bm25

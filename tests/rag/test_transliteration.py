@@ -14,7 +14,11 @@ def test_a_korean_loanword_and_its_english_spelling_share_a_skeleton() -> None:
         ("펜실베이니아", "Pennsylvania"),
     ):
         assert hangul_skeleton(korean) == latin_skeleton(english), (korean, english)
-    assert hangul_skeleton("심부전") != latin_skeleton("heart")
+    # h is dropped (Johnson = 존슨), a final ㅇ is "ng" (킹스 = Kings), and a word
+    # whose consonants differ does not match (Boston ≠ 보스톡).
+    assert hangul_skeleton("존슨") == latin_skeleton("Johnson") == "SNSN"
+    assert hangul_skeleton("킹스") == latin_skeleton("Kings") == "KNKS"
+    assert hangul_skeleton("보스톡") != latin_skeleton("Boston")
     assert word_skeleton("보스턴") == word_skeleton("boston") == "PSTN"
     assert word_skeleton("NSTRI는") == ""  # mixed scripts: no skeleton
 
