@@ -46,7 +46,7 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
             f"index build {folder} is inconsistent: {len(chunks)} chunks, "
             f"{dense.ntotal} vectors, manifest says {manifest.counts.get('chunks')}"
         )
-    analyzer = LexicalAnalyzer()
+    analyzer = LexicalAnalyzer(workers=settings.query_analyzer_threads)
     translator = Translator(
         lexicons,
         analyzer,

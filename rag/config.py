@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     passage_prompt: str = Field("document", description="prompt name for passages")
     embed_batch_size: int = Field(32, ge=1)
     device: str = "cpu"
+    query_analyzer_threads: int = Field(
+        2,
+        ge=0,
+        description="kiwipiepy threads analysing the sentences of cited passages (0: none)",
+    )
+    pack_queries: bool = Field(
+        True,
+        description="embed a question and its new words in one padding-free forward pass "
+        "(used only where the model's packed vectors match its own)",
+    )
 
     # --- index -----------------------------------------------------------------------
     index_dir: Path = Field(Path("var/index"), description="root of the served index")

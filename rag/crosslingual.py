@@ -99,6 +99,9 @@ class Translator:
         self.cache_size = cache_size
         self._known = {lang: lexicon.index_of() for lang, lexicon in self.lexicons.items()}
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # The last question's content words: the engine asks for them twice per question
+        # (new words to embed, then translation), and Korean analysis is the costly part.
+        self._last_words: tuple[str, str, list[str]] = ("", "", [])
         # Nearest-word search through a FAISS index: an approximate one (HNSW) reads a few
         # hundred word vectors a question instead of all of them, which would also flush
         # the encoder's weights from the CPU caches.
@@ -119,6 +122,41 @@ class Translator:
         finally:
             faiss.omp_set_num_threads(threads)
 
+    def _key(self, word: str, lang: str) -> str:
+        return word.lower() if lang != "ko" else word
+
+    def _content_words(self, text: str, lang: str) -> list[str]:
+        last_text, last_lang, last_words = self._last_words
+        if (text, lang) == (last_text, last_lang):
+            return last_words
+        words = list(dict.fromkeys(self.analyzer.content_words(text, lang)))
+        self._last_words = (text, lang, words)
+        return words
+
+    def unseen_words(self, text: str, lang: str) -> list[str]:
+        """Content words of ``text`` that translating it would have to embed: in neither the
+        own-language lexicon nor the cache. The engine embeds them with the question."""
+        if not any(other != lang for other in self._indexes):
+            return []  # nothing to translate into
+        known = self._known.get(lang, {})
+        return [
+            word
+            for word in self._content_words(text, lang)
+            if self._key(word, lang) not in known and word not in self._cache
+        ]
+
+    def remember(self, words: Sequence[str], vectors: np.ndarray) -> None:
+        """Keep embedded question words for translation (least recently used go first)."""
+        for word, vector in zip(words, vectors, strict=True):
+            self._cache[word] = vector
+            self._cache.move_to_end(word)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+    def forget(self) -> None:
+        """Drop the remembered question words (benchmarks measure a cold cache with it)."""
+        self._cache.clear()
+
     def _word_vectors(self, words: Sequence[str], lang: str) -> np.ndarray:
         """Vectors of ``words``: from the own-language lexicon, the cache, or the encoder."""
         rows: dict[str, np.ndarray] = {}
@@ -126,7 +164,7 @@ class Translator:
         known = self._known.get(lang, {})
         missing = []
         for word in dict.fromkeys(words):
-            key = word.lower() if lang != "ko" else word
+            key = self._key(word, lang)
             if own is not None and key in known:
                 rows[word] = own.vectors[known[key]]
             elif word in self._cache:
@@ -135,11 +173,9 @@ class Translator:
             else:
                 missing.append(word)
         if missing:
-            for word, vector in zip(missing, self.encode_words(missing), strict=True):
-                rows[word] = vector
-                self._cache[word] = vector
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+            vectors = self.encode_words(missing)
+            rows.update(zip(missing, vectors, strict=True))
+            self.remember(missing, vectors)
         return np.stack([rows[w] for w in words])
 
     def translate(
@@ -152,7 +188,7 @@ class Translator:
         targets = [other for other in self._indexes if other != lang]
         if not targets:
             return {}
-        words = list(dict.fromkeys(self.analyzer.content_words(text, lang)))
+        words = self._content_words(text, lang)
         if not words:
             return {}
         vectors = np.ascontiguousarray(self._word_vectors(words, lang), dtype=np.float32)

@@ -105,6 +105,30 @@ class SearchEngine:
             else:
                 concept.update(terms)
 
+    def _embed(self, queries: Sequence[Query], translator: Translator | None) -> None:
+        """Query vectors, raw and centred like the passages in the index. The new words that
+        ``translator`` will need are embedded here too: for a single question in the same
+        forward pass as the question, which costs little more than the question alone."""
+        texts = [query.text for query in queries]
+        words: list[str] = []
+        if translator is not None:
+            unseen = (translator.unseen_words(q.text, q.lang) for q in queries)
+            words = list(dict.fromkeys(word for found in unseen for word in found))
+        if len(texts) == 1 and self.settings.pack_queries:
+            vectors = self.encoder.encode_queries_together([*texts, *words])
+            raw, word_vectors = vectors[:1], vectors[1:]
+        else:
+            raw = self.encoder.encode_queries(texts)
+            word_vectors = self.encoder.encode_queries(words)
+        if translator is not None and words:
+            translator.remember(words, word_vectors)
+        centred = center(
+            raw, [q.lang for q in queries], self.language_means, self.settings.language_centering
+        )
+        for query, vector, original in zip(queries, centred, raw, strict=True):
+            query.vector = vector
+            query.raw_vector = original
+
     def make_query(self, question: str, *, method: str = "hybrid") -> Query:
         return self.make_queries([question], method=method)[0]
 
@@ -120,29 +144,19 @@ class SearchEngine:
                 query.terms = terms
         for query in queries:
             query.concepts = [{term} for term in dict.fromkeys(query.terms)]
-        if method == "hybrid" and self.translator is not None and self.settings.translate:
+        translator = self.translator if method == "hybrid" and self.settings.translate else None
+        if method in ("hybrid", "dense"):
+            for begin in range(0, len(queries), batch_size):
+                self._embed(queries[begin : begin + batch_size], translator)
+        if translator is not None:
             for query in queries:
-                translations = self.translator.translate(
+                translations = translator.translate(
                     query.text,
                     query.lang,
                     self.settings.translation_threshold,
                     sound_neighbours=self.settings.transliteration_neighbours,
                 )
                 self._add_translations(query, translations)
-        if method in ("hybrid", "dense"):
-            for begin in range(0, len(texts), batch_size):
-                raw = self.encoder.encode_queries(texts[begin : begin + batch_size])
-                # Centred like the passages they are compared with in the index.
-                centred = center(
-                    raw,
-                    languages[begin : begin + batch_size],
-                    self.language_means,
-                    self.settings.language_centering,
-                )
-                batch = queries[begin : begin + batch_size]
-                for query, vector, original in zip(batch, centred, raw, strict=True):
-                    query.vector = vector
-                    query.raw_vector = original
         return queries
 
     # ----------------------------------------------------------------- ranking

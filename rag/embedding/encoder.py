@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.config import DEFAULT_MODEL, Settings
+from rag.embedding.packing import PackedEncoder
 from rag.errors import ModelError
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class Encoder:
         self.dimension = int(dimension)
         self._tokenizer = self.model.tokenizer
         self.max_tokens = int(self.model.max_seq_length or self._tokenizer.model_max_length)
+        self._packed = PackedEncoder.for_model(self.model, self.max_tokens)
 
     @staticmethod
     def _load(path: str, device: str) -> SentenceTransformer:
@@ -100,6 +102,20 @@ class Encoder:
         self, texts: Sequence[str], progress: ProgressCallback | None = None
     ) -> np.ndarray:
         return self._encode_tracked(texts, self.query_prompt, progress)
+
+    def encode_queries_together(self, texts: Sequence[str]) -> np.ndarray:
+        """Query vectors of a few short texts (a question and its new words) from one
+        padding-free forward pass where the model allows it, else from a batch."""
+        if self._packed is not None and texts:
+            prompt = (self.model.prompts or {}).get(self.query_prompt or "") or ""
+            vectors = self._packed.encode([prompt + text for text in texts])
+            if vectors is not None:
+                return vectors
+        return self.encode_queries(texts)
+
+    @property
+    def packs_queries(self) -> bool:
+        return self._packed is not None
 
     def encode_passages(
         self, texts: Sequence[str], progress: ProgressCallback | None = None

@@ -44,8 +44,9 @@ class LexicalAnalyzer:
     """Turns text into BM25 terms; the same analyzer must index passages and questions."""
 
     def __init__(self, workers: int = 0) -> None:
-        # kiwipiepy's worker threads speed up batches (index builds) but compete with the
-        # encoder for the cores at query time; 0 analyses in the calling thread.
+        # kiwipiepy's worker threads speed up batches (index builds, the sentences of cited
+        # passages); 0 analyses in the calling thread. A single text is always analysed in
+        # the calling thread, where a thread pool only adds a hand-off.
         self._workers = workers
 
     @cached_property
@@ -76,7 +77,7 @@ class LexicalAnalyzer:
         return terms
 
     def _tokenize(self, texts: list[str]) -> Iterable[Any]:
-        if self._workers == 0:  # kiwipiepy batches only with worker threads
+        if self._workers == 0 or len(texts) == 1:  # kiwipiepy batches only with threads
             return (self._kiwi.tokenize(text) for text in texts)
         return self._kiwi.tokenize(texts)  # type: ignore[no-any-return]
 

@@ -67,3 +67,22 @@ def test_partitions_are_merged_on_similarity_not_on_their_own_scale() -> None:
         settings.model_copy(update={"merge_similarity_weight": 0.0}), dense, bm25, languages, {}
     )
     assert off.calibrate(query, within) == within
+
+
+def test_unseen_words_are_embedded_once_and_remembered(encoder: Encoder) -> None:
+    calls: list[list[str]] = []
+
+    def counting_encode(words: object) -> np.ndarray:
+        calls.append(list(words))  # type: ignore[call-overload]
+        return encoder.encode_queries(list(words))  # type: ignore[call-overload]
+
+    translator = english_translator(encoder, ["patients", "hospital", "boston"])
+    translator.encode_words = counting_encode
+    assert translator.unseen_words("보스턴 병원의 환자", "ko") == ["보스턴", "병원", "환자"]
+    words = ["보스턴", "환자"]
+    translator.remember(words, encoder.encode_queries(words))
+    assert translator.unseen_words("보스턴 병원의 환자", "ko") == ["병원"]
+    translations = translator.translate("보스턴 병원의 환자", "ko", 0.9)
+    assert calls == [["병원"]]  # only the word not remembered was embedded
+    assert translations["보스턴"] == ["boston"] and translations["환자"] == ["patient"]
+    assert translator.unseen_words("patients in Boston", "en") == []  # no other language

@@ -1,3 +1,5 @@
+import numpy as np
+
 from rag.engine import SearchEngine
 
 
@@ -41,3 +43,19 @@ def test_answerable_questions_are_answered(engine: SearchEngine) -> None:
         answer = engine.answer(question)
         assert answer.found and answer.passages, question
         assert 0.0 <= answer.confidence <= 1.0
+
+
+def test_a_question_alone_and_in_a_batch_make_the_same_query(engine: SearchEngine) -> None:
+    # Alone, a question and its new words share one packed forward pass; in a batch they
+    # are embedded in padded batches. Both must give the same vectors and translations.
+    questions = [
+        "심근경색 환자에게 처방하는 약물의 임상시험 결과는?",
+        "what did the vaccine trial find?",
+    ]
+    batch = engine.make_queries(questions)
+    alone = [engine.make_query(q) for q in questions]
+    assert batch[0].translations  # the Korean question's words were translated
+    for left, right in zip(batch, alone, strict=True):
+        assert left.vector is not None and right.vector is not None
+        assert np.allclose(left.vector, right.vector, atol=1e-5)
+        assert left.translations == right.translations and left.terms == right.terms
