@@ -48,7 +48,14 @@ BUILD_SETTINGS = (
     "lexicon_min_df",
 )
 # Settings that change how a question becomes a query (as opposed to how it is ranked).
-QUERY_SETTINGS = ("translate", "translation_threshold", "transliteration_neighbours")
+QUERY_SETTINGS = (
+    "translate",
+    "translation_threshold",
+    "translation_neighbours",
+    "translation_rarity_penalty",
+    "transliteration_neighbours",
+    "pack_queries",
+)
 ANSWER_DEPTH = 20  # passages searched for an answer span
 SAMPLE_SEED = 13
 

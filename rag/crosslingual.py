@@ -80,6 +80,18 @@ def lexicon_words(
     return chosen, terms
 
 
+def word_rarity(lexicon: Lexicon, idf: Mapping[str, float]) -> np.ndarray:
+    """Mean BM25 IDF of each lexicon word's terms (the rarest IDF for a term not indexed)."""
+    unknown = max(idf.values(), default=0.0)
+    return np.array(
+        [
+            float(np.mean([idf.get(t, unknown) for t in terms])) if terms else unknown
+            for terms in lexicon.terms
+        ],
+        dtype=np.float32,
+    )
+
+
 class Translator:
     """Translates a question's content words into BM25 terms of the other corpus languages."""
 
@@ -92,8 +104,18 @@ class Translator:
         cache_size: int,
         factory: str = "Flat",
         ef_search: int = 64,
+        rarity: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.lexicons = dict(lexicons)
+        # Per lexicon word, how rare it is in the index (mean IDF of its terms): of two
+        # near-equal neighbours the commoner is the likelier translation of a common word
+        # (연구 → research, not the French recherche that also occurs in the English news).
+        self.rarity = {
+            lang: np.asarray(rarity[lang])
+            if rarity and lang in rarity
+            else np.zeros(len(lex.words))
+            for lang, lex in self.lexicons.items()
+        }
         self.analyzer = analyzer
         self.encode_words = encode_words
         self.cache_size = cache_size
@@ -179,11 +201,21 @@ class Translator:
         return np.stack([rows[w] for w in words])
 
     def translate(
-        self, text: str, lang: str, threshold: float, *, sound_neighbours: int = 0
+        self,
+        text: str,
+        lang: str,
+        threshold: float,
+        *,
+        sound_neighbours: int = 0,
+        neighbours: int = 1,
+        rarity_penalty: float = 0.0,
     ) -> dict[str, list[str]]:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
-        other languages. A translation is the nearest lexicon word if similar enough, and
-        with ``sound_neighbours`` also the nearest of that many neighbours whose consonant
+        other languages.
+
+        A translation is, of the ``neighbours`` nearest lexicon words at least ``threshold``
+        similar, the one with the best similarity less ``rarity_penalty`` times its rarity.
+        With ``sound_neighbours``, also the nearest of that many neighbours whose consonant
         skeleton matches the word's (a name or loanword written in the other script)."""
         targets = [other for other in self._indexes if other != lang]
         if not targets:
@@ -194,19 +226,26 @@ class Translator:
         vectors = np.ascontiguousarray(self._word_vectors(words, lang), dtype=np.float32)
         translations: dict[str, list[str]] = {}
         skeletons = [word_skeleton(w) for w in words]
+        depth = max(1, neighbours, sound_neighbours)
         for other in targets:
             lexicon = self.lexicons[other]
-            similarity, nearest = self._indexes[other].search(vectors, max(1, sound_neighbours))
+            similarity, nearest = self._indexes[other].search(vectors, depth)
+            rarity = self.rarity[other]
             for row, word in enumerate(words):
                 chosen = []
-                if nearest[row, 0] >= 0 and similarity[row, 0] >= threshold:
-                    chosen.append(int(nearest[row, 0]))
+                close = [
+                    (float(similarity[row, n]) - rarity_penalty * float(rarity[c]), int(c))
+                    for n, c in enumerate(nearest[row, : max(1, neighbours)])
+                    if c >= 0 and similarity[row, n] >= threshold
+                ]
+                if close:
+                    chosen.append(max(close)[1])
                 if sound_neighbours and len(skeletons[row]) >= MIN_SKELETON:
                     other_skeletons = self._skeletons[other]
                     sounding = next(
                         (
                             int(c)
-                            for c in nearest[row]
+                            for c in nearest[row, :sound_neighbours]
                             if c >= 0 and other_skeletons[c] == skeletons[row]
                         ),
                         None,

@@ -155,6 +155,8 @@ class SearchEngine:
                     query.lang,
                     self.settings.translation_threshold,
                     sound_neighbours=self.settings.transliteration_neighbours,
+                    neighbours=self.settings.translation_neighbours,
+                    rarity_penalty=self.settings.translation_rarity_penalty,
                 )
                 self._add_translations(query, translations)
         return queries

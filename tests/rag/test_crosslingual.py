@@ -1,7 +1,7 @@
 import numpy as np
 
 from rag.config import Settings
-from rag.crosslingual import center, language_means
+from rag.crosslingual import Translator, center, language_means
 from rag.embedding.encoder import Encoder
 from rag.lexical.bm25 import BM25Retriever
 from rag.retrieval.base import Hit, Query
@@ -86,3 +86,21 @@ def test_unseen_words_are_embedded_once_and_remembered(encoder: Encoder) -> None
     assert calls == [["병원"]]  # only the word not remembered was embedded
     assert translations["보스턴"] == ["boston"] and translations["환자"] == ["patient"]
     assert translator.unseen_words("patients in Boston", "en") == []  # no other language
+
+
+def test_rarity_penalty_prefers_the_commoner_of_near_equal_neighbours(encoder: Encoder) -> None:
+    base = english_translator(encoder, ["research", "recherche", "guitar"])
+
+    def chosen(rarity: list[float]) -> list[str]:
+        translator = Translator(
+            base.lexicons,
+            base.analyzer,
+            encoder.encode_queries,
+            cache_size=10,
+            rarity={"en": np.array(rarity, dtype=np.float32)},
+        )
+        return translator.translate("연구", "ko", 0.8, neighbours=3, rarity_penalty=1.0)["연구"]
+
+    # Both words are near 연구; a penalty that outweighs their similarity gap picks the commoner.
+    assert chosen([0.0, 10.0, 0.0]) == ["research"]
+    assert chosen([10.0, 0.0, 0.0]) == ["recherch"]
