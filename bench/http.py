@@ -122,33 +122,27 @@ def load_test(base: str, questions: Sequence[str], requests: int, concurrency: i
     )
 
 
-def _timed(
-    what: str, run: Callable[[str], object], questions: Sequence[str], rounds: int
-) -> LatencyRow:
-    latencies = []
-    for _ in range(rounds):
-        for question in questions:
-            started = time.perf_counter()
-            run(question)
-            latencies.append((time.perf_counter() - started) * 1000)
+def _row(what: str, latencies: Sequence[float]) -> LatencyRow:
     middle = median(latencies)
     return LatencyRow(what, 1, middle, percentile(latencies, 95), 1000 / middle)
 
 
-def bare_encoding(encoder: Encoder, questions: Sequence[str], rounds: int) -> LatencyRow:
-    encoder.encode_queries(questions[:WARM_UP_REQUESTS])
-    return _timed("bare query encoding", lambda q: encoder.encode_queries([q]), questions, rounds)
+def _time_ms(run: Callable[[str], object], question: str) -> float:
+    started = time.perf_counter()
+    run(question)
+    return (time.perf_counter() - started) * 1000
 
 
 def in_process_search(
-    engine: SearchEngine, questions: Sequence[str], rounds: int
+    engine: SearchEngine, encoder: Encoder, questions: Sequence[str], rounds: int
 ) -> list[LatencyRow]:
-    """Query preparation + hybrid ranking + answer decision, no HTTP and no highlighting.
+    """The bare model's query encoding beside query preparation + hybrid ranking + answer
+    decision (no HTTP, no highlighting), timed on each question in turn so that every row
+    sees the same machine state (these machines are noisy).
 
     A first pass meets the question's words for the first time: those not in the index's
     lexicon are embedded for translation, either in one packed forward pass with the question
-    (the default) or in a second call. The two are timed on each question in turn, with the
-    translator's word cache emptied before each, so both see the same machine state.
+    (the default) or in a second call; the translator's word cache is emptied before each.
     Repeated passes find the words in the cache.
     """
     translator = engine.translator
@@ -159,26 +153,30 @@ def in_process_search(
         query = engine.make_query(question)
         engine.decide(query, engine.rank(query))
 
+    def encode(question: str) -> None:
+        encoder.encode_queries([question])
+
+    encoder.encode_queries(list(questions[:WARM_UP_REQUESTS]))
     engine.rank(engine.make_query("warm up"))
-    separate_latencies: list[float] = []
-    packed_latencies: list[float] = []
+    bare: list[float] = []
+    separate: list[float] = []
+    packed: list[float] = []
+    repeated: list[float] = []
     for question in questions:
-        for settings, latencies in (
-            (separate_settings, separate_latencies),
-            (packed_settings, packed_latencies),
-        ):
+        bare.append(_time_ms(encode, question))
+        for settings, latencies in ((separate_settings, separate), (packed_settings, packed)):
             if translator is not None:
                 translator.forget()
             engine.use_settings(settings)
-            started = time.perf_counter()
-            retrieve(question)
-            latencies.append((time.perf_counter() - started) * 1000)
+            latencies.append(_time_ms(retrieve, question))
     engine.use_settings(packed_settings)
-    rows = [
-        LatencyRow(what, 1, median(latencies), percentile(latencies, 95), 1000 / median(latencies))
-        for what, latencies in (
-            ("retrieval in process, first pass, words embedded separately", separate_latencies),
-            ("retrieval in process, first pass, words packed with the question", packed_latencies),
-        )
+    for _ in range(rounds):
+        for question in questions:
+            bare.append(_time_ms(encode, question))
+            repeated.append(_time_ms(retrieve, question))
+    return [
+        _row("bare query encoding", bare),
+        _row("retrieval in process, first pass, words embedded separately", separate),
+        _row("retrieval in process, first pass, words packed with the question", packed),
+        _row("retrieval in process, repeated", repeated),
     ]
-    return [*rows, _timed("retrieval in process, repeated", retrieve, questions, rounds)]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.build import bench_build
-from bench.http import LatencyRow, Server, bare_encoding, in_process_search, load_test, peak_rss_mb
+from bench.http import LatencyRow, Server, in_process_search, load_test, peak_rss_mb
 from bench.scaling import run_scaling
 from index.loader import load_current
 from index.store import IndexStore
@@ -126,9 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         if IndexStore(settings.index_dir).current() is None:
             raise SystemExit("no index to query: run the build section first")
         questions = _questions()
-        rows: list[LatencyRow] = [bare_encoding(encoder, questions, args.repeats)]
         _, engine = load_current(settings, encoder)
-        rows.extend(in_process_search(engine, questions, args.repeats))
+        rows: list[LatencyRow] = in_process_search(engine, encoder, questions, args.repeats)
         del engine
         with Server(settings.index_dir) as server:
             for concurrency in (1, 8):

@@ -77,7 +77,9 @@ class DenseRetriever:
             selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
             params = _search_parameters(self.index, selector)
         scores, ids = self.index.search(query.vector.reshape(1, -1), k, params=params)
-        return [Hit(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
+        # tolist() converts in C; per-element int()/float() of numpy scalars costs more.
+        pairs = zip(ids[0].tolist(), scores[0].tolist(), strict=True)
+        return [Hit(i, s) for i, s in pairs if i >= 0]
 
     def scores(self, vector: np.ndarray) -> np.ndarray:
         """Scores of every chunk (exact search), for analyses that need the whole ranking."""
