@@ -14,6 +14,7 @@ encoder and BM25:
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -121,6 +122,8 @@ class Translator:
         self.cache_size = cache_size
         self._known = {lang: lexicon.index_of() for lang, lexicon in self.lexicons.items()}
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # Requests are served from several threads: the cache's reads and evictions interleave.
+        self._cache_lock = threading.Lock()
         # The last question's content words: the engine asks for them twice per question
         # (new words to embed, then translation), and Korean analysis is the costly part.
         self._last_words: tuple[str, str, list[str]] = ("", "", [])
@@ -169,15 +172,17 @@ class Translator:
 
     def remember(self, words: Sequence[str], vectors: np.ndarray) -> None:
         """Keep embedded question words for translation (least recently used go first)."""
-        for word, vector in zip(words, vectors, strict=True):
-            self._cache[word] = vector
-            self._cache.move_to_end(word)
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            for word, vector in zip(words, vectors, strict=True):
+                self._cache[word] = vector
+                self._cache.move_to_end(word)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
 
     def forget(self) -> None:
         """Drop the remembered question words (benchmarks measure a cold cache with it)."""
-        self._cache.clear()
+        with self._cache_lock:
+            self._cache.clear()
 
     def _word_vectors(self, words: Sequence[str], lang: str) -> np.ndarray:
         """Vectors of ``words``: from the own-language lexicon, the cache, or the encoder."""
@@ -189,11 +194,15 @@ class Translator:
             key = self._key(word, lang)
             if own is not None and key in known:
                 rows[word] = own.vectors[known[key]]
-            elif word in self._cache:
-                self._cache.move_to_end(word)
-                rows[word] = self._cache[word]
             else:
-                missing.append(word)
+                with self._cache_lock:
+                    cached = self._cache.get(word)
+                    if cached is not None:
+                        self._cache.move_to_end(word)
+                if cached is None:
+                    missing.append(word)
+                else:
+                    rows[word] = cached
         if missing:
             vectors = self.encode_words(missing)
             rows.update(zip(missing, vectors, strict=True))

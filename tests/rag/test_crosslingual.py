@@ -104,3 +104,15 @@ def test_rarity_penalty_prefers_the_commoner_of_near_equal_neighbours(encoder: E
     # Both words are near 연구; a penalty that outweighs their similarity gap picks the commoner.
     assert chosen([0.0, 10.0, 0.0]) == ["research"]
     assert chosen([10.0, 0.0, 0.0]) == ["recherch"]
+
+
+def test_translation_is_safe_from_several_threads_with_a_small_cache(encoder: Encoder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    translator = english_translator(encoder, ["patients", "hospital", "boston"])
+    translator.cache_size = 2  # constant eviction while other threads read
+    questions = ["보스턴 병원의 환자", "환자 병원", "보스턴 의사 간호사", "병원 보스턴 환자 치료"]
+    expected = [translator.translate(q, "ko", 0.9) for q in questions]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda q: translator.translate(q, "ko", 0.9), questions * 5))
+    assert results == expected * 5
