@@ -105,12 +105,11 @@ class Encoder:
 
     def encode_queries_together(self, texts: Sequence[str]) -> np.ndarray:
         """Query vectors of a few short texts (a question and its new words) from one
-        padding-free forward pass where the model allows it, else from a batch."""
+        padding-free forward pass (more if they exceed the model's window) where the model
+        allows it, else from a batch."""
         if self._packed is not None and texts:
             prompt = (self.model.prompts or {}).get(self.query_prompt or "") or ""
-            vectors = self._packed.encode([prompt + text for text in texts])
-            if vectors is not None:
-                return vectors
+            return self._packed.encode([prompt + text for text in texts])
         return self.encode_queries(texts)
 
     @property

@@ -27,7 +27,8 @@ _SELF_CHECK_TEXTS = ("query: what did the hospital present?", "환자", "boston"
 
 
 class PackedEncoder:
-    """Mean-pooled, unit-length vectors of several texts from one padding-free forward pass."""
+    """Mean-pooled, unit-length vectors of several texts from padding-free forward passes
+    (one per model window they fill)."""
 
     def __init__(self, model: SentenceTransformer, max_tokens: int) -> None:
         self.model = model
@@ -54,22 +55,35 @@ class PackedEncoder:
         except Exception:  # an architecture without 4-D masks or position ids: not packable
             return None
         reference = model.encode(texts, normalize_embeddings=True, show_progress_bar=False)
-        if ours is None or np.max(1 - np.sum(ours * reference, axis=1)) > _SELF_CHECK_TOLERANCE:
+        if np.max(1 - np.sum(ours * reference, axis=1)) > _SELF_CHECK_TOLERANCE:
             return None
         return packed
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray | None:
-        """Vectors of ``texts`` (prompts already applied); None if they exceed ``max_tokens``
-        together, where a padded batch is the better way."""
-        import torch
-
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of ``texts`` (prompts already applied, each truncated to the model's
+        window like the model's own encoding). Texts that do not fit one window together
+        are packed into as many consecutive windows as needed."""
         pieces = [
             self.tokenizer(text, truncation=True, max_length=self.max_tokens)["input_ids"]
             for text in texts
         ]
+        if not pieces:
+            return np.empty((0, self.transformer.config.hidden_size), dtype=np.float32)
+        groups: list[list[list[int]]] = [[]]
+        length = 0
+        for piece in pieces:
+            if groups[-1] and length + len(piece) > self.max_tokens:
+                groups.append([])
+                length = 0
+            groups[-1].append(piece)
+            length += len(piece)
+        return np.vstack([self._forward(group) for group in groups])
+
+    def _forward(self, pieces: list[list[int]]) -> np.ndarray:
+        """One forward pass over ``pieces`` packed into one sequence."""
+        import torch
+
         total = sum(len(p) for p in pieces)
-        if not pieces or total > self.max_tokens:
-            return None
         device = self.transformer.device
         input_ids = torch.tensor([[i for piece in pieces for i in piece]], device=device)
         segment = torch.cat([torch.full((len(p),), n, device=device) for n, p in enumerate(pieces)])

@@ -13,12 +13,19 @@ def test_packed_vectors_equal_the_models_own(encoder: Encoder) -> None:
     assert np.allclose(packed, separate, atol=1e-5)
 
 
-def test_texts_past_the_window_are_not_packed(encoder: Encoder) -> None:
+def test_texts_past_the_window_are_packed_into_several_windows(encoder: Encoder) -> None:
     packer = PackedEncoder.for_model(encoder.model, max_tokens=32)
     assert packer is not None
-    assert packer.encode(["query: " + "word " * 12] * 2) is None  # 2 × ~15 tokens
-    # The encoder then falls back to a padded batch, with the same vectors.
-    long_texts = ["heart failure " * 200, "환자"]
+    texts = ["query: " + "word " * 12, "query: 환자", "query: heart failure " * 3] * 2
+    packed = packer.encode(texts)  # each fits 32 tokens, all together do not
+    own = encoder.model.encode(texts, normalize_embeddings=True)
+    assert packed.shape == (6, 384) and np.allclose(packed, own, atol=1e-5)
+
+
+def test_a_text_longer_than_the_model_window_is_truncated_as_the_model_does(
+    encoder: Encoder,
+) -> None:
+    texts = ["heart failure " * 300, "환자"]  # ~600 tokens: cut at 512 both ways
     assert np.allclose(
-        encoder.encode_queries_together(long_texts), encoder.encode_queries(long_texts), atol=1e-5
+        encoder.encode_queries_together(texts), encoder.encode_queries(texts), atol=1e-5
     )
