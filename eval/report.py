@@ -32,6 +32,7 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, float]:
         row[f"R@{k}"] = mean([r.recall[k] for r in graded])
     for k in HIT_KS:
         row[f"hit@{k}"] = mean([answer_hit_at_k(r.answer_rank, k) for r in with_spans])
+    row["quote@1"] = mean([1.0 if r.quoted else 0.0 for r in with_spans])
     row["abstain"] = mean([1.0 if r.abstained else 0.0 for r in unanswerable])
     row["false-abstain"] = mean([1.0 if r.abstained else 0.0 for r in answerable])
     row["ms/q"] = mean([r.latency_ms for r in results])
@@ -56,6 +57,7 @@ MAIN_COLUMNS = (
     "R@100",
     "MRR@10",
     "hit@1",
+    "quote@1",
     "hit@5",
     "hit@10",
     "abstain",
@@ -149,7 +151,8 @@ def write_report(outcomes: Sequence[SetResult], folder: Path, command: str) -> P
         "# Retrieval evaluation",
         f"Command: `{command}`",
         "Document-level nDCG@10, recall@k and MRR@10 (each document counted once, at its best "
-        "passage); hit@k: a gold answer span in the first k passages; abstain: share of "
+        "passage); hit@k: a gold answer span in the first k passages; quote@1: a gold answer "
+        "span in the sentence the first passage quotes; abstain: share of "
         "unanswerable questions answered 'not found'; false-abstain: the same on answerable "
         "questions; ms/q: mean query latency (encoding + ranking).",
         "## Results",

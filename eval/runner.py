@@ -91,6 +91,7 @@ class QuestionResult:
     has_answers: bool
     abstained: bool
     latency_ms: float
+    quoted: bool = False  # the first passage's quoted sentence holds a gold answer span
 
 
 @dataclass
@@ -211,6 +212,11 @@ def run_set(
                 [engine.corpus.chunks[h.position].article_id for h in ranking.hits]
             )
             passages = engine.passages(ranking.hits, ANSWER_DEPTH)
+            quoted = False
+            if question.answers and passages:
+                engine.highlight(passages[:1], query)
+                quote = " ".join(h.text for h in passages[0].highlights)
+                quoted = answer_rank([quote], question.answers) == 1
             gold_lang = next((languages.get(d, "") for d in question.gold), "")
             outcome.results.append(
                 QuestionResult(
@@ -228,6 +234,7 @@ def run_set(
                     has_answers=bool(question.answers),
                     abstained=decision is not None and not decision.found,
                     latency_ms=elapsed,
+                    quoted=quoted,
                 )
             )
     return outcome

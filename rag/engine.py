@@ -245,7 +245,7 @@ class SearchEngine:
         found = complete or probability >= self.settings.abstain_threshold
         return Decision(found, round(max(probability, 0.5) if complete else probability, 4))
 
-    def _highlight(self, passages: list[Passage], query: Query) -> None:
+    def highlight(self, passages: list[Passage], query: Query) -> None:
         """Quote the sentences that best match; translations let a Korean question quote an
         English sentence by shared terms, embeddings decide when no term is shared."""
         self.highlighter.highlight(
@@ -267,7 +267,7 @@ class SearchEngine:
         query = self.make_query(question, method=method)
         allowed = self.corpus.mask(filters or Filters())
         passages = self.passages(self.rank(query, allowed, method=method).hits, top_k)
-        self._highlight(passages, query)
+        self.highlight(passages, query)
         return passages
 
     def answer(
@@ -281,7 +281,7 @@ class SearchEngine:
         if not decision.found and self.settings.abstain:
             return Answer(query.text, False, NOT_FOUND_MESSAGE, [], decision.confidence)
         passages = self.passages(ranking.hits, top_k)
-        self._highlight(passages, query)
+        self.highlight(passages, query)
         return Answer(
             question=query.text,
             found=True,

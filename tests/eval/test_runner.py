@@ -24,6 +24,9 @@ def test_seed_questions_through_three_methods_and_a_report(
     hybrid = summarize([r for r in outcome.results if r.method == "hybrid"])
     assert hybrid["R@10"] == 1.0  # one article: every answerable question finds it
     assert hybrid["hit@10"] == 1.0
+    # A quoted answer sentence lies in the first passage, so quote@1 can only trail hit@1.
+    assert 0 < hybrid["quote@1"] <= hybrid["hit@1"]
+    assert all(r.answer_rank == 1 for r in outcome.results if r.quoted)
     assert {r.gold_lang for r in outcome.results if r.answerable} == {"ko"}
     assert "hybrid[rrf_k=10]" in main_table([outcome])
     assert "en→ko" in language_table([outcome])
