@@ -153,7 +153,11 @@ class SentenceHighlighter:
         query_terms: Sequence[str],
         query_vector: np.ndarray | None,
         count: int,
+        *,
+        number_bonus: float = 0.0,
     ) -> None:
+        """Set each passage's ``count`` best sentences as its highlights. ``number_bonus`` is
+        added to the score of sentences with a digit (for a question asking for a number)."""
         spans = [sentence_spans(p.text) for p in passages]
         sentences = [p.text[s:e] for p, ss in zip(passages, spans, strict=True) for s, e in ss]
         if not sentences:
@@ -167,6 +171,9 @@ class SentenceHighlighter:
             ],
             dtype=np.float32,
         )
+        if number_bonus:
+            digits = np.array([any(c.isdigit() for c in s) for s in sentences], dtype=np.float32)
+            lexical = lexical + number_bonus * digits * (lexical > 0)
         scores = lexical
         if query_vector is not None and not lexical.any() and len(sentences) <= self.dense_limit:
             # No shared term (e.g. a question in the other language): let embeddings decide.

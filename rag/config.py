@@ -132,6 +132,12 @@ class Settings(BaseSettings):
     )
     max_question_chars: int = Field(1000, ge=1)
     highlight_sentences: int = Field(1, ge=1, description="sentences quoted per passage")
+    highlight_number_bonus: float = Field(
+        0.2,
+        ge=0,
+        description="added to the score (0..1, share of question terms) of a sentence with a "
+        "digit when the question asks for a number or a date",
+    )
     highlight_dense_max_sentences: int = Field(
         40, ge=0, description="most sentences embedded to highlight a cross-lingual answer"
     )

@@ -17,6 +17,7 @@ from rag.errors import InputError
 from rag.language import detect_language
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import BM25Retriever, inverse_document_frequencies
+from rag.question_type import asks_for_number
 from rag.retrieval.base import Hit, Query
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.hybrid import METHODS, HybridRanker, Ranking
@@ -253,6 +254,7 @@ class SearchEngine:
             [*query.terms, *query.translations],
             query.raw_vector,
             self.settings.highlight_sentences,
+            number_bonus=self.settings.highlight_number_bonus if asks_for_number(query.text) else 0,
         )
 
     def search(

@@ -59,3 +59,19 @@ def test_chunks_separated_by_whitespace_only_are_joined() -> None:
     chosen = [_passage("a", 0, 20)]  # "First sentence here."
     assert not add_passage(chosen, _passage("a", 21, 42), TEXT, max_chars=1000)
     assert [(p.start, p.end) for p in chosen] == [(0, 42)]
+
+
+def test_a_number_question_quotes_the_sentence_with_the_figure() -> None:
+    from rag.answer import SentenceHighlighter
+    from rag.lexical.analyzer import LexicalAnalyzer
+
+    text = "The trial enrolled patients in Boston. In the trial, 84 patients improved."
+    passage = Passage(0, "a", "a#0", "t", None, None, None, "en", 0, len(text), text, 1.0)
+    analyzer = LexicalAnalyzer()
+    idf = {"trial": 1.0, "patient": 1.0, "boston": 1.0, "improv": 1.0}
+    highlighter = SentenceHighlighter(analyzer, idf, encoder=None, dense_limit=0)
+    # The first sentence shares more question terms; the second holds the figure asked for.
+    highlighter.highlight([passage], ["trial", "patient", "boston"], None, 1)
+    assert passage.highlights[0].text == "The trial enrolled patients in Boston."
+    highlighter.highlight([passage], ["trial", "patient", "boston"], None, 1, number_bonus=0.5)
+    assert passage.highlights[0].text == "In the trial, 84 patients improved."

@@ -1,0 +1,23 @@
+"""What kind of answer a question asks for, read off its wording (English and Korean).
+
+Only one kind is told apart today: a quantity or a date ("how many", "what percentage",
+"when"; 몇, 얼마, 언제, 비율). Its answer is written with digits, which lets the quoted
+sentence be chosen among those that share the question's terms.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ENGLISH_QUANTITY = re.compile(
+    r"\b(?:how\s+(?:many|much|long|often|old|far|large|big|high|low|fast)"
+    r"|what\s+(?:percent(?:age)?|proportion|share|rate|year|age|number|amount|dose|price)"
+    r"|when|which\s+year)\b",
+    re.IGNORECASE,
+)
+_KOREAN_QUANTITY = re.compile(r"몇|얼마|언제|비율|퍼센트|확률")
+
+
+def asks_for_number(question: str) -> bool:
+    """Whether the question asks for a quantity, a share or a date."""
+    return bool(_ENGLISH_QUANTITY.search(question) or _KOREAN_QUANTITY.search(question))
