@@ -13,13 +13,13 @@ from index.manifest import Manifest
 from index.store import IndexStore
 from rag.config import Settings
 from rag.corpus import Corpus
-from rag.crosslingual import Translator, word_rarity
+from rag.crosslingual import Translator
 from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
 from rag.errors import IndexStoreError
 from rag.lexical.analyzer import LexicalAnalyzer
-from rag.lexical.bm25 import BM25Retriever, inverse_document_frequencies
+from rag.lexical.bm25 import BM25Retriever
 from rag.retrieval.dense import DenseRetriever
 
 
@@ -46,7 +46,7 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
             f"index build {folder} is inconsistent: {len(chunks)} chunks, "
             f"{dense.ntotal} vectors, manifest says {manifest.counts.get('chunks')}"
         )
-    idf = inverse_document_frequencies(bm25)
+    bm25_retriever = BM25Retriever(bm25)
     analyzer = LexicalAnalyzer(workers=settings.query_analyzer_threads)
     translator = Translator(
         lexicons,
@@ -55,7 +55,7 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         cache_size=settings.translation_cache,
         factory=settings.lexicon_faiss_factory,
         ef_search=settings.faiss_ef_search,
-        rarity={lang: word_rarity(lexicon, idf) for lang, lexicon in lexicons.items()},
+        term_idf=bm25_retriever.idf,
     )
     engine = SearchEngine(
         settings,
@@ -68,7 +68,7 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
             ef_search=settings.faiss_ef_search,
             nprobe=settings.faiss_nprobe,
         ),
-        BM25Retriever(bm25),
+        bm25_retriever,
         language_means=means,
         translator=translator,
     )

@@ -105,18 +105,14 @@ class Translator:
         cache_size: int,
         factory: str = "Flat",
         ef_search: int = 64,
-        rarity: Mapping[str, np.ndarray] | None = None,
+        term_idf: Mapping[str, float] | None = None,
     ) -> None:
         self.lexicons = dict(lexicons)
-        # Per lexicon word, how rare it is in the index (mean IDF of its terms): of two
-        # near-equal neighbours the commoner is the likelier translation of a common word
-        # (연구 → research, not the French recherche that also occurs in the English news).
-        self.rarity = {
-            lang: np.asarray(rarity[lang])
-            if rarity and lang in rarity
-            else np.zeros(len(lex.words))
-            for lang, lex in self.lexicons.items()
-        }
+        # How rare each lexicon word is in the index (``word_rarity``), made on first use by a
+        # rarity penalty: of two near-equal neighbours the commoner is the likelier
+        # translation of a common word (연구 → research, not the French recherche).
+        self._term_idf = term_idf or {}
+        self._rarity: dict[str, np.ndarray] = {}
         self.analyzer = analyzer
         self.encode_words = encode_words
         self.cache_size = cache_size
@@ -146,6 +142,11 @@ class Translator:
                     self._indexes[lang] = index
         finally:
             faiss.omp_set_num_threads(threads)
+
+    def _rarity_of(self, lang: str) -> np.ndarray:
+        if lang not in self._rarity:  # a race computes the same array twice, harmlessly
+            self._rarity[lang] = word_rarity(self.lexicons[lang], self._term_idf)
+        return self._rarity[lang]
 
     def _key(self, word: str, lang: str) -> str:
         return word.lower() if lang != "ko" else word
@@ -239,11 +240,15 @@ class Translator:
         for other in targets:
             lexicon = self.lexicons[other]
             similarity, nearest = self._indexes[other].search(vectors, depth)
-            rarity = self.rarity[other]
+            penalty = (
+                rarity_penalty * self._rarity_of(other)
+                if rarity_penalty
+                else np.zeros(len(lexicon.words), dtype=np.float32)
+            )
             for row, word in enumerate(words):
                 chosen = []
                 close = [
-                    (float(similarity[row, n]) - rarity_penalty * float(rarity[c]), int(c))
+                    (float(similarity[row, n] - penalty[c]), int(c))
                     for n, c in enumerate(nearest[row, : max(1, neighbours)])
                     if c >= 0 and similarity[row, n] >= threshold
                 ]

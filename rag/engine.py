@@ -16,7 +16,7 @@ from rag.embedding.encoder import Encoder
 from rag.errors import InputError
 from rag.language import detect_language
 from rag.lexical.analyzer import LexicalAnalyzer
-from rag.lexical.bm25 import BM25Retriever, inverse_document_frequencies
+from rag.lexical.bm25 import BM25Retriever
 from rag.question_type import asks_for_number
 from rag.retrieval.base import Hit, Query
 from rag.retrieval.dense import DenseRetriever
@@ -62,7 +62,7 @@ class SearchEngine:
         )
         self.highlighter = SentenceHighlighter(
             analyzer,
-            inverse_document_frequencies(bm25.model),
+            bm25.idf,
             encoder,
             settings.highlight_dense_max_sentences,
         )

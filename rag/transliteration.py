@@ -66,8 +66,4 @@ def latin_skeleton(word: str) -> str:
 
 def word_skeleton(word: str) -> str:
     """Skeleton of a Hangul or a Latin-script word ('' for anything else)."""
-    if word and all(_SYLLABLE_BASE <= ord(c) <= _SYLLABLE_LAST for c in word):
-        return hangul_skeleton(word)
-    if word.isascii():
-        return latin_skeleton(word)
-    return ""
+    return latin_skeleton(word) if word.isascii() else hangul_skeleton(word)

@@ -95,8 +95,10 @@ class Encoder:
 
     def overhead_tokens(self) -> int:
         """Tokens a passage costs beyond its own: special tokens and the passage prompt."""
-        prompt = (self.model.prompts or {}).get(self.passage_prompt or "", "")
-        return len(self._tokenizer(prompt)["input_ids"])
+        return len(self._tokenizer(self._prompt_text(self.passage_prompt))["input_ids"])
+
+    def _prompt_text(self, name: str | None) -> str:
+        return (self.model.prompts or {}).get(name or "") or ""
 
     def encode_queries(
         self, texts: Sequence[str], progress: ProgressCallback | None = None
@@ -108,7 +110,7 @@ class Encoder:
         padding-free forward pass (more if they exceed the model's window) where the model
         allows it, else from a batch."""
         if self._packed is not None and texts:
-            prompt = (self.model.prompts or {}).get(self.query_prompt or "") or ""
+            prompt = self._prompt_text(self.query_prompt)
             return self._packed.encode([prompt + text for text in texts])
         return self.encode_queries(texts)
 

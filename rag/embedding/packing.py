@@ -31,7 +31,6 @@ class PackedEncoder:
     (one per model window they fill)."""
 
     def __init__(self, model: SentenceTransformer, max_tokens: int) -> None:
-        self.model = model
         self.transformer: Any = model[0].auto_model  # a transformers PreTrainedModel
         self.tokenizer = model.tokenizer
         self.max_tokens = max_tokens

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,11 @@ class BM25Retriever:
         # Column-compressed term-document matrix: the passages holding a term, sorted.
         self._indptr = np.asarray(model.scores["indptr"])
         self._indices = np.asarray(model.scores["indices"])
+
+    @cached_property
+    def idf(self) -> dict[str, float]:
+        """IDF of every indexed term (highlighting, abstention, translation choices)."""
+        return inverse_document_frequencies(self.model)
 
     def contains(self, term: str, position: int) -> bool:
         """Whether the indexed passage at ``position`` holds ``term``."""

@@ -120,10 +120,10 @@ class HybridRanker:
         weight = self.settings.merge_similarity_weight
         if query.raw_vector is None or weight == 0 or not fused:
             return fused
-        rows = self.dense.rows([hit.position for hit in fused])
+        positions = np.fromiter((hit.position for hit in fused), dtype=np.int64, count=len(fused))
+        rows = self.dense.rows(positions.tolist())
         if rows is None:
             return fused
-        positions = np.fromiter((hit.position for hit in fused), dtype=np.int64, count=len(fused))
         cross = self.languages[positions] != query.lang
         similarity = rows @ query.raw_vector + self.settings.cross_language_offset * cross
         return [
