@@ -212,13 +212,13 @@ class SearchEngine:
         filtered ranking is compared with the unfiltered dense candidates, since a passage
         that stands out among a handful of filtered ones may not stand out at all."""
         evidence = ranking.evidence
-        if not evidence:
+        if not len(evidence):
             return None
-        top = evidence[0].position
-        best = [hit.position for hit in evidence[: self.settings.abstain_passages]]
+        best = evidence.positions[: self.settings.abstain_passages].tolist()
+        top = best[0]
         similarity, standout = 0.0, 0.0
         pool = ranking.dense if allowed is None else self.ranker.dense_candidates(query)
-        candidates = sorted({h.position for h in pool} | {top})
+        candidates = sorted(set(pool.positions.tolist()) | {top})
         rows = self.dense.rows(candidates)
         if query.raw_vector is not None and rows is not None:
             # Raw model similarities: unlike centred ones, they do not depend on the corpus mix.

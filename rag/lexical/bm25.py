@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.retrieval.base import Hit, Query, top_k
+from rag.retrieval.base import Hit, Query, Scored, top_scored
 
 
 def build_bm25(corpus_terms: Sequence[list[str]], *, k1: float, b: float) -> Any:
@@ -62,9 +62,20 @@ class BM25Retriever:
     ) -> list[Hit]:
         """The ``k`` best passages sharing a term with the query; ``scores``: the query's
         scores if already computed (one query ranked over several partitions)."""
+        return self.search_scored(query, k, allowed, scores=scores).hits()
+
+    def search_scored(
+        self,
+        query: Query,
+        k: int,
+        allowed: np.ndarray | None = None,
+        *,
+        scores: np.ndarray | None = None,
+    ) -> Scored:
         scores = self.query_scores(query) if scores is None else scores
-        hits = top_k(scores, k, allowed)
-        return [h for h in hits if h.score > 0]
+        best = top_scored(scores, k, allowed)
+        sharing = best.scores > 0
+        return Scored(best.positions[sharing], best.scores[sharing])
 
 
 def inverse_document_frequencies(model: Any) -> dict[str, float]:

@@ -7,8 +7,9 @@ that filters (source, language, dates) are turned into, so filtering is exact, n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -25,23 +26,72 @@ class Query:
     concepts: list[set[str]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    # A tuple, not a dataclass: a query makes thousands (candidates x retrievers x partitions)
+    # and a frozen dataclass costs several times more to construct.
     position: int  # row of the chunk in the index
     score: float
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A ranking as two arrays, best first: how rankings travel between retrievers and fusion
+    inside one query, where a list of hits would be built and dropped by the thousand."""
+
+    positions: np.ndarray  # int64 chunk rows
+    scores: np.ndarray  # float64
+
+    @classmethod
+    def empty(cls) -> Scored:
+        return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+
+    @classmethod
+    def of(cls, hits: Sequence[Hit]) -> Scored:
+        return cls(
+            np.fromiter((h.position for h in hits), dtype=np.int64, count=len(hits)),
+            np.fromiter((h.score for h in hits), dtype=np.float64, count=len(hits)),
+        )
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def head(self, count: int) -> Scored:
+        return Scored(self.positions[:count], self.scores[:count])
+
+    def best_first(self) -> Scored:
+        """Sorted by score, ties by position."""
+        order = np.lexsort((self.positions, -self.scores))
+        return Scored(self.positions[order], self.scores[order])
+
+    def hits(self) -> list[Hit]:
+        pairs = zip(self.positions.tolist(), self.scores.tolist(), strict=True)
+        return [Hit(position, score) for position, score in pairs]
+
+    @staticmethod
+    def concatenate(parts: Sequence[Scored]) -> Scored:
+        if not parts:
+            return Scored.empty()
+        return Scored(
+            np.concatenate([p.positions for p in parts]), np.concatenate([p.scores for p in parts])
+        )
 
 
 class Retriever(Protocol):
     def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> list[Hit]: ...
 
 
-def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
+def top_scored(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> Scored:
     """The ``k`` best positions of a dense score array, best first; masked rows excluded."""
     if allowed is not None:
         scores = np.where(allowed, scores, -np.inf)
     k = min(k, int(np.isfinite(scores).sum()))
     if k <= 0:
-        return []
+        return Scored.empty()
     best = np.argpartition(-scores, k - 1)[:k]
     best = best[np.argsort(-scores[best], kind="stable")]
-    return [Hit(int(i), float(scores[i])) for i in best]
+    return Scored(best.astype(np.int64), scores[best].astype(np.float64))
+
+
+def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
+    """``top_scored`` as hits."""
+    return top_scored(scores, k, allowed).hits()

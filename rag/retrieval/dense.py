@@ -7,7 +7,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from rag.retrieval.base import Hit, Query
+from rag.retrieval.base import Hit, Query, Scored
 
 
 def build_faiss_index(vectors: np.ndarray, factory: str = "Flat") -> Any:
@@ -65,21 +65,23 @@ class DenseRetriever:
         return int(self.index.ntotal)
 
     def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
+        return self.search_scored(query, k, allowed).hits()
+
+    def search_scored(self, query: Query, k: int, allowed: np.ndarray | None = None) -> Scored:
         if query.vector is None or self.size == 0:
-            return []
+            return Scored.empty()
         k = min(k, self.size)
         params = None
         if allowed is not None:
             if not allowed.any():
-                return []
+                return Scored.empty()
             bitmap = np.packbits(allowed, bitorder="little")
             # The selector reads the bitmap by pointer: ``bitmap`` must outlive the search.
             selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
             params = _search_parameters(self.index, selector)
         scores, ids = self.index.search(query.vector.reshape(1, -1), k, params=params)
-        # tolist() converts in C; per-element int()/float() of numpy scalars costs more.
-        pairs = zip(ids[0].tolist(), scores[0].tolist(), strict=True)
-        return [Hit(i, s) for i, s in pairs if i >= 0]
+        found = ids[0] >= 0  # fewer than k allowed rows leave -1 ids
+        return Scored(ids[0][found].astype(np.int64), scores[0][found].astype(np.float64))
 
     def scores(self, vector: np.ndarray) -> np.ndarray:
         """Scores of every chunk (exact search), for analyses that need the whole ranking."""

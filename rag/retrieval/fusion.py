@@ -6,27 +6,28 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag.retrieval.base import Hit
+from rag.retrieval.base import Scored
 
 
 def reciprocal_rank_fusion(
-    rankings: Sequence[Sequence[Hit]], weights: Sequence[float], *, k: int
-) -> list[Hit]:
+    rankings: Sequence[Scored], weights: Sequence[float], *, k: int
+) -> Scored:
     """Weighted RRF (Cormack et al. 2009): ``score(d) = sum_r w_r / (k + rank_r(d))``."""
     if len(rankings) != len(weights):
         raise ValueError("one weight per ranking")
-    fused: dict[int, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
-        if weight == 0:
-            continue
-        for rank, hit in enumerate(ranking, start=1):
-            fused[hit.position] = fused.get(hit.position, 0.0) + weight / (k + rank)
-    order = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
-    return [Hit(position, score) for position, score in order]
+    used = [(r, w) for r, w in zip(rankings, weights, strict=True) if w != 0 and len(r)]
+    if not used:
+        return Scored.empty()
+    union = np.unique(np.concatenate([r.positions for r, _ in used]))
+    fused = np.zeros(len(union), dtype=np.float64)
+    for ranking, weight in used:
+        ranks = np.arange(1, len(ranking) + 1, dtype=np.float64)
+        np.add.at(fused, np.searchsorted(union, ranking.positions), weight / (k + ranks))
+    return Scored(union, fused).best_first()
 
 
 def _standardized(
-    ranking: Sequence[Hit], depth: int, pad: float | None
+    ranking: Scored, depth: int, pad: float | None
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """z-scores of a ranking's hits over its first ``depth`` scores:
     (positions, their z-scores, top z, floor).
@@ -35,9 +36,7 @@ def _standardized(
     with ``pad`` before the statistics are taken, so that one strong match stands out as it
     should instead of being its own mean.
     """
-    hits = ranking[:depth]
-    positions = np.fromiter((hit.position for hit in hits), dtype=np.int64, count=len(hits))
-    scores = np.fromiter((hit.score for hit in hits), dtype=np.float64, count=len(hits))
+    positions, scores = ranking.positions[:depth], ranking.scores[:depth]
     padded = scores
     if pad is not None and len(scores) < depth:
         padded = np.concatenate([scores, np.full(depth - len(scores), pad)])
@@ -52,13 +51,13 @@ def _standardized(
 
 
 def zscore_fusion(
-    rankings: Sequence[Sequence[Hit]],
+    rankings: Sequence[Scored],
     weights: Sequence[float],
     *,
     depth: int,
     pads: Sequence[float | None],
     adaptive: bool = True,
-) -> list[Hit]:
+) -> Scored:
     """Convex combination of per-ranking z-scores (Bruch et al. 2023, "TM2C2"-style).
 
     With ``adaptive`` each ranking's weight is also scaled by how far its best hit stands above
@@ -84,5 +83,4 @@ def zscore_fusion(
         column = np.full(len(union), floor)
         column[np.searchsorted(union, positions)] = z
         fused += (weight / total) * column
-    order = np.lexsort((union, -fused))  # best first; ties by position
-    return [Hit(p, s) for p, s in zip(union[order].tolist(), fused[order].tolist(), strict=True)]
+    return Scored(union, fused).best_first()

@@ -15,14 +15,15 @@ best passage of an off-topic partition would rank with the best of the right one
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
 from rag.config import Settings
 from rag.crosslingual import center
 from rag.lexical.bm25 import BM25Retriever
-from rag.retrieval.base import Hit, Query
+from rag.retrieval.base import Hit, Query, Scored
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.fusion import reciprocal_rank_fusion, zscore_fusion
 
@@ -35,18 +36,22 @@ class Ranking:
 
     ``within_partitions`` orders the same hits by their fused score within their own language
     partition, before the partitions were put on one scale: its first hit is the passage that
-    stands out most among its peers, which is what the abstention model reads (empty: the
-    same as ``hits``).
+    stands out most among its peers, which is what the abstention model reads (None: the
+    same as ``ranked``). Hit lists are made on first use: most requests read a few hits.
     """
 
-    hits: list[Hit]
-    dense: list[Hit]
-    bm25: list[Hit]
-    within_partitions: list[Hit] = field(default_factory=list)
+    ranked: Scored
+    dense: Scored
+    bm25: Scored
+    within_partitions: Scored | None = None
+
+    @cached_property
+    def hits(self) -> list[Hit]:
+        return self.ranked.hits()
 
     @property
-    def evidence(self) -> list[Hit]:
-        return self.within_partitions or self.hits
+    def evidence(self) -> Scored:
+        return self.ranked if self.within_partitions is None else self.within_partitions
 
 
 def language_partitions(languages: np.ndarray, min_chunks: int) -> list[np.ndarray]:
@@ -87,7 +92,7 @@ class HybridRanker:
         self.settings = settings
         self.partitions = language_partitions(self.languages, settings.min_partition_chunks)
 
-    def fuse(self, dense: list[Hit], bm25: list[Hit]) -> list[Hit]:
+    def fuse(self, dense: Scored, bm25: Scored) -> Scored:
         weights = [self.settings.dense_weight, self.settings.bm25_weight]
         if self.settings.fusion == "rrf":
             return reciprocal_rank_fusion([dense, bm25], weights, k=self.settings.rrf_k)
@@ -96,12 +101,12 @@ class HybridRanker:
             [dense, bm25], weights, depth=self.settings.candidates, pads=[None, 0.0]
         )
 
-    def feedback_query(self, query: Query, fused: list[Hit]) -> Query | None:
+    def feedback_query(self, query: Query, fused: Scored) -> Query | None:
         """The query moved towards the mean vector of the best fused passages (Rocchio)."""
         count = self.settings.feedback_passages
         if count == 0 or query.vector is None:
             return None
-        positions = [hit.position for hit in fused[:count]]
+        positions = fused.positions[:count].tolist()
         rows = self.dense.rows(positions)
         if rows is None:
             return None
@@ -115,65 +120,65 @@ class HybridRanker:
         vector = query.vector + self.settings.feedback_weight * centroid
         return replace(query, vector=(vector / np.linalg.norm(vector)).astype(np.float32))
 
-    def calibrate(self, query: Query, fused: list[Hit]) -> list[Hit]:
+    def calibrate(self, query: Query, fused: Scored) -> Scored:
         """Fused hits of several partitions on one scale: plus their weighted raw cosine."""
         weight = self.settings.merge_similarity_weight
-        if query.raw_vector is None or weight == 0 or not fused:
+        if query.raw_vector is None or weight == 0 or not len(fused):
             return fused
-        positions = np.fromiter((hit.position for hit in fused), dtype=np.int64, count=len(fused))
-        rows = self.dense.rows(positions.tolist())
+        rows = self.dense.rows(fused.positions.tolist())
         if rows is None:
             return fused
-        cross = self.languages[positions] != query.lang
+        cross = self.languages[fused.positions] != query.lang
         similarity = rows @ query.raw_vector + self.settings.cross_language_offset * cross
-        return [
-            Hit(hit.position, hit.score + weight * float(value))
-            for hit, value in zip(fused, similarity, strict=True)
-        ]
+        return Scored(fused.positions, fused.scores + weight * similarity.astype(np.float64))
 
-    def dense_candidates(self, query: Query) -> list[Hit]:
+    def dense_candidates(self, query: Query) -> Scored:
         """The dense candidates of every partition with no filter: what a filtered ranking's
         best passage is compared with to tell whether it stands out."""
         depth = self.settings.candidates
-        return [hit for part in self.partitions for hit in self.dense.search(query, depth, part)]
+        return Scored.concatenate(
+            [self.dense.search_scored(query, depth, part) for part in self.partitions]
+        )
 
     def _rank_partition(
         self, query: Query, allowed: np.ndarray | None, bm25_scores: np.ndarray | None = None
-    ) -> tuple[list[Hit], list[Hit], list[Hit]]:
+    ) -> tuple[Scored, Scored, Scored]:
         depth = self.settings.candidates
-        dense = self.dense.search(query, depth, allowed)
-        bm25 = self.bm25.search(query, depth, allowed, scores=bm25_scores)
+        dense = self.dense.search_scored(query, depth, allowed)
+        bm25 = self.bm25.search_scored(query, depth, allowed, scores=bm25_scores)
         fused = self.fuse(dense, bm25)
         expanded = self.feedback_query(query, fused)
         if expanded is not None:
-            dense = self.dense.search(expanded, depth, allowed)
+            dense = self.dense.search_scored(expanded, depth, allowed)
             fused = self.fuse(dense, bm25)
         return fused, dense, bm25
 
     def rank(self, query: Query, allowed: np.ndarray | None, method: str) -> Ranking:
         depth = self.settings.candidates
         if method == "dense":
-            dense = self.dense.search(query, depth, allowed)
-            return Ranking(dense, dense, [])
+            dense = self.dense.search_scored(query, depth, allowed)
+            return Ranking(dense, dense, Scored.empty())
         if method == "bm25":
-            bm25 = self.bm25.search(query, depth, allowed)
-            return Ranking(bm25, [], bm25)
+            bm25 = self.bm25.search_scored(query, depth, allowed)
+            return Ranking(bm25, Scored.empty(), bm25)
         if len(self.partitions) == 1:
             return Ranking(*self._rank_partition(query, allowed))
-        fused, dense, bm25 = [], [], []
+        fused: list[Scored] = []
+        dense_parts: list[Scored] = []
+        bm25_parts: list[Scored] = []
         bm25_scores = self.bm25.query_scores(query)  # the same for every partition
         for partition in self.partitions:
             mask = partition if allowed is None else partition & allowed
             if not mask.any():
                 continue
             part_fused, part_dense, part_bm25 = self._rank_partition(query, mask, bm25_scores)
-            fused += part_fused
-            dense += part_dense
-            bm25 += part_bm25
-        by_score = sorted(self.calibrate(query, fused), key=lambda h: (-h.score, h.position))
+            fused.append(part_fused)
+            dense_parts.append(part_dense)
+            bm25_parts.append(part_bm25)
+        within = Scored.concatenate(fused)
         return Ranking(
-            by_score,
-            sorted(dense, key=lambda h: -h.score),
-            sorted(bm25, key=lambda h: -h.score),
-            sorted(fused, key=lambda h: (-h.score, h.position)),
+            self.calibrate(query, within).best_first(),
+            Scored.concatenate(dense_parts).best_first(),
+            Scored.concatenate(bm25_parts).best_first(),
+            within.best_first(),
         )
