@@ -28,6 +28,7 @@ from index.files import (
     CHUNKS_FILE,
     DENSE_FILE,
     DUPLICATES_FILE,
+    SENTENCES_FILE,
     SKIPPED_FILE,
     VECTORS_FILE,
     write_jsonl,
@@ -50,6 +51,7 @@ from rag.pipeline import (
     make_chunker,
 )
 from rag.retrieval.dense import build_faiss_index
+from rag.sentence_table import SentenceTable
 
 
 @dataclass
@@ -185,6 +187,8 @@ def build_from_articles(
             bar.update(len(batch))
     bm25 = build_bm25(terms, k1=settings.bm25_k1, b=settings.bm25_b)
     dense = build_faiss_index(centred, settings.faiss_factory)
+    with _bar(len(prepared.articles), "sentences", progress, "article") as bar:
+        sentences = SentenceTable.build(prepared.articles, analyzer, on_articles=bar.update)
     timings["index"] = time.perf_counter() - mark
 
     fingerprint = corpus_fingerprint(prepared.articles)
@@ -198,6 +202,7 @@ def build_from_articles(
         faiss.write_index(dense, str(staging / DENSE_FILE))
         bm25.save(str(staging / BM25_DIR), show_progress=False)
         write_crosslingual(staging, means, lexicons)
+        np.savez(staging / SENTENCES_FILE, **sentences.to_arrays())  # type: ignore[arg-type]
         timings["total"] = time.perf_counter() - started
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -227,6 +232,7 @@ def build_from_articles(
                 "skipped": len(all_skipped),
                 "files": files,
                 "encoded": encoded,
+                "sentences": len(sentences.starts),
                 **{f"lexicon_{lang}": len(lex.words) for lang, lex in lexicons.items()},
             },
             inputs=list(inputs),

@@ -17,6 +17,7 @@ BM25_DIR = "bm25"
 LANGUAGE_MEANS_FILE = "language_means.npz"
 LEXICON_WORDS = "lexicon-{lang}.jsonl"
 LEXICON_VECTORS = "lexicon-{lang}.npy"
+SENTENCES_FILE = "sentences.npz"
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:

@@ -8,7 +8,15 @@ import faiss
 import numpy as np
 
 from index.crosslingual import read_crosslingual
-from index.files import ARTICLES_FILE, BM25_DIR, CHUNKS_FILE, DENSE_FILE, VECTORS_FILE, read_jsonl
+from index.files import (
+    ARTICLES_FILE,
+    BM25_DIR,
+    CHUNKS_FILE,
+    DENSE_FILE,
+    SENTENCES_FILE,
+    VECTORS_FILE,
+    read_jsonl,
+)
 from index.manifest import Manifest
 from index.store import IndexStore
 from rag.config import Settings
@@ -21,6 +29,7 @@ from rag.errors import IndexStoreError
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import BM25Retriever
 from rag.retrieval.dense import DenseRetriever
+from rag.sentence_table import ARRAYS, SentenceTable
 
 
 def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Manifest, SearchEngine]:
@@ -35,6 +44,8 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         bm25 = bm25s.BM25.load(str(folder / BM25_DIR), load_vocab=True)
         vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
         means, lexicons = read_crosslingual(folder)
+        with np.load(folder / SENTENCES_FILE) as stored:
+            sentences = SentenceTable.from_arrays({name: stored[name] for name in ARRAYS})
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         raise IndexStoreError(f"index build {folder} is damaged: {exc}") from exc
     if (
@@ -71,6 +82,7 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         bm25_retriever,
         language_means=means,
         translator=translator,
+        sentences=sentences,
     )
     return manifest, engine
 

@@ -15,7 +15,8 @@ from rag.errors import IncompatibleIndexError, IndexStoreError
 
 # Bump when the files of a build change shape or meaning; older builds are then refused, not
 # misread. 3: Latin letters and digits in Korean text give BM25 terms as in English text.
-FORMAT_VERSION = 3
+# 4: sentences.npz, the articles' sentences with their terms (for quoting).
+FORMAT_VERSION = 4
 MANIFEST_FILE = "manifest.json"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from rag.lexical.analyzer import LexicalAnalyzer
+from rag.sentence_table import SentenceTable
 from rag.sentences import sentence_spans
 
 NOT_FOUND_MESSAGE = "No passage in the indexed articles answers this question."
@@ -136,16 +137,32 @@ class SentenceHighlighter:
 
     Sentences are scored by the IDF-weighted share of the question's terms they contain; where
     no sentence shares a term with the question (a question in the other language), the
-    sentences' embeddings decide.
+    sentences' embeddings decide. With a ``table`` the sentences and their terms come from the
+    index; only a sentence that a passage cuts is analysed on the request.
     """
 
     def __init__(
-        self, analyzer: LexicalAnalyzer, idf: dict[str, float], encoder: Any, dense_limit: int
+        self,
+        analyzer: LexicalAnalyzer,
+        idf: dict[str, float],
+        encoder: Any,
+        dense_limit: int,
+        table: SentenceTable | None = None,
     ) -> None:
         self.dense_limit = dense_limit
         self.analyzer = analyzer
         self.idf = idf
         self.encoder = encoder
+        self.table = table
+
+    def _sentences(self, passage: Passage) -> tuple[list[tuple[int, int]], list[list[str] | None]]:
+        """Sentence spans of a passage (offsets in its text) and their terms where known."""
+        if self.table is None or not self.table.has(passage.article_id):
+            spans = sentence_spans(passage.text)
+            return spans, [None] * len(spans)
+        found = self.table.sentences(passage.article_id, passage.start, passage.end)
+        spans = [(s.start - passage.start, s.end - passage.start) for s in found]
+        return spans, [s.terms for s in found]
 
     def highlight(
         self,
@@ -158,17 +175,24 @@ class SentenceHighlighter:
     ) -> None:
         """Set each passage's ``count`` best sentences as its highlights. ``number_bonus`` is
         added to the score of sentences with a digit (for a question asking for a number)."""
-        spans = [sentence_spans(p.text) for p in passages]
+        spans: list[list[tuple[int, int]]] = []
+        terms: list[list[str] | None] = []
+        for passage in passages:
+            passage_spans, passage_terms = self._sentences(passage)
+            spans.append(passage_spans)
+            terms += passage_terms
         sentences = [p.text[s:e] for p, ss in zip(passages, spans, strict=True) for s, e in ss]
         if not sentences:
             return
+        unknown = [i for i, found in enumerate(terms) if found is None]
+        for i, analysed in zip(
+            unknown, self.analyzer.terms_batch([sentences[i] for i in unknown]), strict=True
+        ):
+            terms[i] = analysed
         weights = {t: self.idf.get(t, 0.0) for t in set(query_terms)}
         total = sum(weights.values()) or 1.0
         lexical = np.array(
-            [
-                sum(weights.get(t, 0.0) for t in set(terms)) / total
-                for terms in self.analyzer.terms_batch(sentences)
-            ],
+            [sum(weights.get(t, 0.0) for t in set(found or ())) / total for found in terms],
             dtype=np.float32,
         )
         if number_bonus:

@@ -21,6 +21,7 @@ from rag.question_type import asks_for_number
 from rag.retrieval.base import Hit, Query
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.hybrid import METHODS, HybridRanker, Ranking
+from rag.sentence_table import SentenceTable
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class SearchEngine:
         *,
         language_means: dict[str, np.ndarray] | None = None,
         translator: Translator | None = None,
+        sentences: SentenceTable | None = None,
     ) -> None:
         self.settings = settings
         self.encoder = encoder
@@ -65,6 +67,7 @@ class SearchEngine:
             bm25.idf,
             encoder,
             settings.highlight_dense_max_sentences,
+            sentences,
         )
 
     def use_settings(self, settings: Settings) -> None:

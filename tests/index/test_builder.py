@@ -10,6 +10,7 @@ from index.manifest import FORMAT_VERSION, MANIFEST_FILE, Manifest
 from index.store import IndexStore
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
+from rag.engine import SearchEngine
 from rag.errors import IncompatibleIndexError, IndexStoreError, InputError
 from rag.sentences import split_sentences
 from tests.conftest import SEED
@@ -36,6 +37,27 @@ def test_seed_sentences_are_indexed_once_and_headlines_never(built: BuildResult)
     assert "인기기사" not in joined and "에이프로젠바이오로직스" not in joined
     for chunk in chunks:
         assert article["text"][chunk["start"] : chunk["end"]] == chunk["text"]
+
+
+
+def test_sentences_analysed_at_build_quote_as_analysing_on_request_would(
+    built: BuildResult, engine: SearchEngine
+) -> None:
+    assert Manifest.read(built.folder).counts["sentences"] > len(engine.corpus.articles)
+    highlighter = engine.highlighter
+    assert highlighter.table is not None
+    questions = ["서울대병원이 보스턴에서 소개한 플랫폼은?", "What did the study of patients find?"]
+    for question in questions:
+        query = engine.make_query(question)
+        passages = engine.passages(engine.rank(query).hits, 5)
+        engine.highlight(passages, query)
+        from_table = [[(h.start, h.end) for h in p.highlights] for p in passages]
+        table, highlighter.table = highlighter.table, None
+        try:
+            engine.highlight(passages, query)
+        finally:
+            highlighter.table = table
+        assert from_table == [[(h.start, h.end) for h in p.highlights] for p in passages]
 
 
 def test_unchanged_rebuild_reuses_every_embedding(
