@@ -21,10 +21,11 @@ from typing import Any
 from bench.build import bench_build
 from bench.http import LatencyRow, Server, in_process_search, load_test, peak_rss_mb
 from bench.scaling import run_scaling
+from index.builder import build_index
 from index.loader import load_current
-from index.store import IndexStore
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
+from rag.errors import IndexStoreError
 
 PROJECT = Path(__file__).resolve().parent.parent
 QUESTION_FILES = (
@@ -123,10 +124,13 @@ def main(argv: list[str] | None = None) -> int:
         publish("build", ["## Index build", table])
 
     if "query" in sections:
-        if IndexStore(settings.index_dir).current() is None:
-            raise SystemExit("no index to query: run the build section first")
         questions = _questions()
-        _, engine = load_current(settings, encoder)
+        try:
+            _, engine = load_current(settings, encoder)
+        except IndexStoreError as exc:  # none yet, or one in an older format: (re)build it
+            print(f"{exc}\nbuilding the query index from {', '.join(map(str, corpus))}")
+            build_index(corpus, settings, encoder)
+            _, engine = load_current(settings, encoder)
         rows: list[LatencyRow] = in_process_search(engine, encoder, questions, args.repeats)
         del engine
         with Server(settings.index_dir) as server:
