@@ -15,8 +15,9 @@ from rag.errors import IncompatibleIndexError, IndexStoreError
 
 # Bump when the files of a build change shape or meaning; older builds are then refused, not
 # misread. 3: Latin letters and digits in Korean text give BM25 terms as in English text.
-# 4: sentences.npz, the articles' sentences with their terms (for quoting).
-FORMAT_VERSION = 4
+# 4: sentences.npz, the articles' sentences with their terms (for quoting). 5: its string
+# lists as UTF-8 JSON bytes instead of fixed-width unicode arrays.
+FORMAT_VERSION = 5
 MANIFEST_FILE = "manifest.json"
 
 

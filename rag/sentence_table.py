@@ -8,6 +8,7 @@ terms of each, as flat arrays that load in one read.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -94,27 +95,28 @@ class SentenceTable:
         )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        """Plain arrays (strings as fixed-width unicode: they load without pickle)."""
+        """Plain arrays; string lists as UTF-8 JSON bytes (they load without pickle, and one
+        long term does not widen every row as a fixed-width unicode array would)."""
         return {
-            "article_ids": np.asarray(self.article_ids, dtype=np.str_),
+            "article_ids": _string_array(self.article_ids),
             "article_ptr": self.article_ptr,
             "starts": self.starts,
             "ends": self.ends,
             "term_ptr": self.term_ptr,
             "term_ids": self.term_ids,
-            "vocabulary": np.asarray(self.vocabulary, dtype=np.str_),
+            "vocabulary": _string_array(self.vocabulary),
         }
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> SentenceTable:
         return cls(
-            arrays["article_ids"].tolist(),
+            _strings(arrays["article_ids"]),
             arrays["article_ptr"],
             arrays["starts"],
             arrays["ends"],
             arrays["term_ptr"],
             arrays["term_ids"],
-            arrays["vocabulary"].tolist(),
+            _strings(arrays["vocabulary"]),
         )
 
     def has(self, article_id: str) -> bool:
@@ -138,3 +140,14 @@ class SentenceTable:
             ids = self.term_ids[self.term_ptr[i] : self.term_ptr[i + 1]].tolist()
             spans.append(SentenceSpan(s, e, [self.vocabulary[t] for t in ids] if whole else None))
         return spans
+
+
+def _string_array(strings: Sequence[str]) -> np.ndarray:
+    return np.frombuffer(json.dumps(list(strings), ensure_ascii=False).encode(), dtype=np.uint8)
+
+
+def _strings(array: np.ndarray) -> list[str]:
+    strings = json.loads(array.tobytes().decode())
+    if not isinstance(strings, list) or not all(isinstance(s, str) for s in strings):
+        raise ValueError("sentence table strings are not a list of strings")
+    return strings

@@ -55,9 +55,6 @@ class Scored:
     def __len__(self) -> int:
         return len(self.positions)
 
-    def head(self, count: int) -> Scored:
-        return Scored(self.positions[:count], self.scores[:count])
-
     def best_first(self) -> Scored:
         """Sorted by score, ties by position."""
         order = np.lexsort((self.positions, -self.scores))
@@ -90,8 +87,3 @@ def top_scored(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) ->
     best = np.argpartition(-scores, k - 1)[:k]
     best = best[np.argsort(-scores[best], kind="stable")]
     return Scored(best.astype(np.int64), scores[best].astype(np.float64))
-
-
-def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
-    """``top_scored`` as hits."""
-    return top_scored(scores, k, allowed).hits()

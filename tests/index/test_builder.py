@@ -39,7 +39,6 @@ def test_seed_sentences_are_indexed_once_and_headlines_never(built: BuildResult)
         assert article["text"][chunk["start"] : chunk["end"]] == chunk["text"]
 
 
-
 def test_sentences_analysed_at_build_quote_as_analysing_on_request_would(
     built: BuildResult, engine: SearchEngine
 ) -> None:

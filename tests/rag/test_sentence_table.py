@@ -52,6 +52,8 @@ def test_round_trip_through_arrays_and_inconsistent_arrays_are_refused(
     assert set(arrays) == set(ARRAYS)
     again = SentenceTable.from_arrays(arrays)
     assert again.sentences("ko", 0, len(KOREAN)) == table.sentences("ko", 0, len(KOREAN))
+    odd = SentenceTable.build([Article(id='a"\n 기사', title="t", text=ENGLISH)], LexicalAnalyzer())
+    assert SentenceTable.from_arrays(odd.to_arrays()).article_ids == ['a"\n 기사']
     broken = {**arrays, "starts": arrays["starts"][:-1]}
     with pytest.raises(ValueError, match="do not fit"):
         SentenceTable.from_arrays(broken)
