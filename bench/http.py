@@ -30,6 +30,9 @@ class LatencyRow:
     median_ms: float
     p95_ms: float
     per_s: float
+    # Median bare query encoding timed beside this row's requests, one before each (same
+    # machine state); None: compare with the in-process bare row.
+    bare_ms: float | None = None
 
 
 def _free_port() -> int:
@@ -108,11 +111,33 @@ def _ask(client: httpx.Client, base: str, question: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def load_test(base: str, questions: Sequence[str], requests: int, concurrency: int) -> LatencyRow:
+def load_test(
+    base: str,
+    questions: Sequence[str],
+    requests: int,
+    concurrency: int,
+    encoder: Encoder | None = None,
+) -> LatencyRow:
+    """``/ask`` latency at ``concurrency``; one request at a time with ``encoder``, each after
+    a bare query encoding of the same question in this process, timed too."""
     prompts = [questions[i % len(questions)] for i in range(requests)]
     with httpx.Client() as client:
         for question in questions[:WARM_UP_REQUESTS]:
             _ask(client, base, question)
+        if encoder is not None and concurrency == 1:
+            bare, latencies = [], []
+            for question in prompts:
+                bare.append(_time_ms(lambda q: encoder.encode_queries([q]), question))
+                latencies.append(_ask(client, base, question))
+            per_s = 1000 / median(latencies)
+            return LatencyRow(
+                "/ask over HTTP",
+                1,
+                median(latencies),
+                percentile(latencies, 95),
+                per_s,
+                median(bare),
+            )
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             latencies = list(pool.map(lambda q: _ask(client, base, q), prompts))
