@@ -53,6 +53,8 @@ QUERY_SETTINGS = (
     "translation_threshold",
     "translation_neighbours",
     "translation_rarity_penalty",
+    "translation_dictionary",
+    "dictionary_senses",
     "transliteration_neighbours",
     "pack_queries",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import faiss
@@ -22,14 +23,17 @@ from index.store import IndexStore
 from rag.config import Settings
 from rag.corpus import Corpus
 from rag.crosslingual import Translator
+from rag.dictionary import load_dictionary
 from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
-from rag.errors import IndexStoreError
+from rag.errors import IndexStoreError, MissingDependencyError
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import BM25Retriever
 from rag.retrieval.dense import DenseRetriever
 from rag.sentence_table import ARRAYS, SentenceTable
+
+logger = logging.getLogger(__name__)
 
 
 def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Manifest, SearchEngine]:
@@ -59,6 +63,12 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         )
     bm25_retriever = BM25Retriever(bm25)
     analyzer = LexicalAnalyzer(workers=settings.query_analyzer_threads)
+    dictionary = None
+    if settings.translation_dictionary:
+        try:
+            dictionary = load_dictionary()
+        except MissingDependencyError as exc:  # translation still works by embeddings
+            logger.warning("%s", exc)
     translator = Translator(
         lexicons,
         analyzer,
@@ -67,6 +77,7 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         factory=settings.lexicon_faiss_factory,
         ef_search=settings.faiss_ef_search,
         term_idf=bm25_retriever.idf,
+        dictionary=dictionary,
     )
     engine = SearchEngine(
         settings,

@@ -101,6 +101,12 @@ class Settings(BaseSettings):
         description="similarity a translation loses per unit of its BM25 IDF (prefers common "
         "words among near-equal neighbours; 0: the nearest word)",
     )
+    translation_dictionary: bool = Field(
+        True, description="translate Korean words the Basic Korean Dictionary knows by it"
+    )
+    dictionary_senses: int = Field(
+        2, ge=1, description="dictionary senses kept per word (those nearest to its embedding)"
+    )
     transliteration_neighbours: int = Field(
         10,
         ge=0,

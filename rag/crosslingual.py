@@ -14,6 +14,7 @@ encoder and BM25:
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -23,11 +24,14 @@ from typing import Any
 import faiss
 import numpy as np
 
-from rag.lexical.analyzer import LexicalAnalyzer
+from rag.dictionary import BilingualDictionary
+from rag.language import ENGLISH, KOREAN
+from rag.lexical.analyzer import ENGLISH_STOP_WORDS, LexicalAnalyzer
 from rag.retrieval.dense import build_faiss_index, configure_search
 from rag.transliteration import MIN_SKELETON, word_skeleton
 
 Encode = Callable[[Sequence[str]], np.ndarray]
+_SENSE_WORD = re.compile(r"[a-z][a-z\-']*")
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -106,8 +110,10 @@ class Translator:
         factory: str = "Flat",
         ef_search: int = 64,
         term_idf: Mapping[str, float] | None = None,
+        dictionary: BilingualDictionary | None = None,
     ) -> None:
         self.lexicons = dict(lexicons)
+        self.dictionary = dictionary
         # How rare each lexicon word is in the index (``word_rarity``), made on first use by a
         # rarity penalty: of two near-equal neighbours the commoner is the likelier
         # translation of a common word (연구 → research, not the French recherche).
@@ -147,6 +153,27 @@ class Translator:
         if lang not in self._rarity:  # a race computes the same array twice, harmlessly
             self._rarity[lang] = word_rarity(self.lexicons[lang], self._term_idf)
         return self._rarity[lang]
+
+    def _dictionary_terms(
+        self, word: str, vector: np.ndarray, lang: str, other: str, count: int
+    ) -> list[str]:
+        """BM25 terms of the ``count`` dictionary senses of ``word`` nearest to its embedding,
+        among senses with a word in the ``other`` lexicon (one that never occurs in the corpus
+        cannot match); empty when the dictionary does not help."""
+        if count == 0 or self.dictionary is None or (lang, other) != (KOREAN, ENGLISH):
+            return []
+        lexicon, known = self.lexicons[other], self._known[other]
+        scored = []
+        for order, sense in enumerate(self.dictionary.senses(word)):
+            words = [w for w in _SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS]
+            rows = [known[w] for w in words if w in known]
+            if rows:
+                similarity = float(lexicon.vectors[rows].mean(axis=0) @ vector)
+                scored.append((similarity, -order, sense))
+        terms: list[str] = []
+        for _, _, sense in sorted(scored, reverse=True)[:count]:
+            terms.extend(t for t in self.analyzer.terms(sense) if t not in terms)
+        return terms
 
     def _key(self, word: str, lang: str) -> str:
         return word.lower() if lang != "ko" else word
@@ -219,6 +246,7 @@ class Translator:
         sound_neighbours: int = 0,
         neighbours: int = 1,
         rarity_penalty: float = 0.0,
+        dictionary_senses: int = 0,
     ) -> dict[str, list[str]]:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
         other languages.
@@ -226,7 +254,9 @@ class Translator:
         A translation is, of the ``neighbours`` nearest lexicon words at least ``threshold``
         similar, the one with the best similarity less ``rarity_penalty`` times its rarity.
         With ``sound_neighbours``, also the nearest of that many neighbours whose consonant
-        skeleton matches the word's (a name or loanword written in the other script)."""
+        skeleton matches the word's (a name or loanword written in the other script).
+        With ``dictionary_senses``, a Korean word the dictionary knows is translated by its
+        senses nearest to it instead of its nearest neighbour (``_dictionary_terms``)."""
         targets = [other for other in self._indexes if other != lang]
         if not targets:
             return {}
@@ -246,6 +276,10 @@ class Translator:
                 else np.zeros(len(lexicon.words), dtype=np.float32)
             )
             for row, word in enumerate(words):
+                known = self._dictionary_terms(word, vectors[row], lang, other, dictionary_senses)
+                if known:
+                    translations.setdefault(word, []).extend(known)
+                    continue
                 chosen = []
                 close = [
                     (float(similarity[row, n] - penalty[c]), int(c))

