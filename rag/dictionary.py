@@ -3,9 +3,10 @@
 The encoder's embeddings of single words translate names and loanwords well (자프겐 → zafgen)
 but not common Korean vocabulary: alone, 난소 (ovary) or 자폐 (autism) sit nearest to English
 names that merely sound alike. A bilingual dictionary fills that gap. The one used here is the
-National Institute of Korean Language's Basic Korean Dictionary (한국어기초사전, CC BY-SA 2.0 KR;
-about 46,000 headwords with English equivalents) as shipped in the ``namehint`` package. It is
-optional: without the package, translation falls back to embeddings alone.
+National Institute of Korean Language's Basic Korean Dictionary (한국어기초사전, whose content
+is published under CC BY-SA 2.0 KR; the package names no licence of its own), as shipped in the
+``namehint`` package with English equivalents. Without the package, translation falls back to
+embeddings alone.
 """
 
 from __future__ import annotations
