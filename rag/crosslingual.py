@@ -9,7 +9,9 @@ encoder and BM25:
   their embeddings (the word alone, with the query prompt); a question's content words are
   embedded the same way and each is replaced by its nearest lexicon word in the other
   languages when the two are close enough (``Translator``). Names and loanwords
-  (자프겐 → zafgen, 보스턴 → boston) and common terms (환자 → patient) translate well.
+  (자프겐 → zafgen, 보스턴 → boston) and common terms (환자 → patient) translate well; a Korean
+  word that the bilingual dictionary knows (``rag.dictionary``) is translated by its senses
+  instead, since alone the encoder places much common vocabulary (난소, ovary) near names.
 """
 
 from __future__ import annotations
