@@ -51,8 +51,6 @@ BUILD_SETTINGS = (
 QUERY_SETTINGS = (
     "translate",
     "translation_threshold",
-    "translation_neighbours",
-    "translation_rarity_penalty",
     "translation_dictionary",
     "dictionary_senses",
     "transliteration_neighbours",

@@ -28,6 +28,7 @@ from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
 from rag.errors import IndexStoreError, MissingDependencyError
+from rag.language import ENGLISH, KOREAN
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import BM25Retriever
 from rag.retrieval.dense import DenseRetriever
@@ -64,7 +65,9 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
     bm25_retriever = BM25Retriever(bm25)
     analyzer = LexicalAnalyzer(workers=settings.query_analyzer_threads)
     dictionary = None
-    if settings.translation_dictionary:
+    # The dictionary translates Korean questions into English terms: only a corpus with both
+    # languages needs it (reading it costs start-up time and memory).
+    if settings.translation_dictionary and {KOREAN, ENGLISH} <= set(lexicons):
         try:
             dictionary = load_dictionary()
         except MissingDependencyError as exc:  # translation still works by embeddings
@@ -76,7 +79,6 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         cache_size=settings.translation_cache,
         factory=settings.lexicon_faiss_factory,
         ef_search=settings.faiss_ef_search,
-        term_idf=bm25_retriever.idf,
         dictionary=dictionary,
     )
     engine = SearchEngine(

@@ -92,15 +92,6 @@ class Settings(BaseSettings):
     translation_threshold: float = Field(
         0.88, gt=0, le=1, description="least word similarity for a cross-lingual translation"
     )
-    translation_neighbours: int = Field(
-        10, ge=1, description="nearest lexicon words a question word's translation is chosen from"
-    )
-    translation_rarity_penalty: float = Field(
-        0.0,
-        ge=0,
-        description="similarity a translation loses per unit of its BM25 IDF (prefers common "
-        "words among near-equal neighbours; 0: the nearest word)",
-    )
     translation_dictionary: bool = Field(
         True, description="translate Korean words the Basic Korean Dictionary knows by it"
     )

@@ -87,18 +87,6 @@ def lexicon_words(
     return chosen, terms
 
 
-def word_rarity(lexicon: Lexicon, idf: Mapping[str, float]) -> np.ndarray:
-    """Mean BM25 IDF of each lexicon word's terms (the rarest IDF for a term not indexed)."""
-    unknown = max(idf.values(), default=0.0)
-    return np.array(
-        [
-            float(np.mean([idf.get(t, unknown) for t in terms])) if terms else unknown
-            for terms in lexicon.terms
-        ],
-        dtype=np.float32,
-    )
-
-
 class Translator:
     """Translates a question's content words into BM25 terms of the other corpus languages."""
 
@@ -111,16 +99,10 @@ class Translator:
         cache_size: int,
         factory: str = "Flat",
         ef_search: int = 64,
-        term_idf: Mapping[str, float] | None = None,
         dictionary: BilingualDictionary | None = None,
     ) -> None:
         self.lexicons = dict(lexicons)
         self.dictionary = dictionary
-        # How rare each lexicon word is in the index (``word_rarity``), made on first use by a
-        # rarity penalty: of two near-equal neighbours the commoner is the likelier
-        # translation of a common word (연구 → research, not the French recherche).
-        self._term_idf = term_idf or {}
-        self._rarity: dict[str, np.ndarray] = {}
         self.analyzer = analyzer
         self.encode_words = encode_words
         self.cache_size = cache_size
@@ -150,11 +132,6 @@ class Translator:
                     self._indexes[lang] = index
         finally:
             faiss.omp_set_num_threads(threads)
-
-    def _rarity_of(self, lang: str) -> np.ndarray:
-        if lang not in self._rarity:  # a race computes the same array twice, harmlessly
-            self._rarity[lang] = word_rarity(self.lexicons[lang], self._term_idf)
-        return self._rarity[lang]
 
     def _dictionary_terms(
         self, word: str, vector: np.ndarray, lang: str, other: str, count: int
@@ -246,19 +223,16 @@ class Translator:
         threshold: float,
         *,
         sound_neighbours: int = 0,
-        neighbours: int = 1,
-        rarity_penalty: float = 0.0,
         dictionary_senses: int = 0,
     ) -> dict[str, list[str]]:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
         other languages.
 
-        A translation is, of the ``neighbours`` nearest lexicon words at least ``threshold``
-        similar, the one with the best similarity less ``rarity_penalty`` times its rarity.
-        With ``sound_neighbours``, also the nearest of that many neighbours whose consonant
-        skeleton matches the word's (a name or loanword written in the other script).
-        With ``dictionary_senses``, a Korean word the dictionary knows is translated by its
-        senses nearest to it instead of its nearest neighbour (``_dictionary_terms``)."""
+        A translation is the nearest lexicon word, if at least ``threshold`` similar. With
+        ``sound_neighbours``, also the nearest of that many neighbours whose consonant skeleton
+        matches the word's (a name or loanword written in the other script). With
+        ``dictionary_senses``, a Korean word the dictionary knows is translated by its senses
+        nearest to it instead (``_dictionary_terms``)."""
         targets = [other for other in self._indexes if other != lang]
         if not targets:
             return {}
@@ -268,28 +242,18 @@ class Translator:
         vectors = np.ascontiguousarray(self._word_vectors(words, lang), dtype=np.float32)
         translations: dict[str, list[str]] = {}
         skeletons = [word_skeleton(w) for w in words]
-        depth = max(1, neighbours, sound_neighbours)
+        depth = max(1, sound_neighbours)
         for other in targets:
             lexicon = self.lexicons[other]
             similarity, nearest = self._indexes[other].search(vectors, depth)
-            penalty = (
-                rarity_penalty * self._rarity_of(other)
-                if rarity_penalty
-                else np.zeros(len(lexicon.words), dtype=np.float32)
-            )
             for row, word in enumerate(words):
                 known = self._dictionary_terms(word, vectors[row], lang, other, dictionary_senses)
                 if known:
                     translations.setdefault(word, []).extend(known)
                     continue
                 chosen = []
-                close = [
-                    (float(similarity[row, n] - penalty[c]), int(c))
-                    for n, c in enumerate(nearest[row, : max(1, neighbours)])
-                    if c >= 0 and similarity[row, n] >= threshold
-                ]
-                if close:
-                    chosen.append(max(close)[1])
+                if nearest[row, 0] >= 0 and similarity[row, 0] >= threshold:
+                    chosen.append(int(nearest[row, 0]))
                 if sound_neighbours and len(skeletons[row]) >= MIN_SKELETON:
                     other_skeletons = self._skeletons[other]
                     sounding = next(

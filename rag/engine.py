@@ -161,8 +161,6 @@ class SearchEngine:
                     query.lang,
                     settings.translation_threshold,
                     sound_neighbours=settings.transliteration_neighbours,
-                    neighbours=settings.translation_neighbours,
-                    rarity_penalty=settings.translation_rarity_penalty,
                     dictionary_senses=senses,
                 )
                 self._add_translations(query, translations)

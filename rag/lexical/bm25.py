@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.retrieval.base import Hit, Query, Scored, top_scored
+from rag.retrieval.base import Query, Scored, top_scored
 
 
 def build_bm25(corpus_terms: Sequence[list[str]], *, k1: float, b: float) -> Any:
@@ -59,19 +59,9 @@ class BM25Retriever:
         allowed: np.ndarray | None = None,
         *,
         scores: np.ndarray | None = None,
-    ) -> list[Hit]:
+    ) -> Scored:
         """The ``k`` best passages sharing a term with the query; ``scores``: the query's
         scores if already computed (one query ranked over several partitions)."""
-        return self.search_scored(query, k, allowed, scores=scores).hits()
-
-    def search_scored(
-        self,
-        query: Query,
-        k: int,
-        allowed: np.ndarray | None = None,
-        *,
-        scores: np.ndarray | None = None,
-    ) -> Scored:
         scores = self.query_scores(query) if scores is None else scores
         best = top_scored(scores, k, allowed)
         sharing = best.scores > 0

@@ -74,7 +74,7 @@ class Scored:
 
 
 class Retriever(Protocol):
-    def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> list[Hit]: ...
+    def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> Scored: ...
 
 
 def top_scored(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> Scored:

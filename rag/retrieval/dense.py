@@ -7,7 +7,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from rag.retrieval.base import Hit, Query, Scored
+from rag.retrieval.base import Query, Scored
 
 
 def build_faiss_index(vectors: np.ndarray, factory: str = "Flat") -> Any:
@@ -64,10 +64,7 @@ class DenseRetriever:
     def size(self) -> int:
         return int(self.index.ntotal)
 
-    def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
-        return self.search_scored(query, k, allowed).hits()
-
-    def search_scored(self, query: Query, k: int, allowed: np.ndarray | None = None) -> Scored:
+    def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> Scored:
         if query.vector is None or self.size == 0:
             return Scored.empty()
         k = min(k, self.size)

@@ -137,29 +137,29 @@ class HybridRanker:
         best passage is compared with to tell whether it stands out."""
         depth = self.settings.candidates
         return Scored.concatenate(
-            [self.dense.search_scored(query, depth, part) for part in self.partitions]
+            [self.dense.search(query, depth, part) for part in self.partitions]
         )
 
     def _rank_partition(
         self, query: Query, allowed: np.ndarray | None, bm25_scores: np.ndarray | None = None
     ) -> tuple[Scored, Scored, Scored]:
         depth = self.settings.candidates
-        dense = self.dense.search_scored(query, depth, allowed)
-        bm25 = self.bm25.search_scored(query, depth, allowed, scores=bm25_scores)
+        dense = self.dense.search(query, depth, allowed)
+        bm25 = self.bm25.search(query, depth, allowed, scores=bm25_scores)
         fused = self.fuse(dense, bm25)
         expanded = self.feedback_query(query, fused)
         if expanded is not None:
-            dense = self.dense.search_scored(expanded, depth, allowed)
+            dense = self.dense.search(expanded, depth, allowed)
             fused = self.fuse(dense, bm25)
         return fused, dense, bm25
 
     def rank(self, query: Query, allowed: np.ndarray | None, method: str) -> Ranking:
         depth = self.settings.candidates
         if method == "dense":
-            dense = self.dense.search_scored(query, depth, allowed)
+            dense = self.dense.search(query, depth, allowed)
             return Ranking(dense, dense, Scored.empty())
         if method == "bm25":
-            bm25 = self.bm25.search_scored(query, depth, allowed)
+            bm25 = self.bm25.search(query, depth, allowed)
             return Ranking(bm25, Scored.empty(), bm25)
         if len(self.partitions) == 1:
             return Ranking(*self._rank_partition(query, allowed))

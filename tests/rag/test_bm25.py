@@ -19,9 +19,11 @@ def test_search_ranks_term_matches_and_respects_the_mask() -> None:
     retriever = BM25Retriever(
         build_bm25([["insulin", "price"], ["price"], ["zika"]], k1=1.2, b=0.75)
     )
-    hits = retriever.search(Query("q", "en", terms=["insulin", "price"]), 3)
+    hits = retriever.search(Query("q", "en", terms=["insulin", "price"]), 3).hits()
     assert [h.position for h in hits] == [0, 1]
-    masked = retriever.search(Query("q", "en", terms=["price"]), 3, np.array([False, True, True]))
+    masked = retriever.search(
+        Query("q", "en", terms=["price"]), 3, np.array([False, True, True])
+    ).hits()
     assert [h.position for h in masked] == [1]
     idf = inverse_document_frequencies(retriever.model)
     assert idf["zika"] > idf["price"]

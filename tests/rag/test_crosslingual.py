@@ -88,20 +88,6 @@ def test_unseen_words_are_embedded_once_and_remembered(encoder: Encoder) -> None
     assert translator.unseen_words("patients in Boston", "en") == []  # no other language
 
 
-def test_rarity_penalty_prefers_the_commoner_of_near_equal_neighbours(encoder: Encoder) -> None:
-    base = english_translator(encoder, ["research", "recherche", "guitar"])
-
-    def chosen(term_idf: dict[str, float]) -> list[str]:
-        translator = Translator(
-            base.lexicons, base.analyzer, encoder.encode_queries, cache_size=10, term_idf=term_idf
-        )
-        return translator.translate("연구", "ko", 0.8, neighbours=3, rarity_penalty=1.0)["연구"]
-
-    # Both words are near 연구; a penalty that outweighs their similarity gap picks the commoner.
-    assert chosen({"research": 0.0, "recherch": 10.0, "guitar": 0.0}) == ["research"]
-    assert chosen({"research": 10.0, "recherch": 0.0, "guitar": 0.0}) == ["recherch"]
-
-
 def test_a_word_the_dictionary_knows_is_translated_by_its_nearest_senses(encoder: Encoder) -> None:
     from rag.dictionary import BilingualDictionary
 

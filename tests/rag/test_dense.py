@@ -13,8 +13,10 @@ def test_filters_are_exact_for_every_index_type(factory: str) -> None:
     retriever = DenseRetriever(build_faiss_index(vectors, factory), ef_search=64, nprobe=20)
     allowed = np.zeros(2000, dtype=bool)
     allowed[::7] = True
-    hits = retriever.search(Query("q", "en", vector=vectors[7]), 5, allowed)
+    hits = retriever.search(Query("q", "en", vector=vectors[7]), 5, allowed).hits()
     assert len(hits) == 5 and hits[0].position == 7
     assert all(allowed[h.position] for h in hits)
     assert hits == sorted(hits, key=lambda h: -h.score)
-    assert retriever.search(Query("q", "en", vector=vectors[7]), 5, np.zeros(2000, bool)) == []
+    assert (
+        retriever.search(Query("q", "en", vector=vectors[7]), 5, np.zeros(2000, bool)).hits() == []
+    )
