@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
 
-from rag.language import KOREAN, has_hangul
+from rag.language import HANGUL_CLASS, KOREAN, has_hangul
 
 # Kiwi part-of-speech tags of content morphemes (Sejong tag set).
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "VV", "VA", "XR", "SL", "SN", "SH"})
@@ -24,7 +24,7 @@ WORD_TAGS = frozenset({"NNG", "NNP", "XR"})
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # Latin-script words and numbers, with an English possessive or contraction kept attached.
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]+")
+_HANGUL_RUN = re.compile(HANGUL_CLASS + "+")
 
 ENGLISH_STOP_WORDS = frozenset(
     """
@@ -73,7 +73,7 @@ class LexicalAnalyzer:
         terms = [t.form for t in morphemes if t.tag in CONTENT_TAGS and t.tag not in ("SL", "SN")]
         # Latin letters and digits are read off the text itself, as in English text: kiwi
         # splits PCA3 into PCA + 3, an English passage keeps pca3.
-        terms.extend(self._latin_terms(_HANGUL.sub(" ", text)))
+        terms.extend(self._latin_terms(_HANGUL_RUN.sub(" ", text)))
         return terms
 
     def _tokenize(self, texts: list[str]) -> Iterable[Any]:
