@@ -40,6 +40,7 @@ BUILD_SETTINGS = (
     "chunk_tokens",
     "chunk_overlap_tokens",
     "title_tokens",
+    "title_prompt",
     "bm25_k1",
     "bm25_b",
     "faiss_factory",

@@ -30,11 +30,13 @@ from index.files import (
     DUPLICATES_FILE,
     SENTENCES_FILE,
     SKIPPED_FILE,
+    SYLLABLES_DIR,
     VECTORS_FILE,
     write_jsonl,
 )
 from index.manifest import FORMAT_VERSION, Manifest
 from index.store import IndexStore
+from index.titles import build_titles, write_titles
 from rag.config import Settings
 from rag.crosslingual import center, language_means
 from rag.documents import Article
@@ -43,6 +45,7 @@ from rag.errors import InputError
 from rag.ingest import IngestReport, Skipped, read_articles
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import build_bm25
+from rag.lexical.syllables import syllable_terms
 from rag.pipeline import (
     PreparedCorpus,
     chunk_articles,
@@ -178,6 +181,10 @@ def build_from_articles(
     timings["lexicons"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
+    titles = build_titles(prepared.articles, prepared.chunks, settings, encoder, progress=progress)
+    timings["titles"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
     with _bar(len(prepared.passages), "bm25", progress, "chunk") as bar:
         terms = []
         step = 512
@@ -186,6 +193,9 @@ def build_from_articles(
             terms.extend(analyzer.terms_batch(batch))
             bar.update(len(batch))
     bm25 = build_bm25(terms, k1=settings.bm25_k1, b=settings.bm25_b)
+    syllables = build_bm25(
+        [syllable_terms(p) for p in prepared.passages], k1=settings.bm25_k1, b=settings.bm25_b
+    )
     dense = build_faiss_index(centred, settings.faiss_factory)
     with _bar(len(prepared.articles), "sentences", progress, "article") as bar:
         sentences = SentenceTable.build(prepared.articles, analyzer, on_articles=bar.update)
@@ -201,8 +211,10 @@ def build_from_articles(
         np.save(staging / VECTORS_FILE, vectors)
         faiss.write_index(dense, str(staging / DENSE_FILE))
         bm25.save(str(staging / BM25_DIR), show_progress=False)
+        syllables.save(str(staging / SYLLABLES_DIR), show_progress=False)
         write_crosslingual(staging, means, lexicons)
         np.savez(staging / SENTENCES_FILE, **sentences.to_arrays())  # type: ignore[arg-type]
+        write_titles(staging, titles)
         timings["total"] = time.perf_counter() - started
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -216,6 +228,7 @@ def build_from_articles(
                 "chunk_tokens": settings.chunk_tokens,
                 "overlap_tokens": settings.chunk_overlap_tokens,
                 "title_tokens": settings.title_tokens,
+                "title_prompt": encoder.title_prompt,
             },
             retrieval={
                 "faiss_factory": settings.faiss_factory,
@@ -233,6 +246,7 @@ def build_from_articles(
                 "files": files,
                 "encoded": encoded,
                 "sentences": len(sentences.starts),
+                "titles": len(titles.vectors),
                 **{f"lexicon_{lang}": len(lex.words) for lang, lex in lexicons.items()},
             },
             inputs=list(inputs),

@@ -14,10 +14,12 @@ SKIPPED_FILE = "skipped.jsonl"
 VECTORS_FILE = "vectors.npy"
 DENSE_FILE = "dense.faiss"
 BM25_DIR = "bm25"
+SYLLABLES_DIR = "bm25-syllables"
 LANGUAGE_MEANS_FILE = "language_means.npz"
 LEXICON_WORDS = "lexicon-{lang}.jsonl"
 LEXICON_VECTORS = "lexicon-{lang}.npy"
 SENTENCES_FILE = "sentences.npz"
+TITLES_FILE = "titles.npz"
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:

@@ -15,11 +15,13 @@ from index.files import (
     CHUNKS_FILE,
     DENSE_FILE,
     SENTENCES_FILE,
+    SYLLABLES_DIR,
     VECTORS_FILE,
     read_jsonl,
 )
 from index.manifest import Manifest
 from index.store import IndexStore
+from index.titles import read_titles
 from rag.config import Settings
 from rag.corpus import Corpus
 from rag.crosslingual import Translator
@@ -30,7 +32,7 @@ from rag.engine import SearchEngine
 from rag.errors import IndexStoreError, MissingDependencyError
 from rag.language import ENGLISH, KOREAN
 from rag.lexical.analyzer import LexicalAnalyzer
-from rag.lexical.bm25 import BM25Retriever
+from rag.lexical.bm25 import BM25Retriever, SyllableRetriever
 from rag.retrieval.dense import DenseRetriever
 from rag.sentence_table import ARRAYS, SentenceTable
 
@@ -47,16 +49,19 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         chunks = [Chunk.from_dict(row) for row in read_jsonl(folder / CHUNKS_FILE)]
         dense = faiss.read_index(str(folder / DENSE_FILE))
         bm25 = bm25s.BM25.load(str(folder / BM25_DIR), load_vocab=True)
+        syllables = bm25s.BM25.load(str(folder / SYLLABLES_DIR), load_vocab=True)
         vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
         means, lexicons = read_crosslingual(folder)
         with np.load(folder / SENTENCES_FILE) as stored:
             sentences = SentenceTable.from_arrays({name: stored[name] for name in ARRAYS})
+        titles = read_titles(folder)
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         raise IndexStoreError(f"index build {folder} is damaged: {exc}") from exc
     if (
         dense.ntotal != len(chunks)
         or len(vectors) != len(chunks)
         or manifest.counts.get("chunks") != len(chunks)
+        or len(titles.chunk_titles) != len(chunks)
     ):
         raise IndexStoreError(
             f"index build {folder} is inconsistent: {len(chunks)} chunks, "
@@ -96,6 +101,8 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         language_means=means,
         translator=translator,
         sentences=sentences,
+        titles=titles,
+        syllables=SyllableRetriever(syllables),
     )
     return manifest, engine
 

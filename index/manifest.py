@@ -16,8 +16,10 @@ from rag.errors import IncompatibleIndexError, IndexStoreError
 # Bump when the files of a build change shape or meaning; older builds are then refused, not
 # misread. 3: Latin letters and digits in Korean text give BM25 terms as in English text.
 # 4: sentences.npz, the articles' sentences with their terms (for quoting). 5: its string
-# lists as UTF-8 JSON bytes instead of fixed-width unicode arrays.
-FORMAT_VERSION = 5
+# lists as UTF-8 JSON bytes instead of fixed-width unicode arrays. 6: titles.npz, a vector
+# per distinct article title (title retrieval), and bm25-syllables/, BM25 over Hangul syllable
+# bigrams.
+FORMAT_VERSION = 6
 MANIFEST_FILE = "manifest.json"
 
 

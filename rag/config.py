@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     )
     query_prompt: str = Field("query", description="prompt name for questions")
     passage_prompt: str = Field("document", description="prompt name for passages")
+    title_prompt: str = Field(
+        "query", description="prompt name for article titles (matched like another question)"
+    )
     embed_batch_size: int = Field(32, ge=1)
     device: str = "cpu"
     query_analyzer_threads: int = Field(
@@ -81,6 +84,18 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(1.0, ge=0)
     bm25_weight: float = Field(1.0, ge=0)
+    title_weight: float = Field(
+        1.0,
+        ge=0,
+        description="weight of the question-title ranking in fusion, scaled by the share of "
+        "articles with a title of their own (0: off)",
+    )
+    syllable_weight: float = Field(
+        1.0,
+        ge=0,
+        description="weight in fusion of BM25 over Hangul syllable bigrams, for questions in "
+        "Korean: it matches names the morpheme analyzer splits differently (0: off)",
+    )
     feedback_passages: int = Field(
         3, ge=0, description="top fused passages whose mean vector expands the query (0: off)"
     )

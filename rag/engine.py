@@ -14,13 +14,15 @@ from rag.corpus import Corpus, Filters
 from rag.crosslingual import Translator, center
 from rag.embedding.encoder import Encoder
 from rag.errors import InputError
-from rag.language import detect_language
+from rag.language import detect_language, has_hangul
 from rag.lexical.analyzer import LexicalAnalyzer
-from rag.lexical.bm25 import BM25Retriever
+from rag.lexical.bm25 import BM25Retriever, SyllableRetriever
+from rag.lexical.syllables import syllable_terms
 from rag.question_type import asks_for_number
 from rag.retrieval.base import Hit, Query
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.hybrid import METHODS, HybridRanker, Ranking
+from rag.retrieval.title import TitleRetriever
 from rag.sentence_table import SentenceTable
 
 
@@ -49,6 +51,8 @@ class SearchEngine:
         language_means: dict[str, np.ndarray] | None = None,
         translator: Translator | None = None,
         sentences: SentenceTable | None = None,
+        titles: TitleRetriever | None = None,
+        syllables: SyllableRetriever | None = None,
     ) -> None:
         self.settings = settings
         self.encoder = encoder
@@ -60,7 +64,13 @@ class SearchEngine:
         self.language_means = language_means or {}
         self.translator = translator
         self.ranker = HybridRanker(
-            settings, dense, bm25, corpus.chunk_languages(), self.language_means
+            settings,
+            dense,
+            bm25,
+            corpus.chunk_languages(),
+            self.language_means,
+            titles,
+            syllables,
         )
         self.highlighter = SentenceHighlighter(
             analyzer,
@@ -148,6 +158,8 @@ class SearchEngine:
                 query.terms = terms
         for query in queries:
             query.concepts = [{term} for term in dict.fromkeys(query.terms)]
+            if method == "hybrid" and has_hangul(query.text):
+                query.syllables = syllable_terms(query.text)
         translator = self.translator if method == "hybrid" and self.settings.translate else None
         if method in ("hybrid", "dense"):
             for begin in range(0, len(queries), batch_size):

@@ -66,6 +66,7 @@ class Encoder:
         self.passage_prompt = (
             settings.passage_prompt if settings.passage_prompt in prompts else None
         )
+        self.title_prompt = settings.title_prompt if settings.title_prompt in prompts else None
         self.fingerprint = _fingerprint(self.path)
         dimension = self.model.get_embedding_dimension()
         if not dimension:
@@ -122,6 +123,11 @@ class Encoder:
         self, texts: Sequence[str], progress: ProgressCallback | None = None
     ) -> np.ndarray:
         return self._encode_tracked(texts, self.passage_prompt, progress)
+
+    def encode_titles(
+        self, texts: Sequence[str], progress: ProgressCallback | None = None
+    ) -> np.ndarray:
+        return self._encode_tracked(texts, self.title_prompt, progress)
 
     def _encode_tracked(
         self, texts: Sequence[str], prompt: str | None, progress: ProgressCallback | None

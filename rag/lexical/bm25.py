@@ -68,6 +68,14 @@ class BM25Retriever:
         return Scored(best.positions[sharing], best.scores[sharing])
 
 
+class SyllableRetriever(BM25Retriever):
+    """BM25 over Hangul syllable bigrams (``rag.lexical.syllables``): a query scores by its
+    ``syllables``, which only a question in Korean has."""
+
+    def query_scores(self, query: Query) -> np.ndarray:
+        return self.scores(query.syllables)
+
+
 def inverse_document_frequencies(model: Any) -> dict[str, float]:
     """Lucene's BM25 IDF of every term of a bm25s index."""
     indptr = np.asarray(model.scores["indptr"])

@@ -22,6 +22,7 @@ class Query:
     raw_vector: np.ndarray | None = None  # the model's own unit embedding
     terms: list[str] = field(default_factory=list)  # BM25 terms
     translations: list[str] = field(default_factory=list)  # BM25 terms in other languages
+    syllables: list[str] = field(default_factory=list)  # syllable-bigram terms (Korean only)
     # One set per question term: the term and the translations of the word it came from.
     concepts: list[set[str]] = field(default_factory=list)
 

@@ -22,10 +22,11 @@ import numpy as np
 
 from rag.config import Settings
 from rag.crosslingual import center
-from rag.lexical.bm25 import BM25Retriever
+from rag.lexical.bm25 import BM25Retriever, SyllableRetriever
 from rag.retrieval.base import Hit, Query, Scored
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.fusion import reciprocal_rank_fusion, zscore_fusion
+from rag.retrieval.title import TitleRetriever
 
 METHODS = ("hybrid", "dense", "bm25")
 
@@ -80,10 +81,14 @@ class HybridRanker:
         bm25: BM25Retriever,
         languages: np.ndarray,
         language_means: dict[str, np.ndarray],
+        titles: TitleRetriever | None = None,
+        syllables: SyllableRetriever | None = None,
     ) -> None:
         self.settings = settings
         self.dense = dense
         self.bm25 = bm25
+        self.titles = titles
+        self.syllables = syllables
         self.languages = languages
         self.language_means = language_means
         self.partitions = language_partitions(languages, settings.min_partition_chunks)
@@ -92,13 +97,47 @@ class HybridRanker:
         self.settings = settings
         self.partitions = language_partitions(self.languages, settings.min_partition_chunks)
 
-    def fuse(self, dense: Scored, bm25: Scored) -> Scored:
-        weights = [self.settings.dense_weight, self.settings.bm25_weight]
-        if self.settings.fusion == "rrf":
-            return reciprocal_rank_fusion([dense, bm25], weights, k=self.settings.rrf_k)
+    @property
+    def title_weight(self) -> float:
+        """The title ranking's fusion weight: the setting, scaled by how many articles have a
+        title of their own (0 without titles)."""
+        if self.titles is None:
+            return 0.0
+        return self.settings.title_weight * self.titles.distinct_share
+
+    def title_candidates(self, query: Query, allowed: np.ndarray | None) -> Scored:
+        if self.titles is None or self.title_weight == 0:
+            return Scored.empty()
+        return self.titles.search(query, self.settings.candidates, allowed)
+
+    def syllable_scores(self, query: Query) -> np.ndarray | None:
+        """Syllable-bigram BM25 scores of every passage; None when that ranking is off or the
+        question has no Korean."""
+        if self.syllables is None or self.settings.syllable_weight == 0 or not query.syllables:
+            return None
+        return self.syllables.query_scores(query)
+
+    def fuse(
+        self,
+        dense: Scored,
+        bm25: Scored,
+        title: Scored | None = None,
+        syllables: Scored | None = None,
+    ) -> Scored:
+        extra = [Scored.empty() if r is None else r for r in (title, syllables)]
+        rankings = [dense, bm25, *extra]
+        settings = self.settings
+        weights = [
+            settings.dense_weight,
+            settings.bm25_weight,
+            self.title_weight,
+            settings.syllable_weight,
+        ]
+        if settings.fusion == "rrf":
+            return reciprocal_rank_fusion(rankings, weights, k=settings.rrf_k)
         # BM25 lists only passages sharing a term; the rest of its depth scores zero.
         return zscore_fusion(
-            [dense, bm25], weights, depth=self.settings.candidates, pads=[None, 0.0]
+            rankings, weights, depth=settings.candidates, pads=[None, 0.0, None, 0.0]
         )
 
     def feedback_query(self, query: Query, fused: Scored) -> Query | None:
@@ -141,16 +180,24 @@ class HybridRanker:
         )
 
     def _rank_partition(
-        self, query: Query, allowed: np.ndarray | None, bm25_scores: np.ndarray | None = None
+        self,
+        query: Query,
+        allowed: np.ndarray | None,
+        bm25_scores: np.ndarray | None = None,
+        syllable_scores: np.ndarray | None = None,
     ) -> tuple[Scored, Scored, Scored]:
         depth = self.settings.candidates
         dense = self.dense.search(query, depth, allowed)
         bm25 = self.bm25.search(query, depth, allowed, scores=bm25_scores)
-        fused = self.fuse(dense, bm25)
+        title = self.title_candidates(query, allowed)
+        syllables = None
+        if syllable_scores is not None and self.syllables is not None:
+            syllables = self.syllables.search(query, depth, allowed, scores=syllable_scores)
+        fused = self.fuse(dense, bm25, title, syllables)
         expanded = self.feedback_query(query, fused)
         if expanded is not None:
             dense = self.dense.search(expanded, depth, allowed)
-            fused = self.fuse(dense, bm25)
+            fused = self.fuse(dense, bm25, title, syllables)
         return fused, dense, bm25
 
     def rank(self, query: Query, allowed: np.ndarray | None, method: str) -> Ranking:
@@ -161,8 +208,9 @@ class HybridRanker:
         if method == "bm25":
             bm25 = self.bm25.search(query, depth, allowed)
             return Ranking(bm25, Scored.empty(), bm25)
+        syllable_scores = self.syllable_scores(query)  # like BM25's: once for all partitions
         if len(self.partitions) == 1:
-            return Ranking(*self._rank_partition(query, allowed))
+            return Ranking(*self._rank_partition(query, allowed, None, syllable_scores))
         fused: list[Scored] = []
         dense_parts: list[Scored] = []
         bm25_parts: list[Scored] = []
@@ -171,7 +219,9 @@ class HybridRanker:
             mask = partition if allowed is None else partition & allowed
             if not mask.any():
                 continue
-            part_fused, part_dense, part_bm25 = self._rank_partition(query, mask, bm25_scores)
+            part_fused, part_dense, part_bm25 = self._rank_partition(
+                query, mask, bm25_scores, syllable_scores
+            )
             fused.append(part_fused)
             dense_parts.append(part_dense)
             bm25_parts.append(part_bm25)

@@ -8,6 +8,7 @@ from index.files import ARTICLES_FILE, CHUNKS_FILE, SKIPPED_FILE, read_jsonl
 from index.loader import load_build, load_current
 from index.manifest import FORMAT_VERSION, MANIFEST_FILE, Manifest
 from index.store import IndexStore
+from index.titles import read_titles
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
@@ -26,6 +27,9 @@ def test_manifest_records_model_chunking_and_counts(built: BuildResult, encoder:
     articles = list(read_jsonl(built.folder / ARTICLES_FILE))
     assert manifest.counts["chunks"] == len(chunks) and manifest.counts["articles"] == len(articles)
     assert manifest.counts["articles"] == 1 + 50 + 25
+    titles = {a["title"].strip() for a in articles if a["title"].strip()}
+    assert manifest.counts["titles"] == len(titles) > 50
+    assert read_titles(built.folder).chunk_titles.shape == (len(chunks),)
 
 
 def test_seed_sentences_are_indexed_once_and_headlines_never(built: BuildResult) -> None:

@@ -1,0 +1,28 @@
+import numpy as np
+
+from rag.engine import SearchEngine
+from rag.lexical.syllables import syllable_terms
+from tests.conftest import SEED
+
+
+def test_hangul_runs_become_bigrams_and_latin_words_stay_whole() -> None:
+    assert syllable_terms("테드 번디의 PCA3, 2024년") == ["테드", "번디", "디의", "년", "pca3", "2024"]
+    assert syllable_terms("What is NSTRI?") == ["what", "is", "nstri"]
+    assert syllable_terms("") == []
+
+
+def test_only_korean_questions_get_a_syllable_ranking(engine: SearchEngine) -> None:
+    english = engine.make_query("What platform did the hospital present in Boston?")
+    assert english.syllables == [] and engine.ranker.syllable_scores(english) is None
+    korean = engine.make_query("서울대병원이 보스턴에서 소개한 플랫폼은?")
+    assert "서울" in korean.syllables and "보스" in korean.syllables
+    scores = engine.ranker.syllable_scores(korean)
+    assert scores is not None
+    best = engine.corpus.chunks[int(np.argmax(scores))]
+    assert best.article_id == SEED.stem
+    original = engine.settings
+    engine.use_settings(original.model_copy(update={"syllable_weight": 0.0}))
+    try:
+        assert engine.ranker.syllable_scores(korean) is None
+    finally:
+        engine.use_settings(original)
