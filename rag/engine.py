@@ -159,7 +159,8 @@ class SearchEngine:
         for query in queries:
             query.concepts = [{term} for term in dict.fromkeys(query.terms)]
             if method == "hybrid" and has_hangul(query.text):
-                query.syllables = syllable_terms(query.text)
+                words = self.analyzer.words_with_content(query.text)
+                query.syllables = syllable_terms(" ".join(words))
         translator = self.translator if method == "hybrid" and self.settings.translate else None
         if method in ("hybrid", "dense"):
             for begin in range(0, len(queries), batch_size):

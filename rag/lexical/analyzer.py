@@ -9,6 +9,7 @@ acronym such as NSTRI matches across languages.
 
 from __future__ import annotations
 
+import bisect
 import re
 import warnings
 from collections.abc import Iterable, Sequence
@@ -21,10 +22,12 @@ from rag.language import HANGUL_CLASS, KOREAN, has_hangul
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "VV", "VA", "XR", "SL", "SN", "SH"})
 # Korean tags of the words translated across languages: nouns and roots.
 WORD_TAGS = frozenset({"NNG", "NNP", "XR"})
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # Latin-script words and numbers, with an English possessive or contraction kept attached.
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _HANGUL_RUN = re.compile(HANGUL_CLASS + "+")
+_SPACED_WORD = re.compile(r"\S+")
 
 ENGLISH_STOP_WORDS = frozenset(
     """
@@ -98,6 +101,20 @@ class LexicalAnalyzer:
             for i, morphemes in zip(korean, analysed, strict=True):
                 out[i] = self._korean_terms(morphemes, texts[i])
         return out
+
+    def words_with_content(self, text: str) -> list[str]:
+        """The space-separated words of ``text`` that hold a content morpheme, as written
+        (particles attached): question words and endings alone (무엇인가요, 누구) are left out."""
+        words = [(m.start(), m.end()) for m in _SPACED_WORD.finditer(text)]
+        keep = [False] * len(words)
+        starts = [start for start, _ in words]
+        for token in self._kiwi.tokenize(text):
+            if token.tag in CONTENT_TAGS:  # a name may span several words (테드 번디)
+                first = bisect.bisect_right(starts, token.start) - 1
+                last = bisect.bisect_right(starts, token.start + token.len - 1) - 1
+                for index in range(max(first, 0), last + 1):
+                    keep[index] = True
+        return [text[a:b] for (a, b), kept in zip(words, keep, strict=True) if kept]
 
     def content_words(self, text: str, lang: str) -> list[str]:
         """Surface forms of the content words of ``text``, in order, for word translation.

@@ -189,10 +189,17 @@ class HybridRanker:
         depth = self.settings.candidates
         dense = self.dense.search(query, depth, allowed)
         bm25 = self.bm25.search(query, depth, allowed, scores=bm25_scores)
-        title = self.title_candidates(query, allowed)
-        syllables = None
-        if syllable_scores is not None and self.syllables is not None:
-            syllables = self.syllables.search(query, depth, allowed, scores=syllable_scores)
+        # Titles and syllables are matched within the question's language only: a short title
+        # in another language is a weak match for the encoder, and syllable bigrams are there
+        # to catch the analyzer's Korean mistakes, not to match numbers in English text.
+        own = self.languages == query.lang
+        same = own if allowed is None else allowed & own
+        title, syllables = Scored.empty(), Scored.empty()
+        if same.any():
+            mask = allowed if own.all() else same  # no mask to apply where nothing is left out
+            title = self.title_candidates(query, mask)
+            if syllable_scores is not None and self.syllables is not None:
+                syllables = self.syllables.search(query, depth, mask, scores=syllable_scores)
         fused = self.fuse(dense, bm25, title, syllables)
         expanded = self.feedback_query(query, fused)
         if expanded is not None:
@@ -211,24 +218,16 @@ class HybridRanker:
         syllable_scores = self.syllable_scores(query)  # like BM25's: once for all partitions
         if len(self.partitions) == 1:
             return Ranking(*self._rank_partition(query, allowed, None, syllable_scores))
-        fused: list[Scored] = []
-        dense_parts: list[Scored] = []
-        bm25_parts: list[Scored] = []
+        parts: list[tuple[Scored, Scored, Scored]] = []
         bm25_scores = self.bm25.query_scores(query)  # the same for every partition
         for partition in self.partitions:
             mask = partition if allowed is None else partition & allowed
-            if not mask.any():
-                continue
-            part_fused, part_dense, part_bm25 = self._rank_partition(
-                query, mask, bm25_scores, syllable_scores
-            )
-            fused.append(part_fused)
-            dense_parts.append(part_dense)
-            bm25_parts.append(part_bm25)
-        within = Scored.concatenate(fused)
+            if mask.any():
+                parts.append(self._rank_partition(query, mask, bm25_scores, syllable_scores))
+        within, dense, bm25 = (Scored.concatenate([part[i] for part in parts]) for i in range(3))
         return Ranking(
             self.calibrate(query, within).best_first(),
-            Scored.concatenate(dense_parts).best_first(),
-            Scored.concatenate(bm25_parts).best_first(),
+            dense.best_first(),
+            bm25.best_first(),
             within.best_first(),
         )

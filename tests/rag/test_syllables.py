@@ -6,9 +6,19 @@ from tests.conftest import SEED
 
 
 def test_hangul_runs_become_bigrams_and_latin_words_stay_whole() -> None:
-    assert syllable_terms("테드 번디의 PCA3, 2024년") == ["테드", "번디", "디의", "년", "pca3", "2024"]
+    terms = syllable_terms("테드 번디의 PCA3, 2024년")
+    assert terms == ["테드", "번디", "디의", "pca3", "2024"]  # 년 is a unit of 2024
+    assert syllable_terms("암 환자") == ["암", "환자"]  # a one-syllable word on its own stays
     assert syllable_terms("What is NSTRI?") == ["what", "is", "nstri"]
     assert syllable_terms("") == []
+
+
+def test_a_question_is_matched_by_its_words_with_content_not_its_question_words(
+    engine: SearchEngine,
+) -> None:
+    words = engine.analyzer.words_with_content("테드 번디의 외할아버지는 누구?")
+    assert words == ["테드", "번디의", "외할아버지는"]  # one name over two words; 누구 goes
+    assert engine.make_query("NSTRI는 무엇인가요?").syllables == ["nstri"]
 
 
 def test_only_korean_questions_get_a_syllable_ranking(engine: SearchEngine) -> None:
