@@ -62,6 +62,7 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         or len(vectors) != len(chunks)
         or manifest.counts.get("chunks") != len(chunks)
         or len(titles.chunk_titles) != len(chunks)
+        or int(syllables.scores["num_docs"]) != len(chunks)
     ):
         raise IndexStoreError(
             f"index build {folder} is inconsistent: {len(chunks)} chunks, "

@@ -1,10 +1,18 @@
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from index.builder import BuildResult, build_index
-from index.files import ARTICLES_FILE, CHUNKS_FILE, SKIPPED_FILE, read_jsonl
+from index.files import (
+    ARTICLES_FILE,
+    CHUNKS_FILE,
+    SKIPPED_FILE,
+    SYLLABLES_DIR,
+    TITLES_FILE,
+    read_jsonl,
+)
 from index.loader import load_build, load_current
 from index.manifest import FORMAT_VERSION, MANIFEST_FILE, Manifest
 from index.store import IndexStore
@@ -134,3 +142,15 @@ def test_empty_input_and_missing_index_are_clear_errors(
         build_index([empty], target, encoder, progress=False)
     with pytest.raises(IndexStoreError, match="no index at"):
         load_current(target, encoder)
+
+
+def test_a_build_missing_its_title_or_syllable_index_is_refused_as_damaged(
+    built: BuildResult, settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    for part in (TITLES_FILE, SYLLABLES_DIR):
+        copy = tmp_path / part
+        shutil.copytree(built.folder, copy)
+        target = copy / part
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+        with pytest.raises(IndexStoreError, match="damaged"):
+            load_build(copy, settings, encoder)
