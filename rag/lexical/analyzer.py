@@ -22,7 +22,6 @@ from rag.language import HANGUL_CLASS, KOREAN, has_hangul
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "VV", "VA", "XR", "SL", "SN", "SH"})
 # Korean tags of the words translated across languages: nouns and roots.
 WORD_TAGS = frozenset({"NNG", "NNP", "XR"})
-
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # Latin-script words and numbers, with an English possessive or contraction kept attached.
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
