@@ -87,8 +87,8 @@ class Settings(BaseSettings):
     title_weight: float = Field(
         1.0,
         ge=0,
-        description="weight of the question-title ranking in fusion, scaled by the share of "
-        "articles with a title of their own (0: off)",
+        description="weight of the question-title ranking in fusion, scaled by the corpus's "
+        "distinct titles per titled article (0: off)",
     )
     syllable_weight: float = Field(
         1.0,
