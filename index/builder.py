@@ -20,7 +20,7 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-from index.cache import CACHE_FILE, EmbeddingCache
+from index.cache import CACHE_FILE, embed_with_cache
 from index.crosslingual import build_lexicons, write_crosslingual
 from index.files import (
     ARTICLES_FILE,
@@ -104,20 +104,16 @@ def prepare(
 def embed_passages(
     passages: Sequence[str], encoder: Encoder, settings: Settings, *, progress: bool
 ) -> tuple[np.ndarray, int]:
-    cache = EmbeddingCache(
-        settings.cache_dir.expanduser() / CACHE_FILE,
-        f"{encoder.fingerprint}:{encoder.passage_prompt}",
-        encoder.dimension,
+    return embed_with_cache(
+        passages,
+        encoder.encode_passages,
+        cache_path=settings.cache_dir.expanduser() / CACHE_FILE,
+        model_key=f"{encoder.fingerprint}:{encoder.passage_prompt}",
+        dimension=encoder.dimension,
+        desc="embed",
+        unit="chunk",
+        progress=progress,
     )
-    try:
-        with _bar(len(passages), "embed", progress, "chunk") as bar:
-
-            def encode(texts: Sequence[str]) -> np.ndarray:
-                return encoder.encode_passages(texts, progress=bar.update)
-
-            return cache.embed(passages, encode, on_cached=bar.update)
-    finally:
-        cache.close()
 
 
 def build_index(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 CACHE_FILE = "embeddings.sqlite"  # under ``settings.cache_dir``
 _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
@@ -85,3 +86,34 @@ class EmbeddingCache:
                 out[rows_of[key]] = vector
             self.put_many(list(zip(batch, vectors, strict=True)))
         return out, len(missing)
+
+
+# An encoder method that reports its progress: ``encoder.encode_passages`` and its siblings.
+ProgressEncode = Callable[..., np.ndarray]
+
+
+def embed_with_cache(
+    texts: Sequence[str],
+    encode: ProgressEncode,
+    *,
+    cache_path: Path,
+    model_key: str,
+    dimension: int,
+    desc: str,
+    unit: str,
+    progress: bool,
+) -> tuple[np.ndarray, int]:
+    """Vectors of ``texts`` from the cache at ``cache_path`` under ``model_key``, encoding the
+    missing ones with ``encode(batch, progress=...)`` behind a progress bar; (vectors, encoded)."""
+    cache = EmbeddingCache(cache_path, model_key, dimension)
+    try:
+        with tqdm(
+            total=len(texts), desc=desc, unit=unit, disable=not progress, dynamic_ncols=True
+        ) as bar:
+
+            def encode_batch(batch: Sequence[str]) -> np.ndarray:
+                return encode(batch, progress=bar.update)
+
+            return cache.embed(texts, encode_batch, on_cached=bar.update)
+    finally:
+        cache.close()

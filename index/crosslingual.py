@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
-from index.cache import CACHE_FILE, EmbeddingCache
+from index.cache import CACHE_FILE, embed_with_cache
 from index.files import LANGUAGE_MEANS_FILE, LEXICON_VECTORS, LEXICON_WORDS, read_jsonl
 from rag.config import Settings
 from rag.crosslingual import Lexicon, lexicon_words
@@ -28,27 +26,21 @@ def build_lexicons(
     progress: bool = False,
 ) -> dict[str, Lexicon]:
     """One lexicon per chunk language; word vectors come from the embedding cache if stored."""
-    cache = EmbeddingCache(
-        settings.cache_dir.expanduser() / CACHE_FILE,
-        f"{encoder.fingerprint}:word:{encoder.query_prompt}",
-        encoder.dimension,
-    )
     lexicons = {}
-    try:
-        for lang in sorted({c.lang for c in chunks}):
-            texts = [c.text for c in chunks if c.lang == lang]
-            words, terms = lexicon_words(texts, lang, analyzer, settings.lexicon_min_df)
-            with tqdm(
-                total=len(words), desc=f"lexicon {lang}", unit="word", disable=not progress
-            ) as bar:
-
-                def encode(batch: Sequence[str], bar: Any = bar) -> np.ndarray:
-                    return encoder.encode_queries(batch, progress=bar.update)
-
-                vectors, _ = cache.embed(words, encode, on_cached=bar.update)
-            lexicons[lang] = Lexicon(lang, words, terms, vectors)
-    finally:
-        cache.close()
+    for lang in sorted({c.lang for c in chunks}):
+        texts = [c.text for c in chunks if c.lang == lang]
+        words, terms = lexicon_words(texts, lang, analyzer, settings.lexicon_min_df)
+        vectors, _ = embed_with_cache(
+            words,
+            encoder.encode_queries,
+            cache_path=settings.cache_dir.expanduser() / CACHE_FILE,
+            model_key=f"{encoder.fingerprint}:word:{encoder.query_prompt}",
+            dimension=encoder.dimension,
+            desc=f"lexicon {lang}",
+            unit="word",
+            progress=progress,
+        )
+        lexicons[lang] = Lexicon(lang, words, terms, vectors)
     return lexicons
 
 

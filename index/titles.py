@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
-from index.cache import CACHE_FILE, EmbeddingCache
+from index.cache import CACHE_FILE, embed_with_cache
 from index.files import TITLES_FILE
 from rag.config import Settings
 from rag.documents import Article, Chunk
@@ -26,22 +25,16 @@ def build_titles(
 ) -> TitleRetriever:
     """Vectors of the distinct titles (from the embedding cache where stored)."""
     table = TitleTable.of(list(articles), list(chunks))
-    cache = EmbeddingCache(
-        settings.cache_dir.expanduser() / CACHE_FILE,
-        f"{encoder.fingerprint}:title:{encoder.title_prompt}",
-        encoder.dimension,
+    vectors, _ = embed_with_cache(
+        table.titles,
+        encoder.encode_titles,
+        cache_path=settings.cache_dir.expanduser() / CACHE_FILE,
+        model_key=f"{encoder.fingerprint}:title:{encoder.title_prompt}",
+        dimension=encoder.dimension,
+        desc="titles",
+        unit="title",
+        progress=progress,
     )
-    try:
-        with tqdm(
-            total=len(table.titles), desc="titles", unit="title", disable=not progress
-        ) as bar:
-
-            def encode(batch: Sequence[str]) -> np.ndarray:
-                return encoder.encode_titles(batch, progress=bar.update)
-
-            vectors, _ = cache.embed(table.titles, encode, on_cached=bar.update)
-    finally:
-        cache.close()
     return TitleRetriever(vectors, table.chunk_titles, table.titled_articles)
 
 

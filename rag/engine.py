@@ -14,7 +14,7 @@ from rag.corpus import Corpus, Filters
 from rag.crosslingual import Translator, center
 from rag.embedding.encoder import Encoder
 from rag.errors import InputError
-from rag.language import detect_language, has_hangul
+from rag.language import detect_language
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import BM25Retriever, SyllableRetriever
 from rag.lexical.syllables import syllable_terms
@@ -153,14 +153,16 @@ class SearchEngine:
         texts = [self.validate_question(q) for q in questions]
         languages = [detect_language(t) for t in texts]
         queries = [Query(text=t, lang=lang) for t, lang in zip(texts, languages, strict=True)]
-        if method in ("hybrid", "bm25"):
+        if method == "hybrid":
+            analysed = self.analyzer.query_terms_batch(texts)
+            for query, (terms, words) in zip(queries, analysed, strict=True):
+                query.terms = terms
+                query.syllables = syllable_terms(" ".join(words)) if words else []
+        elif method == "bm25":
             for query, terms in zip(queries, self.analyzer.terms_batch(texts), strict=True):
                 query.terms = terms
         for query in queries:
             query.concepts = [{term} for term in dict.fromkeys(query.terms)]
-            if method == "hybrid" and has_hangul(query.text):
-                words = self.analyzer.words_with_content(query.text)
-                query.syllables = syllable_terms(" ".join(words))
         translator = self.translator if method == "hybrid" and self.settings.translate else None
         if method in ("hybrid", "dense"):
             for begin in range(0, len(queries), batch_size):

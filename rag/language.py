@@ -15,6 +15,7 @@ LANGUAGES = (KOREAN, ENGLISH)
 # Hangul syllables, jamo and compatibility jamo.
 HANGUL_CLASS = r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]"
 _HANGUL = re.compile(HANGUL_CLASS)
+HANGUL_RUN = re.compile(HANGUL_CLASS + "+")
 _LETTER = re.compile(r"[^\W\d_]")
 
 # Share of letters that must be Hangul for a text to count as Korean. Korean news mixes in

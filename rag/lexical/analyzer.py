@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
 
-from rag.language import HANGUL_CLASS, KOREAN, has_hangul
+from rag.language import HANGUL_RUN, KOREAN, has_hangul
 
 # Kiwi part-of-speech tags of content morphemes (Sejong tag set).
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "VV", "VA", "XR", "SL", "SN", "SH"})
@@ -25,7 +25,6 @@ WORD_TAGS = frozenset({"NNG", "NNP", "XR"})
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # Latin-script words and numbers, with an English possessive or contraction kept attached.
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_HANGUL_RUN = re.compile(HANGUL_CLASS + "+")
 _SPACED_WORD = re.compile(r"\S+")
 
 ENGLISH_STOP_WORDS = frozenset(
@@ -75,7 +74,7 @@ class LexicalAnalyzer:
         terms = [t.form for t in morphemes if t.tag in CONTENT_TAGS and t.tag not in ("SL", "SN")]
         # Latin letters and digits are read off the text itself, as in English text: kiwi
         # splits PCA3 into PCA + 3, an English passage keeps pca3.
-        terms.extend(self._latin_terms(_HANGUL_RUN.sub(" ", text)))
+        terms.extend(self._latin_terms(HANGUL_RUN.sub(" ", text)))
         return terms
 
     def _tokenize(self, texts: list[str]) -> Iterable[Any]:
@@ -90,30 +89,33 @@ class LexicalAnalyzer:
 
     def terms_batch(self, texts: Sequence[str]) -> list[list[str]]:
         """Terms of many texts; Korean ones go through kiwi in one multi-threaded batch."""
-        out: list[list[str]] = [[] for _ in texts]
+        return [terms for terms, _ in self._analyse_batch(texts, with_words=False)]
+
+    def query_terms_batch(self, texts: Sequence[str]) -> list[tuple[list[str], list[str]]]:
+        """For each question: its terms and, if it is Korean, its words that hold a content
+        morpheme (what the syllable-bigram BM25 matches), both from one analysis."""
+        return self._analyse_batch(texts, with_words=True)
+
+    def _analyse_batch(
+        self, texts: Sequence[str], *, with_words: bool
+    ) -> list[tuple[list[str], list[str]]]:
+        out: list[tuple[list[str], list[str]]] = [([], []) for _ in texts]
         korean = [i for i, text in enumerate(texts) if has_hangul(text)]
         for i, text in enumerate(texts):
             if not has_hangul(text):
-                out[i] = self._latin_terms(text)
+                out[i] = (self._latin_terms(text), [])
         if korean:
             analysed = self._tokenize([texts[i] for i in korean])
             for i, morphemes in zip(korean, analysed, strict=True):
-                out[i] = self._korean_terms(morphemes, texts[i])
+                tokens = list(morphemes)
+                words = _words_with_content(tokens, texts[i]) if with_words else []
+                out[i] = (self._korean_terms(tokens, texts[i]), words)
         return out
 
     def words_with_content(self, text: str) -> list[str]:
         """The space-separated words of ``text`` that hold a content morpheme, as written
         (particles attached): question words and endings alone (무엇인가요, 누구) are left out."""
-        words = [(m.start(), m.end()) for m in _SPACED_WORD.finditer(text)]
-        keep = [False] * len(words)
-        starts = [start for start, _ in words]
-        for token in self._kiwi.tokenize(text):
-            if token.tag in CONTENT_TAGS:  # a name may span several words (테드 번디)
-                first = bisect.bisect_right(starts, token.start) - 1
-                last = bisect.bisect_right(starts, token.start + token.len - 1) - 1
-                for index in range(max(first, 0), last + 1):
-                    keep[index] = True
-        return [text[a:b] for (a, b), kept in zip(words, keep, strict=True) if kept]
+        return _words_with_content(self._kiwi.tokenize(text), text)
 
     def content_words(self, text: str, lang: str) -> list[str]:
         """Surface forms of the content words of ``text``, in order, for word translation.
@@ -138,3 +140,16 @@ class LexicalAnalyzer:
     def word_terms(self, word: str) -> list[str]:
         """BM25 terms of one word, as the index holds them."""
         return self.terms(word)
+
+
+def _words_with_content(morphemes: Iterable[Any], text: str) -> list[str]:
+    words = [(m.start(), m.end()) for m in _SPACED_WORD.finditer(text)]
+    starts = [start for start, _ in words]
+    keep = [False] * len(words)
+    for token in morphemes:
+        if token.tag in CONTENT_TAGS:  # a name may span several words (테드 번디)
+            first = bisect.bisect_right(starts, token.start) - 1
+            last = bisect.bisect_right(starts, token.start + token.len - 1) - 1
+            for index in range(max(first, 0), last + 1):
+                keep[index] = True
+    return [text[a:b] for (a, b), kept in zip(words, keep, strict=True) if kept]

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import re
 
-from rag.language import HANGUL_CLASS
+from rag.language import HANGUL_RUN
 
-_HANGUL_RUN = re.compile(HANGUL_CLASS + "+")
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+")
 
 
@@ -26,7 +25,7 @@ def syllable_terms(text: str) -> list[str]:
     A one-syllable run is a term only where it stands alone (암, 약): attached to Latin
     letters or digits it is a particle or a unit (NSTRI는, 2024년)."""
     terms: list[str] = []
-    for match in _HANGUL_RUN.finditer(text):
+    for match in HANGUL_RUN.finditer(text):
         run = match.group()
         if len(run) > 1:
             terms.extend(run[i : i + 2] for i in range(len(run) - 1))

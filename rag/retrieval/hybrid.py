@@ -90,6 +90,7 @@ class HybridRanker:
         self.titles = titles
         self.syllables = syllables
         self.languages = languages
+        self._own_language: dict[str, tuple[np.ndarray, bool]] = {}
         self.language_means = language_means
         self.partitions = language_partitions(languages, settings.min_partition_chunks)
 
@@ -110,6 +111,13 @@ class HybridRanker:
             return Scored.empty()
         return self.titles.search(query, self.settings.candidates, allowed)
 
+    def own_language(self, lang: str) -> tuple[np.ndarray, bool]:
+        """The mask of chunks in ``lang`` and whether it covers every chunk (made once)."""
+        if lang not in self._own_language:
+            mask = self.languages == lang
+            self._own_language[lang] = (mask, bool(mask.all()))
+        return self._own_language[lang]
+
     def syllable_scores(self, query: Query) -> np.ndarray | None:
         """Syllable-bigram BM25 scores of every passage; None when that ranking is off or the
         question has no Korean."""
@@ -117,15 +125,8 @@ class HybridRanker:
             return None
         return self.syllables.query_scores(query)
 
-    def fuse(
-        self,
-        dense: Scored,
-        bm25: Scored,
-        title: Scored | None = None,
-        syllables: Scored | None = None,
-    ) -> Scored:
-        extra = [Scored.empty() if r is None else r for r in (title, syllables)]
-        rankings = [dense, bm25, *extra]
+    def fuse(self, dense: Scored, bm25: Scored, title: Scored, syllables: Scored) -> Scored:
+        rankings = [dense, bm25, title, syllables]
         settings = self.settings
         weights = [
             settings.dense_weight,
@@ -192,11 +193,11 @@ class HybridRanker:
         # Titles and syllables are matched within the question's language only: a short title
         # in another language is a weak match for the encoder, and syllable bigrams are there
         # to catch the analyzer's Korean mistakes, not to match numbers in English text.
-        own = self.languages == query.lang
+        own, everything = self.own_language(query.lang)
         same = own if allowed is None else allowed & own
         title, syllables = Scored.empty(), Scored.empty()
         if same.any():
-            mask = allowed if own.all() else same  # no mask to apply where nothing is left out
+            mask = allowed if everything else same  # no mask to apply where nothing is left out
             title = self.title_candidates(query, mask)
             if syllable_scores is not None and self.syllables is not None:
                 syllables = self.syllables.search(query, depth, mask, scores=syllable_scores)
