@@ -40,6 +40,8 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         method.settings(settings)  # invalid overrides fail here, before any work
     if args.limit is not None and args.limit < 1:
         raise InputError("--limit must be at least 1")
+    if args.gold_removed < 0:
+        raise InputError("--gold-removed must be 0 or more")
     corpus = [Path(p) for p in (args.corpus or settings.eval_news_corpus)]
     sets = [load_eval_set(Path(s), corpus) for s in args.suites]
     # Rankings deep enough for recall@100 at document level.
@@ -56,6 +58,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
                 settings,
                 encoder,
                 limit=args.limit,
+                gold_removed=args.gold_removed,
                 progress=not args.quiet,
                 log=lambda line: print(line, file=sys.stderr),
             )
@@ -71,6 +74,9 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
             for outcome in outcomes:
                 for result in outcome.results:
                     row = {"set": outcome.eval_set.name, **asdict(result)}
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                for removed in outcome.gold_removed:
+                    row = {"set": outcome.eval_set.name, "gold_removed": True, **asdict(removed)}
                     handle.write(json.dumps(row, ensure_ascii=False) + "\n")
         print(f"\nreport written to {report}", file=sys.stderr)
     return 0

@@ -20,6 +20,14 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--limit", type=int, metavar="N", help="reproducible sample of N questions")
     parser.add_argument(
+        "--gold-removed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also ask N answerable questions per set with their gold documents left out of "
+        "the index, and report how often hybrid answers 'not found'",
+    )
+    parser.add_argument(
         "--methods", default="bm25,dense,hybrid", help="comma-separated: bm25, dense, hybrid"
     )
     parser.add_argument(

@@ -61,6 +61,7 @@ MAIN_COLUMNS = (
     "hit@5",
     "hit@10",
     "abstain",
+    "abstain (gold out)",
     "false-abstain",
     "ms/q",
 )
@@ -78,6 +79,8 @@ def main_table(outcomes: Sequence[SetResult]) -> str:
     for outcome in outcomes:
         for (method,), results in _group(outcome.results, "method").items():
             summary = summarize(results)
+            removed = [r.abstained for r in outcome.gold_removed if r.method == method]
+            summary["abstain (gold out)"] = mean([1.0 if a else 0.0 for a in removed])
             cells = [f"{int(summary['n'])}"] + [_fmt(summary[c]) for c in MAIN_COLUMNS[1:]]
             rows.append([outcome.eval_set.name, method, *cells])
     return _table(["set", "method", *MAIN_COLUMNS], rows)
@@ -153,8 +156,10 @@ def write_report(outcomes: Sequence[SetResult], folder: Path, command: str) -> P
         "Document-level nDCG@10, recall@k and MRR@10 (each document counted once, at its best "
         "passage); hit@k: a gold answer span in the first k passages; quote@1: a gold answer "
         "span in the sentence the first passage quotes; abstain: share of "
-        "unanswerable questions answered 'not found'; false-abstain: the same on answerable "
-        "questions; ms/q: mean query latency (encoding + ranking).",
+        "unanswerable questions answered 'not found'; abstain (gold out): the same on "
+        "answerable questions asked with their gold documents left out of the index "
+        "(`--gold-removed`); false-abstain: the same on answerable questions; ms/q: mean "
+        "query latency (encoding + ranking).",
         "## Results",
         main_table(outcomes),
         "## By question language → article language",

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from eval.datasets import EvalQuestion, EvalSet
 from eval.metrics import (
     answer_rank,
@@ -96,10 +98,20 @@ class QuestionResult:
 
 
 @dataclass
+class GoldRemovedResult:
+    """An answerable question asked again with its gold documents left out of the index."""
+
+    question_id: str
+    method: str
+    abstained: bool
+
+
+@dataclass
 class SetResult:
     eval_set: EvalSet
     results: list[QuestionResult] = field(default_factory=list)
     build_seconds: dict[str, float] = field(default_factory=dict)
+    gold_removed: list[GoldRemovedResult] = field(default_factory=list)
 
 
 def _corpus_key(eval_set: EvalSet, settings: Settings, encoder: Encoder) -> str:
@@ -154,6 +166,16 @@ def sample_questions(questions: Sequence[EvalQuestion], limit: int | None) -> li
     return [questions[i] for i in chosen]
 
 
+def without_gold(engine: SearchEngine, question: EvalQuestion) -> np.ndarray:
+    """The filter mask that leaves the question's gold documents out of the index."""
+    return ~np.isin([c.article_id for c in engine.corpus.chunks], list(question.gold))
+
+
+def gold_removable(questions: Sequence[EvalQuestion], count: int) -> list[EvalQuestion]:
+    """A reproducible sample of ``count`` answerable questions that name gold documents."""
+    return sample_questions([q for q in questions if q.answerable and q.gold], count)
+
+
 def fill_gold_from_answers(questions: Sequence[EvalQuestion], engine: SearchEngine) -> None:
     """Questions with an answer span but no gold ids: gold = the articles holding the span."""
     texts = {aid: normalize_span(a.text) for aid, a in engine.corpus.articles.items()}
@@ -171,9 +193,12 @@ def run_set(
     encoder: Encoder,
     *,
     limit: int | None = None,
+    gold_removed: int = 0,
     progress: bool = True,
     log: Callable[[str], None] = print,
 ) -> SetResult:
+    """Every method on the set's questions; with ``gold_removed``, hybrid methods also answer
+    that many answerable questions again with their gold documents left out of the index."""
     questions = sample_questions(eval_set.questions, limit)
     outcome = SetResult(eval_set)
     engines: dict[str, SearchEngine] = {}
@@ -238,4 +263,13 @@ def run_set(
                     quoted=quoted,
                 )
             )
+        if method.base == "hybrid" and gold_removed:
+            chosen = {id(q) for q in gold_removable(questions, gold_removed)}
+            for question, query in zip(questions, queries, strict=True):
+                if id(question) in chosen:
+                    allowed = without_gold(engine, question)
+                    decision = engine.decide(query, engine.rank(query, allowed), allowed)
+                    outcome.gold_removed.append(
+                        GoldRemovedResult(question.id, method.name, not decision.found)
+                    )
     return outcome

@@ -3,14 +3,23 @@
 The best dense score alone does not separate answerable from unanswerable questions (E5
 scores sit in a narrow band for anything on topic). The decision combines signals that each
 fail differently:
-- ``similarity``: cosine of the question and the best passage;
+- ``similarity``: raw cosine of the question and the evidence passage (the one that stands
+  out most within its language partition);
 - ``standout``: how far that passage stands above the other dense candidates (z-score);
 - ``coverage``: the IDF-weighted share of the question's terms (translations included) that
-  the best passages contain, so a question about insulin prices in Germany is not answered by
-  a passage about insulin prices in the US;
+  the best passages contain;
 - ``rarest_missing``: whether the question's rarest term is missing from those passages;
-- ``unknown``: the share of the question's terms that no indexed passage contains at all;
-- ``cross``: the best passage is in the other language (lexical signals then say little).
+- ``cross``: the evidence passage is in the other language (lexical signals then say little);
+- ``agreement``: the evidence passage and the first passage of the merged ranking come from
+  one article. When the best of a partition is not the best overall, neither stands out;
+- ``first_similarity``: raw cosine of the first passage, plus the cross-language offset when
+  it is in the other language (the scale the partitions are merged on);
+- ``lexical_miss``: the first passage is in the question's language and lacks the question's
+  rarest term. Within one language a passage that answers nearly always repeats the rarest
+  word of its question (a name, a drug, an acronym); across languages the check says nothing;
+- ``missing_year``: the question names a year that the first passage (text and title) does
+  not. A year is written the same in every language, so this checks a detail the encoder
+  blurs ("insulin prices in 2019" against a story on 2017 prices) across languages too.
 A logistic model over these features gives the probability that the corpus answers; the
 service abstains below ``abstain_threshold`` unless the best passages hold every concept of the
 question and stand out (a complete lexical match). ``eval/abstention.py`` fits the weights.
@@ -19,12 +28,26 @@ question and stand out (a complete lexical match). ``eval/abstention.py`` fits t
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-FEATURES = ("similarity", "standout", "coverage", "rarest_missing", "unknown", "cross")
+FEATURES = (
+    "similarity",
+    "standout",
+    "coverage",
+    "rarest_missing",
+    "cross",
+    "agreement",
+    "first_similarity",
+    "lexical_miss",
+    "missing_year",
+)
+
+# A four-digit year from 1800 to 2099 that is not part of a longer number.
+_YEAR = re.compile(r"(?<!\d)(?:18|19|20)\d\d(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -33,8 +56,11 @@ class AnswerSignals:
     standout: float
     coverage: float
     rarest_missing: float
-    unknown: float
     cross: float
+    agreement: float
+    first_similarity: float
+    lexical_miss: float
+    missing_year: float
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)
@@ -43,26 +69,28 @@ class AnswerSignals:
         return asdict(self)
 
 
+def missing_year(question: str, passage: str) -> float:
+    """1 if the question names a year that the passage does not, else 0."""
+    return float(any(year not in passage for year in set(_YEAR.findall(question))))
+
+
 def term_coverage(
     concepts: Sequence[set[str]],
     passages: Sequence[int],
     contains: Callable[[str, int], bool],
     idf: Mapping[str, float],
-) -> tuple[float, float, float]:
+) -> tuple[float, float]:
     """Coverage of a question's concepts by its best passages.
 
     A concept is one question term with its translations; it is covered by a passage that
     holds any of them (``contains(term, passage)``), and weighs its rarest known term's IDF.
     Returns (IDF-weighted share covered by the best-covering passage, 1 if the rarest concept
-    is in none of the passages, share of concepts that no indexed passage contains at all).
+    is in none of the passages). Concepts no indexed passage holds are left out.
     """
-    if not concepts:
-        return 0.0, 1.0, 0.0
     weights = [max((idf[t] for t in c if t in idf), default=0.0) for c in concepts]
-    unknown = sum(1 for w in weights if w == 0.0) / len(concepts)
     known = [(c, w) for c, w in zip(concepts, weights, strict=True) if w > 0]
     if not known or not passages:
-        return 0.0, 1.0, unknown
+        return 0.0, 1.0
     covered = [[any(contains(t, p) for t in c) for c, _ in known] for p in passages]
     total = sum(w for _, w in known)
     coverage = max(
@@ -70,7 +98,7 @@ def term_coverage(
     )
     rarest = max(range(len(known)), key=lambda i: known[i][1])
     missing = 0.0 if any(row[rarest] for row in covered) else 1.0
-    return coverage, missing, unknown
+    return coverage, missing
 
 
 def standardized_top(scores: Sequence[float], value: float) -> float:

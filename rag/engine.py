@@ -7,7 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.abstention import AbstentionModel, AnswerSignals, standardized_top, term_coverage
+from rag.abstention import (
+    AbstentionModel,
+    AnswerSignals,
+    missing_year,
+    standardized_top,
+    term_coverage,
+)
 from rag.answer import NOT_FOUND_MESSAGE, Answer, Passage, SentenceHighlighter, add_passage
 from rag.config import Settings
 from rag.corpus import Corpus, Filters
@@ -234,21 +240,40 @@ class SearchEngine:
         if not len(evidence):
             return None
         best = evidence.positions[: self.settings.abstain_passages].tolist()
-        top = best[0]
-        similarity, standout = 0.0, 0.0
+        top, first = best[0], int(ranking.ranked.positions[0])
+        similarity, standout, first_similarity = 0.0, 0.0, 0.0
         pool = ranking.dense if allowed is None else self.ranker.dense_candidates(query)
-        candidates = sorted(set(pool.positions.tolist()) | {top})
+        candidates = sorted(set(pool.positions.tolist()) | {top, first})
         rows = self.dense.rows(candidates)
+        chunks = self.corpus.chunks
+        first_cross = float(chunks[first].lang != query.lang)
         if query.raw_vector is not None and rows is not None:
             # Raw model similarities: unlike centred ones, they do not depend on the corpus mix.
             scores = rows @ query.raw_vector
             similarity = float(scores[candidates.index(top)])
             standout = standardized_top(scores.tolist(), similarity)
-        coverage, rarest_missing, unknown = term_coverage(
+            first_similarity = float(scores[candidates.index(first)])
+            first_similarity += self.settings.cross_language_offset * first_cross
+        coverage, rarest_missing = term_coverage(
             query.concepts, best, self.bm25.contains, self.highlighter.idf
         )
-        cross = float(self.corpus.chunks[top].lang != query.lang)
-        return AnswerSignals(similarity, standout, coverage, rarest_missing, unknown, cross)
+        lexical_miss = 0.0
+        if not first_cross:
+            _, lexical_miss = term_coverage(
+                query.concepts, [first], self.bm25.contains, self.highlighter.idf
+            )
+        article = self.corpus.articles[chunks[first].article_id]
+        return AnswerSignals(
+            similarity=similarity,
+            standout=standout,
+            coverage=coverage,
+            rarest_missing=rarest_missing,
+            cross=float(chunks[top].lang != query.lang),
+            agreement=float(chunks[top].article_id == article.id),
+            first_similarity=first_similarity,
+            lexical_miss=lexical_miss,
+            missing_year=missing_year(query.text, f"{article.title}\n{chunks[first].text}"),
+        )
 
     def decide(self, query: Query, ranking: Ranking, allowed: np.ndarray | None = None) -> Decision:
         signals = self.signals(query, ranking, allowed)

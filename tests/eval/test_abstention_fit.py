@@ -5,12 +5,29 @@ from eval.abstention import choose_threshold, fit_logistic, probabilities
 
 def test_logistic_fit_separates_and_threshold_respects_the_false_budget() -> None:
     rng = np.random.default_rng(1)
-    positives = rng.normal(1.0, 0.5, size=(200, 2))
-    negatives = rng.normal(-1.0, 0.5, size=(200, 2))
+    # one feature on a cosine's scale, one on a flag's: the fit must use both
+    positives = np.column_stack([rng.normal(0.86, 0.02, 200), rng.normal(1.0, 0.5, 200)])
+    negatives = np.column_stack([rng.normal(0.80, 0.02, 200), rng.normal(-1.0, 0.5, 200)])
     x = np.vstack([positives, negatives])
     y = np.array([1.0] * 200 + [0.0] * 200)
     weights, bias = fit_logistic(x, y)
+    assert weights[0] > 10 and weights[1] > 0.5  # weights apply to the raw features
     p = probabilities(x, weights, bias)
     threshold = choose_threshold(p, y, max_false=0.05)
     assert np.mean(p[y == 1] < threshold) <= 0.05
     assert np.mean(p[y == 0] < threshold) > 0.9
+
+
+def test_threshold_keeps_every_group_within_the_false_budget() -> None:
+    # group "b" holds both of the answerable questions with low probabilities
+    p = np.array([0.9] * 20 + [0.3] * 2 + [0.5] * 18 + [0.1] * 10)
+    y = np.array([1.0] * 40 + [0.0] * 10)
+    groups = np.array(["a"] * 20 + ["b"] * 20 + ["a"] * 10)
+    in_b = (groups == "b") & (y == 1)
+    pooled = choose_threshold(p, y, max_false=0.05)
+    assert np.mean(p[y == 1] < pooled) <= 0.05 < np.mean(p[in_b] < pooled)
+    per_group = choose_threshold(p, y, max_false=0.05, groups=groups)
+    for group in ("a", "b"):
+        answerable = (groups == group) & (y == 1)
+        assert np.mean(p[answerable] < per_group) <= 0.05
+    assert np.mean(p[y == 0] < per_group) == 1.0

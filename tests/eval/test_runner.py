@@ -19,7 +19,9 @@ def test_seed_questions_through_three_methods_and_a_report(
         Method("hybrid"),
         Method("hybrid", (("rrf_k", "10"),)),
     ]
-    outcome = run_set(eval_set, methods, local, encoder, progress=False, log=lambda _: None)
+    outcome = run_set(
+        eval_set, methods, local, encoder, gold_removed=3, progress=False, log=lambda _: None
+    )
     assert len(outcome.results) == 9 * 4
     hybrid = summarize([r for r in outcome.results if r.method == "hybrid"])
     assert hybrid["R@10"] == 1.0  # one article: every answerable question finds it
@@ -28,7 +30,13 @@ def test_seed_questions_through_three_methods_and_a_report(
     assert 0 < hybrid["quote@1"] <= hybrid["hit@1"]
     assert all(r.answer_rank == 1 for r in outcome.results if r.quoted)
     assert {r.gold_lang for r in outcome.results if r.answerable} == {"ko"}
-    assert "hybrid[rrf_k=10]" in main_table([outcome])
+    # Without its one article the corpus is empty: every gold-removed question is "not found".
+    assert len(outcome.gold_removed) == 3 * 2  # hybrid methods only
+    assert all(r.abstained for r in outcome.gold_removed)
+    assert len({r.question_id for r in outcome.gold_removed}) == 3
+    table = main_table([outcome])
+    assert "abstain (gold out)" in table
+    assert "hybrid[rrf_k=10]" in table
     assert "en→ko" in language_table([outcome])
     report = write_report([outcome], tmp_path / "out", "rag eval seed-qa")
     assert (tmp_path / "out" / "seed-qa-recall.png").stat().st_size > 1000

@@ -1,5 +1,7 @@
 import numpy as np
+import pytest
 
+from rag.corpus import Filters
 from rag.engine import SearchEngine
 
 
@@ -59,3 +61,32 @@ def test_a_question_alone_and_in_a_batch_make_the_same_query(engine: SearchEngin
         assert left.vector is not None and right.vector is not None
         assert np.allclose(left.vector, right.vector, atol=1e-5)
         assert left.translations == right.translations and left.terms == right.terms
+
+
+def test_abstention_signals_read_the_first_passage(engine: SearchEngine) -> None:
+    def signals(question: str):  # type: ignore[no-untyped-def]
+        query = engine.make_query(question)
+        ranking = engine.rank(query)
+        found = engine.signals(query, ranking)
+        assert found is not None
+        return found, query, ranking
+
+    plain, query, ranking = signals("서울대병원이 보스턴에서 소개한 플랫폼은?")
+    first = int(ranking.ranked.positions[0])
+    assert engine.corpus.chunks[first].article_id == "000_771074c669c86fd7"
+    rows = engine.dense.rows([first])
+    assert rows is not None and query.raw_vector is not None
+    assert plain.first_similarity == pytest.approx(float(rows[0] @ query.raw_vector), abs=1e-5)
+    evidence = int(ranking.evidence.positions[0])
+    same_article = engine.corpus.chunks[evidence].article_id == "000_771074c669c86fd7"
+    assert plain.agreement == float(same_article)
+    assert plain.missing_year == 0.0
+    assert plain.lexical_miss == 0.0
+    # filtered to the other Korean articles, the first passage lacks the question's rarest term
+    query = engine.make_query("NSTRI는 무엇인가요?")
+    allowed = engine.corpus.mask(Filters(source="news.naver.com"))
+    filtered = engine.signals(query, engine.rank(query, allowed), allowed)
+    assert filtered is not None and filtered.cross == 0.0 and filtered.lexical_miss == 1.0
+    # the seed is dated 2024 and names no other year
+    assert signals("서울대병원이 2024년 보스턴에서 소개한 플랫폼은?")[0].missing_year == 0.0
+    assert signals("서울대병원이 2031년 보스턴에서 소개한 플랫폼은?")[0].missing_year == 1.0
