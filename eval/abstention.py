@@ -13,6 +13,7 @@ fits without that suite's questions and reports its rates as unseen ones.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from rag.embedding.encoder import Encoder
 
 L2 = 1e-2
 SPLIT_SEED = 5
+THRESHOLD_MARGIN = 2e-4  # below a lone answerable question: more than the printed precision
 
 
 @dataclass
@@ -109,12 +111,17 @@ def choose_threshold(
     p: np.ndarray, y: np.ndarray, max_false: float, groups: np.ndarray | None = None
 ) -> float:
     """The highest threshold at which no group's answerable questions are wrongly answered
-    'not found' more often than ``max_false`` (one group when ``groups`` is None)."""
+    'not found' more often than ``max_false`` (one group when ``groups`` is None).
+
+    It lies halfway below the first answerable question that must still be answered, so that
+    printing it to a few decimals cannot push that question under it."""
     groups = np.zeros(len(p), dtype=int) if groups is None else groups
     thresholds = []
     for group in np.unique(groups[y == 1]):
         positives = np.sort(p[(y == 1) & (groups == group)])
-        thresholds.append(float(positives[int(np.floor(max_false * len(positives)))]))
+        allowed = int(np.floor(max_false * len(positives)))
+        below = positives[allowed - 1] if allowed else positives[0] - THRESHOLD_MARGIN
+        thresholds.append(float(positives[allowed] + below) / 2)
     return min(thresholds, default=0.5)
 
 
@@ -198,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     print("features:", ", ".join(FEATURES))
     print(f"RAG_ABSTAIN_WEIGHTS='[{', '.join(f'{w:.4f}' for w in weights)}]'")
     print(f"RAG_ABSTAIN_BIAS={bias:.4f}")
-    print(f"RAG_ABSTAIN_THRESHOLD={threshold:.4f}")
+    # Rounded down: a printed threshold may answer one more question, never abstain on one.
+    print(f"RAG_ABSTAIN_THRESHOLD={math.floor(threshold * 1e4) / 1e4:.4f}")
     in_sample, cross = rates(samples, abstained), rates(samples, held_out)
     print("\n| group | n | not-found rate (fit) | not-found rate (2-fold CV) |")
     print("|---|---|---|---|")

@@ -12,8 +12,6 @@ fail differently:
 - ``cross``: the evidence passage is in the other language (lexical signals then say little);
 - ``agreement``: the evidence passage and the first passage of the merged ranking come from
   one article. When the best of a partition is not the best overall, neither stands out;
-- ``first_similarity``: raw cosine of the first passage, plus the cross-language offset when
-  it is in the other language (the scale the partitions are merged on);
 - ``lexical_miss``: the first passage is in the question's language and lacks the question's
   rarest term. Within one language a passage that answers nearly always repeats the rarest
   word of its question (a name, a drug, an acronym); across languages the check says nothing;
@@ -41,7 +39,6 @@ FEATURES = (
     "rarest_missing",
     "cross",
     "agreement",
-    "first_similarity",
     "lexical_miss",
     "missing_year",
 )
@@ -58,7 +55,6 @@ class AnswerSignals:
     rarest_missing: float
     cross: float
     agreement: float
-    first_similarity: float
     lexical_miss: float
     missing_year: float
 

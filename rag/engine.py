@@ -241,24 +241,21 @@ class SearchEngine:
             return None
         best = evidence.positions[: self.settings.abstain_passages].tolist()
         top, first = best[0], int(ranking.ranked.positions[0])
-        similarity, standout, first_similarity = 0.0, 0.0, 0.0
+        similarity, standout = 0.0, 0.0
         pool = ranking.dense if allowed is None else self.ranker.dense_candidates(query)
-        candidates = sorted(set(pool.positions.tolist()) | {top, first})
+        candidates = sorted(set(pool.positions.tolist()) | {top})
         rows = self.dense.rows(candidates)
         chunks = self.corpus.chunks
-        first_cross = float(chunks[first].lang != query.lang)
         if query.raw_vector is not None and rows is not None:
             # Raw model similarities: unlike centred ones, they do not depend on the corpus mix.
             scores = rows @ query.raw_vector
             similarity = float(scores[candidates.index(top)])
             standout = standardized_top(scores.tolist(), similarity)
-            first_similarity = float(scores[candidates.index(first)])
-            first_similarity += self.settings.cross_language_offset * first_cross
         coverage, rarest_missing = term_coverage(
             query.concepts, best, self.bm25.contains, self.highlighter.idf
         )
         lexical_miss = 0.0
-        if not first_cross:
+        if chunks[first].lang == query.lang:
             _, lexical_miss = term_coverage(
                 query.concepts, [first], self.bm25.contains, self.highlighter.idf
             )
@@ -270,7 +267,6 @@ class SearchEngine:
             rarest_missing=rarest_missing,
             cross=float(chunks[top].lang != query.lang),
             agreement=float(chunks[top].article_id == article.id),
-            first_similarity=first_similarity,
             lexical_miss=lexical_miss,
             missing_year=missing_year(query.text, f"{article.title}\n{chunks[first].text}"),
         )

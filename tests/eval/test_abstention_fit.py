@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from eval.abstention import choose_threshold, fit_logistic, probabilities
 
@@ -31,3 +32,16 @@ def test_threshold_keeps_every_group_within_the_false_budget() -> None:
         answerable = (groups == group) & (y == 1)
         assert np.mean(p[answerable] < per_group) <= 0.05
     assert np.mean(p[y == 0] < per_group) == 1.0
+
+
+def test_threshold_leaves_a_margin_below_the_first_question_answered() -> None:
+    # 40 answerable questions allow 2 wrong abstentions: the third lowest (0.40) must stay
+    p = np.array([0.10, 0.20, 0.40] + [0.90] * 37)
+    y = np.ones(len(p))
+    threshold = choose_threshold(p, y, max_false=0.05)
+    # halfway between the last abstention allowed (0.20) and the first question kept
+    assert threshold == pytest.approx(0.30)
+    assert round(threshold, 4) < 0.40
+    # with no abstention allowed, the threshold still sits just below the lowest question
+    lone = choose_threshold(np.array([0.5, 0.9]), np.ones(2), max_false=0.05)
+    assert 0.499 < lone < 0.5

@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from rag.corpus import Filters
 from rag.engine import SearchEngine
@@ -74,9 +73,6 @@ def test_abstention_signals_read_the_first_passage(engine: SearchEngine) -> None
     plain, query, ranking = signals("서울대병원이 보스턴에서 소개한 플랫폼은?")
     first = int(ranking.ranked.positions[0])
     assert engine.corpus.chunks[first].article_id == "000_771074c669c86fd7"
-    rows = engine.dense.rows([first])
-    assert rows is not None and query.raw_vector is not None
-    assert plain.first_similarity == pytest.approx(float(rows[0] @ query.raw_vector), abs=1e-5)
     evidence = int(ranking.evidence.positions[0])
     same_article = engine.corpus.chunks[evidence].article_id == "000_771074c669c86fd7"
     assert plain.agreement == float(same_article)
