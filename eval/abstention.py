@@ -26,7 +26,6 @@ from eval.runner import (
     fill_gold_from_answers,
     gold_removable,
     sample_questions,
-    without_gold,
 )
 from rag.abstention import FEATURES
 from rag.config import Settings
@@ -71,7 +70,7 @@ def collect(
                 kind = "answerable" if question.answerable else "unanswerable"
                 samples.append(Sample(eval_set.name, kind, signals.vector(), question.answerable))
             if id(question) in chosen:
-                allowed = without_gold(engine, question)
+                allowed = engine.corpus.without_articles(question.gold)
                 signals = engine.signals(query, engine.rank(query, allowed), allowed)
                 if signals is not None:
                     samples.append(Sample(eval_set.name, "gold-removed", signals.vector(), False))

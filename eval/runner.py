@@ -15,8 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-
 from eval.datasets import EvalQuestion, EvalSet
 from eval.metrics import (
     answer_rank,
@@ -166,11 +164,6 @@ def sample_questions(questions: Sequence[EvalQuestion], limit: int | None) -> li
     return [questions[i] for i in chosen]
 
 
-def without_gold(engine: SearchEngine, question: EvalQuestion) -> np.ndarray:
-    """The filter mask that leaves the question's gold documents out of the index."""
-    return ~np.isin([c.article_id for c in engine.corpus.chunks], list(question.gold))
-
-
 def gold_removable(questions: Sequence[EvalQuestion], count: int) -> list[EvalQuestion]:
     """A reproducible sample of ``count`` answerable questions that name gold documents."""
     return sample_questions([q for q in questions if q.answerable and q.gold], count)
@@ -267,7 +260,7 @@ def run_set(
             chosen = {id(q) for q in gold_removable(questions, gold_removed)}
             for question, query in zip(questions, queries, strict=True):
                 if id(question) in chosen:
-                    allowed = without_gold(engine, question)
+                    allowed = engine.corpus.without_articles(question.gold)
                     decision = engine.decide(query, engine.rank(query, allowed), allowed)
                     outcome.gold_removed.append(
                         GoldRemovedResult(question.id, method.name, not decision.found)

@@ -20,7 +20,7 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-from index.cache import CACHE_FILE, embed_with_cache
+from index.cache import embed_with_cache
 from index.crosslingual import build_lexicons, write_crosslingual
 from index.files import (
     ARTICLES_FILE,
@@ -107,9 +107,9 @@ def embed_passages(
     return embed_with_cache(
         passages,
         encoder.encode_passages,
-        cache_path=settings.cache_dir.expanduser() / CACHE_FILE,
-        model_key=f"{encoder.fingerprint}:{encoder.passage_prompt}",
-        dimension=encoder.dimension,
+        encoder=encoder,
+        settings=settings,
+        namespace=f"{encoder.passage_prompt}",  # the key the cache has always used
         desc="embed",
         unit="chunk",
         progress=progress,

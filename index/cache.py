@@ -15,6 +15,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from rag.config import Settings
+from rag.embedding.encoder import Encoder
+
 CACHE_FILE = "embeddings.sqlite"  # under ``settings.cache_dir``
 _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
 _LOOKUP_BATCH = 500  # SQLite's default limit on host parameters is 999
@@ -96,16 +99,21 @@ def embed_with_cache(
     texts: Sequence[str],
     encode: ProgressEncode,
     *,
-    cache_path: Path,
-    model_key: str,
-    dimension: int,
+    encoder: Encoder,
+    settings: Settings,
+    namespace: str,
     desc: str,
     unit: str,
     progress: bool,
 ) -> tuple[np.ndarray, int]:
-    """Vectors of ``texts`` from the cache at ``cache_path`` under ``model_key``, encoding the
-    missing ones with ``encode(batch, progress=...)`` behind a progress bar; (vectors, encoded)."""
-    cache = EmbeddingCache(cache_path, model_key, dimension)
+    """Vectors of ``texts`` from the settings' embedding cache, under the encoder's fingerprint
+    and ``namespace`` (what kind of text, with which prompt), encoding the missing ones with
+    ``encode(batch, progress=...)`` behind a progress bar; (vectors, how many were encoded)."""
+    cache = EmbeddingCache(
+        settings.cache_dir.expanduser() / CACHE_FILE,
+        f"{encoder.fingerprint}:{namespace}",
+        encoder.dimension,
+    )
     try:
         with tqdm(
             total=len(texts), desc=desc, unit=unit, disable=not progress, dynamic_ncols=True

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.cache import CACHE_FILE, embed_with_cache
+from index.cache import embed_with_cache
 from index.files import LANGUAGE_MEANS_FILE, LEXICON_VECTORS, LEXICON_WORDS, read_jsonl
 from rag.config import Settings
 from rag.crosslingual import Lexicon, lexicon_words
@@ -33,9 +33,9 @@ def build_lexicons(
         vectors, _ = embed_with_cache(
             words,
             encoder.encode_queries,
-            cache_path=settings.cache_dir.expanduser() / CACHE_FILE,
-            model_key=f"{encoder.fingerprint}:word:{encoder.query_prompt}",
-            dimension=encoder.dimension,
+            encoder=encoder,
+            settings=settings,
+            namespace=f"word:{encoder.query_prompt}",
             desc=f"lexicon {lang}",
             unit="word",
             progress=progress,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.cache import CACHE_FILE, embed_with_cache
+from index.cache import embed_with_cache
 from index.files import TITLES_FILE
 from rag.config import Settings
 from rag.documents import Article, Chunk
@@ -28,9 +28,9 @@ def build_titles(
     vectors, _ = embed_with_cache(
         table.titles,
         encoder.encode_titles,
-        cache_path=settings.cache_dir.expanduser() / CACHE_FILE,
-        model_key=f"{encoder.fingerprint}:title:{encoder.title_prompt}",
-        dimension=encoder.dimension,
+        encoder=encoder,
+        settings=settings,
+        namespace=f"title:{encoder.title_prompt}",
         desc="titles",
         unit="title",
         progress=progress,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,6 +37,7 @@ class Corpus:
         self._source = np.array(
             [(by_id[c.article_id].source or "").lower() for c in self.chunks], dtype=object
         )
+        self._article_ids = np.array([c.article_id for c in self.chunks], dtype=object)
         # Dates as ISO strings compare correctly; a missing date sorts before every real one.
         self._published = np.array(
             [by_id[c.article_id].published or "" for c in self.chunks], dtype=object
@@ -56,6 +57,10 @@ class Corpus:
 
     def chunk_languages(self) -> np.ndarray:
         return self._lang
+
+    def without_articles(self, article_ids: Iterable[str]) -> np.ndarray:
+        """Boolean mask of the chunks of every article but ``article_ids``."""
+        return ~np.isin(self._article_ids, list(article_ids))
 
     def mask(self, filters: Filters) -> np.ndarray | None:
         """Boolean mask of the chunks that pass ``filters``; ``None`` when nothing filters."""

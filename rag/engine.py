@@ -259,7 +259,7 @@ class SearchEngine:
             _, lexical_miss = term_coverage(
                 query.concepts, [first], self.bm25.contains, self.highlighter.idf
             )
-        article = self.corpus.articles[chunks[first].article_id]
+        article = self.corpus.article_of(first)
         return AnswerSignals(
             similarity=similarity,
             standout=standout,

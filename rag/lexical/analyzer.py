@@ -112,11 +112,6 @@ class LexicalAnalyzer:
                 out[i] = (self._korean_terms(tokens, texts[i]), words)
         return out
 
-    def words_with_content(self, text: str) -> list[str]:
-        """The space-separated words of ``text`` that hold a content morpheme, as written
-        (particles attached): question words and endings alone (무엇인가요, 누구) are left out."""
-        return _words_with_content(self._kiwi.tokenize(text), text)
-
     def content_words(self, text: str, lang: str) -> list[str]:
         """Surface forms of the content words of ``text``, in order, for word translation.
 

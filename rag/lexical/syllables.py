@@ -7,7 +7,7 @@ a sentence is not. Overlapping syllable bigrams (the usual fallback of CJK retri
 such words whatever the analyzer did with them. Latin-script words and numbers are kept whole,
 lowercased, since the years and codes in Korean text are evidence too. Passages are indexed
 whole; a question is matched by its words that hold a content morpheme (``LexicalAnalyzer.
-words_with_content``), so that its question words and endings alone (무엇인가요) score nothing.
+query_terms_batch``), so that its question words and endings alone (무엇인가요) score nothing.
 """
 
 from __future__ import annotations

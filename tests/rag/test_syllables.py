@@ -16,7 +16,7 @@ def test_hangul_runs_become_bigrams_and_latin_words_stay_whole() -> None:
 def test_a_question_is_matched_by_its_words_with_content_not_its_question_words(
     engine: SearchEngine,
 ) -> None:
-    words = engine.analyzer.words_with_content("테드 번디의 외할아버지는 누구?")
+    [(_, words)] = engine.analyzer.query_terms_batch(["테드 번디의 외할아버지는 누구?"])
     assert words == ["테드", "번디의", "외할아버지는"]  # one name over two words; 누구 goes
     assert engine.make_query("NSTRI는 무엇인가요?").syllables == ["nstri"]
 
