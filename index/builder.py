@@ -28,6 +28,7 @@ from index.files import (
     CHUNKS_FILE,
     DENSE_FILE,
     DUPLICATES_FILE,
+    PHRASES_DIR,
     SENTENCES_FILE,
     SKIPPED_FILE,
     SYLLABLES_DIR,
@@ -45,6 +46,7 @@ from rag.errors import InputError
 from rag.ingest import IngestReport, Skipped, read_articles
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import build_bm25
+from rag.lexical.phrases import phrase_terms
 from rag.lexical.syllables import syllable_terms
 from rag.pipeline import (
     PreparedCorpus,
@@ -192,6 +194,11 @@ def build_from_articles(
     syllables = build_bm25(
         [syllable_terms(p) for p in prepared.passages], k1=settings.bm25_k1, b=settings.bm25_b
     )
+    phrases = build_bm25(
+        [phrase_terms(passage_terms) for passage_terms in terms],
+        k1=settings.bm25_k1,
+        b=settings.bm25_b,
+    )
     dense = build_faiss_index(centred, settings.faiss_factory)
     with _bar(len(prepared.articles), "sentences", progress, "article") as bar:
         sentences = SentenceTable.build(prepared.articles, analyzer, on_articles=bar.update)
@@ -208,6 +215,7 @@ def build_from_articles(
         faiss.write_index(dense, str(staging / DENSE_FILE))
         bm25.save(str(staging / BM25_DIR), show_progress=False)
         syllables.save(str(staging / SYLLABLES_DIR), show_progress=False)
+        phrases.save(str(staging / PHRASES_DIR), show_progress=False)
         write_crosslingual(staging, means, lexicons)
         np.savez(staging / SENTENCES_FILE, **sentences.to_arrays())  # type: ignore[arg-type]
         write_titles(staging, titles)

@@ -14,6 +14,7 @@ from index.files import (
     BM25_DIR,
     CHUNKS_FILE,
     DENSE_FILE,
+    PHRASES_DIR,
     SENTENCES_FILE,
     SYLLABLES_DIR,
     VECTORS_FILE,
@@ -32,7 +33,7 @@ from rag.engine import SearchEngine
 from rag.errors import IndexStoreError, MissingDependencyError
 from rag.language import ENGLISH, KOREAN
 from rag.lexical.analyzer import LexicalAnalyzer
-from rag.lexical.bm25 import BM25Retriever, SyllableRetriever
+from rag.lexical.bm25 import BM25Retriever, PhraseRetriever, SyllableRetriever
 from rag.retrieval.dense import DenseRetriever
 from rag.sentence_table import ARRAYS, SentenceTable
 
@@ -50,6 +51,7 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         dense = faiss.read_index(str(folder / DENSE_FILE))
         bm25 = bm25s.BM25.load(str(folder / BM25_DIR), load_vocab=True)
         syllables = bm25s.BM25.load(str(folder / SYLLABLES_DIR), load_vocab=True)
+        phrases = bm25s.BM25.load(str(folder / PHRASES_DIR), load_vocab=True)
         vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
         means, lexicons = read_crosslingual(folder)
         with np.load(folder / SENTENCES_FILE) as stored:
@@ -63,6 +65,7 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         or manifest.counts.get("chunks") != len(chunks)
         or len(titles.chunk_titles) != len(chunks)
         or int(syllables.scores["num_docs"]) != len(chunks)
+        or int(phrases.scores["num_docs"]) != len(chunks)
     ):
         raise IndexStoreError(
             f"index build {folder} is inconsistent: {len(chunks)} chunks, "
@@ -104,6 +107,7 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
         sentences=sentences,
         titles=titles,
         syllables=SyllableRetriever(syllables),
+        phrases=PhraseRetriever(phrases),
     )
     return manifest, engine
 

@@ -18,8 +18,8 @@ from rag.errors import IncompatibleIndexError, IndexStoreError
 # 4: sentences.npz, the articles' sentences with their terms (for quoting). 5: its string
 # lists as UTF-8 JSON bytes instead of fixed-width unicode arrays. 6: titles.npz, a vector
 # per distinct article title (title retrieval), and bm25-syllables/, BM25 over Hangul syllable
-# bigrams.
-FORMAT_VERSION = 6
+# bigrams. 7: bm25-phrases/, BM25 over pairs of neighbouring terms; Korean terms in text order.
+FORMAT_VERSION = 7
 MANIFEST_FILE = "manifest.json"
 
 

@@ -98,6 +98,13 @@ class Settings(BaseSettings):
         description="weight in fusion of BM25 over Hangul syllable bigrams, for questions in "
         "Korean: it matches names the morpheme analyzer splits differently (0: off)",
     )
+    phrase_weight: float = Field(
+        1.0,
+        ge=0,
+        description="weight in fusion of BM25 over pairs of neighbouring terms, for the "
+        "question's language; it weighs by how far its best passage stands out among those "
+        "sharing a pair (0: off)",
+    )
     feedback_passages: int = Field(
         3, ge=0, description="top fused passages whose mean vector expands the query (0: off)"
     )
@@ -166,13 +173,13 @@ class Settings(BaseSettings):
     #       --features similarity,cross,agreement,lexical_miss,missing_year
     # (threshold: no suite has more than 5% of its answerable questions answered "not found").
     abstain_weights: list[float] = Field(
-        default_factory=lambda: [28.4941, 0.0, 0.0, 0.0, 1.1175, 1.2900, -1.8670, -1.5572],
+        default_factory=lambda: [28.5798, 0.0, 0.0, 0.0, 1.1025, 1.1144, -1.8786, -1.6238],
         min_length=len(FEATURES),
         max_length=len(FEATURES),
         description="one weight per rag.abstention.FEATURES, in that order",
     )
-    abstain_bias: float = -25.4367
-    abstain_threshold: float = Field(0.1385, ge=0, le=1)
+    abstain_bias: float = -25.3198
+    abstain_threshold: float = Field(0.1320, ge=0, le=1)
     abstain_full_match_standout: float = Field(
         1.0, description="a passage holding all question terms answers if it stands out this far"
     )

@@ -22,7 +22,8 @@ from rag.embedding.encoder import Encoder
 from rag.errors import InputError
 from rag.language import detect_language
 from rag.lexical.analyzer import LexicalAnalyzer
-from rag.lexical.bm25 import BM25Retriever, SyllableRetriever
+from rag.lexical.bm25 import BM25Retriever, PhraseRetriever, SyllableRetriever
+from rag.lexical.phrases import phrase_terms
 from rag.lexical.syllables import syllable_terms
 from rag.question_type import asks_for_number
 from rag.retrieval.base import Hit, Query
@@ -59,6 +60,7 @@ class SearchEngine:
         sentences: SentenceTable | None = None,
         titles: TitleRetriever | None = None,
         syllables: SyllableRetriever | None = None,
+        phrases: PhraseRetriever | None = None,
     ) -> None:
         self.settings = settings
         self.encoder = encoder
@@ -77,6 +79,7 @@ class SearchEngine:
             self.language_means,
             titles,
             syllables,
+            phrases,
         )
         self.highlighter = SentenceHighlighter(
             analyzer,
@@ -164,6 +167,7 @@ class SearchEngine:
             for query, (terms, words) in zip(queries, analysed, strict=True):
                 query.terms = terms
                 query.syllables = syllable_terms(" ".join(words)) if words else []
+                query.phrases = phrase_terms(terms)
         elif method == "bm25":
             for query, terms in zip(queries, self.analyzer.terms_batch(texts), strict=True):
                 query.terms = terms

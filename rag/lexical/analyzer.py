@@ -25,6 +25,7 @@ WORD_TAGS = frozenset({"NNG", "NNP", "XR"})
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # Latin-script words and numbers, with an English possessive or contraction kept attached.
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_LATIN_TOKEN_ANY_CASE = re.compile(_LATIN_TOKEN.pattern, re.IGNORECASE)
 _SPACED_WORD = re.compile(r"\S+")
 
 ENGLISH_STOP_WORDS = frozenset(
@@ -71,11 +72,24 @@ class LexicalAnalyzer:
         return list(self._stemmer.stemWords(words))
 
     def _korean_terms(self, morphemes: Iterable[Any], text: str) -> list[str]:
-        terms = [t.form for t in morphemes if t.tag in CONTENT_TAGS and t.tag not in ("SL", "SN")]
+        """Content morphemes and Latin-script terms in the order the text has them (phrase
+        terms pair neighbours)."""
+        placed = [
+            (t.start, t.form)
+            for t in morphemes
+            if t.tag in CONTENT_TAGS and t.tag not in ("SL", "SN")
+        ]
         # Latin letters and digits are read off the text itself, as in English text: kiwi
-        # splits PCA3 into PCA + 3, an English passage keeps pca3.
-        terms.extend(self._latin_terms(HANGUL_RUN.sub(" ", text)))
-        return terms
+        # splits PCA3 into PCA + 3, an English passage keeps pca3. Hangul is blanked out
+        # character for character, so that offsets stay those of the text.
+        latin = HANGUL_RUN.sub(lambda run: " " * len(run.group()), text)
+        found = [(m.start(), m.group().lower()) for m in _LATIN_TOKEN_ANY_CASE.finditer(latin)]
+        words = [(start, w.split("'")[0]) for start, w in found]
+        words = [(start, w) for start, w in words if w not in ENGLISH_STOP_WORDS]
+        stems = self._stemmer.stemWords([w for _, w in words])
+        placed.extend(zip((start for start, _ in words), stems, strict=True))
+        placed.sort(key=lambda item: item[0])  # stable: a position's morphemes keep their order
+        return [term for _, term in placed]
 
     def _tokenize(self, texts: list[str]) -> Iterable[Any]:
         if self._workers == 0 or len(texts) == 1:  # kiwipiepy batches only with threads

@@ -76,6 +76,14 @@ class SyllableRetriever(BM25Retriever):
         return self.scores(query.syllables)
 
 
+class PhraseRetriever(BM25Retriever):
+    """BM25 over pairs of neighbouring terms (``rag.lexical.phrases``): a query scores by its
+    ``phrases``."""
+
+    def query_scores(self, query: Query) -> np.ndarray:
+        return self.scores(query.phrases)
+
+
 def inverse_document_frequencies(model: Any) -> dict[str, float]:
     """Lucene's BM25 IDF of every term of a bm25s index."""
     indptr = np.asarray(model.scores["indptr"])

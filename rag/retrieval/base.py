@@ -23,6 +23,7 @@ class Query:
     terms: list[str] = field(default_factory=list)  # BM25 terms
     translations: list[str] = field(default_factory=list)  # BM25 terms in other languages
     syllables: list[str] = field(default_factory=list)  # syllable-bigram terms (Korean only)
+    phrases: list[str] = field(default_factory=list)  # pairs of neighbouring BM25 terms
     # One set per question term: the term and the translations of the word it came from.
     concepts: list[set[str]] = field(default_factory=list)
 

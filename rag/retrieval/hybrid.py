@@ -22,7 +22,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.crosslingual import center
-from rag.lexical.bm25 import BM25Retriever, SyllableRetriever
+from rag.lexical.bm25 import BM25Retriever, PhraseRetriever, SyllableRetriever
 from rag.retrieval.base import Hit, Query, Scored
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.fusion import reciprocal_rank_fusion, zscore_fusion
@@ -83,12 +83,14 @@ class HybridRanker:
         language_means: dict[str, np.ndarray],
         titles: TitleRetriever | None = None,
         syllables: SyllableRetriever | None = None,
+        phrases: PhraseRetriever | None = None,
     ) -> None:
         self.settings = settings
         self.dense = dense
         self.bm25 = bm25
         self.titles = titles
         self.syllables = syllables
+        self.phrases = phrases
         self.languages = languages
         self._own_language: dict[str, tuple[np.ndarray, bool]] = {}
         self.language_means = language_means
@@ -125,20 +127,32 @@ class HybridRanker:
             return None
         return self.syllables.query_scores(query)
 
-    def fuse(self, dense: Scored, bm25: Scored, title: Scored, syllables: Scored) -> Scored:
-        rankings = [dense, bm25, title, syllables]
+    def phrase_scores(self, query: Query) -> np.ndarray | None:
+        """Phrase BM25 scores of every passage; None when that ranking is off or the question
+        has no pair of terms."""
+        if self.phrases is None or self.settings.phrase_weight == 0 or not query.phrases:
+            return None
+        return self.phrases.query_scores(query)
+
+    def fuse(
+        self, dense: Scored, bm25: Scored, title: Scored, syllables: Scored, phrases: Scored
+    ) -> Scored:
+        rankings = [dense, bm25, title, syllables, phrases]
         settings = self.settings
         weights = [
             settings.dense_weight,
             settings.bm25_weight,
             self.title_weight,
             settings.syllable_weight,
+            settings.phrase_weight,
         ]
         if settings.fusion == "rrf":
             return reciprocal_rank_fusion(rankings, weights, k=settings.rrf_k)
-        # BM25 lists only passages sharing a term; the rest of its depth scores zero.
+        # BM25 lists only passages sharing a term; the rest of its depth scores zero. Phrases
+        # are not padded: most passages share no pair with a question, and against a floor
+        # of zeros any passage sharing one would stand out, however common the pair.
         return zscore_fusion(
-            rankings, weights, depth=settings.candidates, pads=[None, 0.0, None, 0.0]
+            rankings, weights, depth=settings.candidates, pads=[None, 0.0, None, 0.0, None]
         )
 
     def feedback_query(self, query: Query, fused: Scored) -> Query | None:
@@ -186,26 +200,30 @@ class HybridRanker:
         allowed: np.ndarray | None,
         bm25_scores: np.ndarray | None = None,
         syllable_scores: np.ndarray | None = None,
+        phrase_scores: np.ndarray | None = None,
     ) -> tuple[Scored, Scored, Scored]:
         depth = self.settings.candidates
         dense = self.dense.search(query, depth, allowed)
         bm25 = self.bm25.search(query, depth, allowed, scores=bm25_scores)
-        # Titles and syllables are matched within the question's language only: a short title
-        # in another language is a weak match for the encoder, and syllable bigrams are there
-        # to catch the analyzer's Korean mistakes, not to match numbers in English text.
+        # Titles, syllables and phrases are matched within the question's language only: a
+        # short title in another language is a weak match for the encoder, syllable bigrams
+        # are there to catch the analyzer's Korean mistakes, not to match numbers in English
+        # text, and a question's pairs of terms are pairs of its own language.
         own, everything = self.own_language(query.lang)
         same = own if allowed is None else allowed & own
-        title, syllables = Scored.empty(), Scored.empty()
+        title, syllables, phrases = Scored.empty(), Scored.empty(), Scored.empty()
         if same.any():
             mask = allowed if everything else same  # no mask to apply where nothing is left out
             title = self.title_candidates(query, mask)
             if syllable_scores is not None and self.syllables is not None:
                 syllables = self.syllables.search(query, depth, mask, scores=syllable_scores)
-        fused = self.fuse(dense, bm25, title, syllables)
+            if phrase_scores is not None and self.phrases is not None:
+                phrases = self.phrases.search(query, depth, mask, scores=phrase_scores)
+        fused = self.fuse(dense, bm25, title, syllables, phrases)
         expanded = self.feedback_query(query, fused)
         if expanded is not None:
             dense = self.dense.search(expanded, depth, allowed)
-            fused = self.fuse(dense, bm25, title, syllables)
+            fused = self.fuse(dense, bm25, title, syllables, phrases)
         return fused, dense, bm25
 
     def rank(self, query: Query, allowed: np.ndarray | None, method: str) -> Ranking:
@@ -216,15 +234,21 @@ class HybridRanker:
         if method == "bm25":
             bm25 = self.bm25.search(query, depth, allowed)
             return Ranking(bm25, Scored.empty(), bm25)
-        syllable_scores = self.syllable_scores(query)  # like BM25's: once for all partitions
+        # Like BM25's, these scores are computed once for all partitions.
+        syllable_scores = self.syllable_scores(query)
+        phrase_scores = self.phrase_scores(query)
         if len(self.partitions) == 1:
-            return Ranking(*self._rank_partition(query, allowed, None, syllable_scores))
+            return Ranking(
+                *self._rank_partition(query, allowed, None, syllable_scores, phrase_scores)
+            )
         parts: list[tuple[Scored, Scored, Scored]] = []
         bm25_scores = self.bm25.query_scores(query)  # the same for every partition
         for partition in self.partitions:
             mask = partition if allowed is None else partition & allowed
             if mask.any():
-                parts.append(self._rank_partition(query, mask, bm25_scores, syllable_scores))
+                parts.append(
+                    self._rank_partition(query, mask, bm25_scores, syllable_scores, phrase_scores)
+                )
         within, dense, bm25 = (Scored.concatenate([part[i] for part in parts]) for i in range(3))
         return Ranking(
             self.calibrate(query, within).best_first(),

@@ -8,6 +8,7 @@ from index.builder import BuildResult, build_index
 from index.files import (
     ARTICLES_FILE,
     CHUNKS_FILE,
+    PHRASES_DIR,
     SKIPPED_FILE,
     SYLLABLES_DIR,
     TITLES_FILE,
@@ -144,10 +145,10 @@ def test_empty_input_and_missing_index_are_clear_errors(
         load_current(target, encoder)
 
 
-def test_a_build_missing_its_title_or_syllable_index_is_refused_as_damaged(
+def test_a_build_missing_its_title_syllable_or_phrase_index_is_refused_as_damaged(
     built: BuildResult, settings: Settings, encoder: Encoder, tmp_path: Path
 ) -> None:
-    for part in (TITLES_FILE, SYLLABLES_DIR):
+    for part in (TITLES_FILE, SYLLABLES_DIR, PHRASES_DIR):
         copy = tmp_path / part
         shutil.copytree(built.folder, copy)
         target = copy / part

@@ -1,0 +1,41 @@
+import numpy as np
+
+from rag.engine import SearchEngine
+from rag.lexical.analyzer import LexicalAnalyzer
+from rag.lexical.phrases import phrase_terms
+from tests.conftest import SEED
+
+
+def test_phrases_pair_each_term_with_the_next() -> None:
+    assert phrase_terms(["평양", "개최", "1989"]) == ["평양 개최", "개최 1989"]
+    assert phrase_terms(["insulin"]) == []
+    assert phrase_terms([]) == []
+
+
+def test_korean_terms_keep_the_order_of_the_text_latin_words_included() -> None:
+    terms = LexicalAnalyzer().terms("서울대병원은 NSTRI를 2024년 보스턴에서 소개했다")
+    assert terms == ["서울대병원", "nstri", "2024", "보스턴", "소개"]
+    # Particles and endings are no terms, so a phrase spans them: 평양에서 개최된 = 평양 개최.
+    assert phrase_terms(LexicalAnalyzer().terms("평양에서 개최된 대회")) == [
+        "평양 개최",
+        "개최 대회",
+    ]
+
+
+def test_a_question_ranks_the_passage_holding_its_phrases(engine: SearchEngine) -> None:
+    query = engine.make_query("서울대병원이 보스턴에서 소개한 플랫폼은?")
+    assert "보스턴 소개" in query.phrases
+    scores = engine.ranker.phrase_scores(query)
+    assert scores is not None
+    assert engine.corpus.chunks[int(np.argmax(scores))].article_id == SEED.stem
+    original = engine.settings
+    engine.use_settings(original.model_copy(update={"phrase_weight": 0.0}))
+    try:
+        assert engine.ranker.phrase_scores(query) is None
+    finally:
+        engine.use_settings(original)
+
+
+def test_a_one_term_question_has_no_phrase_ranking(engine: SearchEngine) -> None:
+    query = engine.make_query("NSTRI?")
+    assert query.phrases == [] and engine.ranker.phrase_scores(query) is None
