@@ -17,7 +17,11 @@ fail differently:
   word of its question (a name, a drug, an acronym); across languages the check says nothing;
 - ``missing_year``: the question names a year that the first passage (text and title) does
   not. A year is written the same in every language, so this checks a detail the encoder
-  blurs ("insulin prices in 2019" against a story on 2017 prices) across languages too.
+  blurs ("insulin prices in 2019" against a story on 2017 prices) across languages too;
+- ``unknown_share``: the share of the question's concepts (a term with its translations) that
+  no searchable passage holds at all. A question about something the corpus never mentions
+  (a country, a programme, a drug) names it; a filter that leaves out every passage naming
+  it counts the same.
 A logistic model over these features gives the probability that the corpus answers; the
 service abstains below ``abstain_threshold`` unless the best passages hold every concept of the
 question and stand out (a complete lexical match). ``eval/abstention.py`` fits the weights.
@@ -41,6 +45,7 @@ FEATURES = (
     "agreement",
     "lexical_miss",
     "missing_year",
+    "unknown_share",
 )
 
 # A four-digit year from 1800 to 2099 that is not part of a longer number.
@@ -57,6 +62,7 @@ class AnswerSignals:
     agreement: float
     lexical_miss: float
     missing_year: float
+    unknown_share: float
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)
@@ -68,6 +74,14 @@ class AnswerSignals:
 def missing_year(question: str, passage: str) -> float:
     """1 if the question names a year that the passage does not, else 0."""
     return float(any(year not in passage for year in set(_YEAR.findall(question))))
+
+
+def unknown_share(concepts: Sequence[set[str]], searchable: Callable[[str], bool]) -> float:
+    """Share of ``concepts`` none of whose terms a searchable passage holds (0 without any)."""
+    if not concepts:
+        return 0.0
+    unknown = sum(1 for concept in concepts if not any(searchable(t) for t in concept))
+    return unknown / len(concepts)
 
 
 def term_coverage(

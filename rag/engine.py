@@ -13,6 +13,7 @@ from rag.abstention import (
     missing_year,
     standardized_top,
     term_coverage,
+    unknown_share,
 )
 from rag.answer import NOT_FOUND_MESSAGE, Answer, Passage, SentenceHighlighter, add_passage
 from rag.config import Settings
@@ -273,6 +274,9 @@ class SearchEngine:
             agreement=float(chunks[top].article_id == article.id),
             lexical_miss=lexical_miss,
             missing_year=missing_year(query.text, f"{article.title}\n{chunks[first].text}"),
+            unknown_share=unknown_share(
+                query.concepts, lambda term: self.bm25.held(term, allowed)
+            ),
         )
 
     def decide(self, query: Query, ranking: Ranking, allowed: np.ndarray | None = None) -> Decision:

@@ -42,6 +42,14 @@ class BM25Retriever:
         found = int(np.searchsorted(postings, position))
         return found < len(postings) and int(postings[found]) == position
 
+    def held(self, term: str, allowed: np.ndarray | None = None) -> bool:
+        """Whether any passage (any ``allowed`` one) holds ``term``."""
+        column = self.vocabulary.get(term)
+        if column is None:
+            return False
+        postings = self._indices[self._indptr[column] : self._indptr[column + 1]]
+        return len(postings) > 0 if allowed is None else bool(allowed[postings].any())
+
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         known = [t for t in terms if t in self.vocabulary]
         if not known:

@@ -7,6 +7,7 @@ from rag.abstention import (
     missing_year,
     standardized_top,
     term_coverage,
+    unknown_share,
 )
 
 IDF = {"insulin": 3.0, "price": 1.0, "germany": 5.0}
@@ -38,6 +39,14 @@ def test_a_year_the_passage_does_not_name_is_missing() -> None:
     assert missing_year("Why do 3000 patients ration insulin?", passage) == 0.0
     assert missing_year("What does order 120190 say?", passage) == 0.0
     assert missing_year("What did insulin cost?", passage) == 0.0
+
+
+def test_unknown_share_counts_concepts_no_searchable_passage_holds() -> None:
+    corpus = {"insulin", "price", "germany"}
+    concepts = [{"인슐린", "insulin"}, {"kenya"}, {"nhif"}, {"price"}]
+    assert unknown_share(concepts, corpus.__contains__) == 0.5  # kenya, nhif
+    assert unknown_share(concepts, lambda term: False) == 1.0
+    assert unknown_share([], corpus.__contains__) == 0.0
 
 
 def test_standout_is_a_z_score() -> None:

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from rag.corpus import Filters
 from rag.engine import SearchEngine
@@ -83,6 +84,13 @@ def test_abstention_signals_read_the_first_passage(engine: SearchEngine) -> None
     allowed = engine.corpus.mask(Filters(source="news.naver.com"))
     filtered = engine.signals(query, engine.rank(query, allowed), allowed)
     assert filtered is not None and filtered.cross == 0.0 and filtered.lexical_miss == 1.0
+    # only the seed names NSTRI: unfiltered the term is known, filtered away it is not
+    assert plain.unknown_share == 0.0
+    unfiltered = engine.signals(query, engine.rank(query))
+    assert unfiltered is not None and unfiltered.unknown_share == 0.0
+    assert filtered.unknown_share == pytest.approx(1 / len(query.concepts))
+    made_up = signals("What did Zqxwv Plorbix say about Blemfarg?")[0]
+    assert made_up.unknown_share == pytest.approx(3 / 4)  # "say" is in the corpus
     # the seed is dated 2024 and names no other year
     assert signals("서울대병원이 2024년 보스턴에서 소개한 플랫폼은?")[0].missing_year == 0.0
     assert signals("서울대병원이 2031년 보스턴에서 소개한 플랫폼은?")[0].missing_year == 1.0
