@@ -12,7 +12,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -77,6 +79,17 @@ def live_index(settings: Settings, encoder: Encoder, built: BuildResult) -> Live
 @pytest.fixture(scope="session")
 def engine(live_index: LiveIndex) -> SearchEngine:
     return live_index.snapshot.engine
+
+
+@contextmanager
+def changed_settings(engine: SearchEngine, **updates: Any) -> Iterator[None]:
+    """The session's shared engine with some query-time settings changed, restored after."""
+    original = engine.settings
+    engine.use_settings(original.model_copy(update=updates))
+    try:
+        yield
+    finally:
+        engine.use_settings(original)
 
 
 def _free_port() -> int:

@@ -3,7 +3,7 @@ import numpy as np
 from rag.engine import SearchEngine
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.phrases import phrase_terms
-from tests.conftest import SEED
+from tests.conftest import SEED, changed_settings
 
 
 def test_phrases_pair_each_term_with_the_next() -> None:
@@ -28,12 +28,8 @@ def test_a_question_ranks_the_passage_holding_its_phrases(engine: SearchEngine) 
     scores = engine.ranker.phrase_scores(query)
     assert scores is not None
     assert engine.corpus.chunks[int(np.argmax(scores))].article_id == SEED.stem
-    original = engine.settings
-    engine.use_settings(original.model_copy(update={"phrase_weight": 0.0}))
-    try:
+    with changed_settings(engine, phrase_weight=0.0):
         assert engine.ranker.phrase_scores(query) is None
-    finally:
-        engine.use_settings(original)
 
 
 def test_a_one_term_question_has_no_phrase_ranking(engine: SearchEngine) -> None:

@@ -2,7 +2,7 @@ import numpy as np
 
 from rag.engine import SearchEngine
 from rag.lexical.syllables import syllable_terms
-from tests.conftest import SEED
+from tests.conftest import SEED, changed_settings
 
 
 def test_hangul_runs_become_bigrams_and_latin_words_stay_whole() -> None:
@@ -30,9 +30,5 @@ def test_only_korean_questions_get_a_syllable_ranking(engine: SearchEngine) -> N
     assert scores is not None
     best = engine.corpus.chunks[int(np.argmax(scores))]
     assert best.article_id == SEED.stem
-    original = engine.settings
-    engine.use_settings(original.model_copy(update={"syllable_weight": 0.0}))
-    try:
+    with changed_settings(engine, syllable_weight=0.0):
         assert engine.ranker.syllable_scores(korean) is None
-    finally:
-        engine.use_settings(original)

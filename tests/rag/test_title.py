@@ -5,6 +5,7 @@ from rag.documents import Article, Chunk
 from rag.engine import SearchEngine
 from rag.retrieval.base import Query
 from rag.retrieval.title import NO_TITLE, TitleRetriever, TitleTable
+from tests.conftest import changed_settings
 
 
 def _chunk(article_id: str, ordinal: int) -> Chunk:
@@ -53,9 +54,5 @@ def test_a_question_phrased_like_a_title_ranks_that_article_first(engine: Search
     query = engine.make_query(article.title)
     found = ranker.title_candidates(query, None)
     assert engine.corpus.chunks[int(found.positions[0])].article_id == article.id
-    original = engine.settings
-    engine.use_settings(original.model_copy(update={"title_weight": 0.0}))
-    try:
+    with changed_settings(engine, title_weight=0.0):
         assert len(ranker.title_candidates(query, None)) == 0
-    finally:
-        engine.use_settings(original)
