@@ -133,24 +133,50 @@ class Translator:
         finally:
             faiss.omp_set_num_threads(threads)
 
-    def _dictionary_terms(
-        self, word: str, vector: np.ndarray, lang: str, other: str, count: int
-    ) -> list[str]:
-        """BM25 terms of the ``count`` dictionary senses of ``word`` nearest to its embedding,
-        among senses with a word in the ``other`` lexicon (one that never occurs in the corpus
-        cannot match); empty when the dictionary does not help."""
-        if count == 0 or self.dictionary is None or (lang, other) != (KOREAN, ENGLISH):
+    def _usable_senses(self, word: str, lang: str, other: str) -> list[tuple[str, list[int]]]:
+        """Dictionary senses of ``word`` with a word in the ``other`` lexicon (one that never
+        occurs in the corpus cannot match), with those words' lexicon rows."""
+        if self.dictionary is None or (lang, other) != (KOREAN, ENGLISH):
             return []
-        lexicon, known = self.lexicons[other], self._known[other]
-        scored = []
-        for order, sense in enumerate(self.dictionary.senses(word)):
+        known = self._known[other]
+        usable = []
+        for sense in self.dictionary.senses(word):
             words = [w for w in _SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS]
             rows = [known[w] for w in words if w in known]
             if rows:
-                similarity = float(lexicon.vectors[rows].mean(axis=0) @ vector)
-                scored.append((similarity, -order, sense))
+                usable.append((sense, rows))
+        return usable
+
+    def _needs_vector(self, word: str, lang: str, count: int) -> bool:
+        """Whether translating ``word`` reads its embedding: a word the dictionary translates
+        by all its usable senses (no more than ``count``) does not."""
+        for other in self._indexes:
+            if other != lang:
+                usable = len(self._usable_senses(word, lang, other)) if count else 0
+                if not 0 < usable <= count:
+                    return True
+        return False
+
+    def _dictionary_terms(
+        self, word: str, vector: np.ndarray | None, lang: str, other: str, count: int
+    ) -> list[str]:
+        """BM25 terms of the ``count`` usable dictionary senses of ``word`` nearest to its
+        embedding (all of them, and no embedding needed, if there are no more than ``count``);
+        empty when the dictionary does not help."""
+        usable = self._usable_senses(word, lang, other) if count else []
+        if len(usable) > count:
+            if vector is None:
+                raise ValueError(f"choosing among the senses of {word!r} needs its embedding")
+            lexicon = self.lexicons[other]
+            scored = [
+                (float(lexicon.vectors[rows].mean(axis=0) @ vector), -order, sense)
+                for order, (sense, rows) in enumerate(usable)
+            ]
+            chosen = [sense for _, _, sense in sorted(scored, reverse=True)[:count]]
+        else:
+            chosen = [sense for sense, _ in usable]
         terms: list[str] = []
-        for _, _, sense in sorted(scored, reverse=True)[:count]:
+        for sense in chosen:
             terms.extend(t for t in self.analyzer.terms(sense) if t not in terms)
         return terms
 
@@ -165,16 +191,19 @@ class Translator:
         self._last_words = (text, lang, words)
         return words
 
-    def unseen_words(self, text: str, lang: str) -> list[str]:
+    def unseen_words(self, text: str, lang: str, dictionary_senses: int = 0) -> list[str]:
         """Content words of ``text`` that translating it would have to embed: in neither the
-        own-language lexicon nor the cache. The engine embeds them with the question."""
+        own-language lexicon nor the cache, and not translated by the dictionary without a
+        choice among senses. The engine embeds them with the question."""
         if not any(other != lang for other in self._indexes):
             return []  # nothing to translate into
         known = self._known.get(lang, {})
         return [
             word
             for word in self._content_words(text, lang)
-            if self._key(word, lang) not in known and word not in self._cache
+            if self._key(word, lang) not in known
+            and word not in self._cache
+            and self._needs_vector(word, lang, dictionary_senses)
         ]
 
     def remember(self, words: Sequence[str], vectors: np.ndarray) -> None:
@@ -239,14 +268,20 @@ class Translator:
         words = self._content_words(text, lang)
         if not words:
             return {}
-        vectors = np.ascontiguousarray(self._word_vectors(words, lang), dtype=np.float32)
-        translations: dict[str, list[str]] = {}
-        skeletons = [word_skeleton(w) for w in words]
+        # Only the words that need one are embedded (or read from the lexicon or the cache).
+        embedded = [w for w in words if self._needs_vector(w, lang, dictionary_senses)]
+        if not embedded:
+            return self._dictionary_translations(words, lang, targets, dictionary_senses)
+        vectors = np.ascontiguousarray(self._word_vectors(embedded, lang), dtype=np.float32)
+        translations = self._dictionary_translations(
+            [w for w in words if w not in embedded], lang, targets, dictionary_senses
+        )
+        skeletons = [word_skeleton(w) for w in embedded]
         depth = max(1, sound_neighbours)
         for other in targets:
             lexicon = self.lexicons[other]
             similarity, nearest = self._indexes[other].search(vectors, depth)
-            for row, word in enumerate(words):
+            for row, word in enumerate(embedded):
                 known = self._dictionary_terms(word, vectors[row], lang, other, dictionary_senses)
                 if known:
                     translations.setdefault(word, []).extend(known)
@@ -268,4 +303,17 @@ class Translator:
                         chosen.append(sounding)
                 for column in chosen:
                     translations.setdefault(word, []).extend(lexicon.terms[column])
+        # In the order of the question's words, as before some needed no embedding.
+        return {w: translations[w] for w in words if w in translations}
+
+    def _dictionary_translations(
+        self, words: Sequence[str], lang: str, targets: Sequence[str], count: int
+    ) -> dict[str, list[str]]:
+        """Translations of words the dictionary translates by all their usable senses."""
+        translations: dict[str, list[str]] = {}
+        for other in targets:
+            for word in words:
+                terms = self._dictionary_terms(word, None, lang, other, count)
+                if terms:
+                    translations.setdefault(word, []).extend(terms)
         return translations

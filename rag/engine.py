@@ -129,6 +129,11 @@ class SearchEngine:
             else:
                 concept.update(terms)
 
+    def _dictionary_senses(self) -> int:
+        """Dictionary senses kept per word; 0 when the dictionary is off."""
+        settings = self.settings
+        return settings.dictionary_senses if settings.translation_dictionary else 0
+
     def _embed(self, queries: Sequence[Query], translator: Translator | None) -> None:
         """Query vectors, raw and centred like the passages in the index. The new words that
         ``translator`` will need are embedded here too: for a single question in the same
@@ -136,7 +141,8 @@ class SearchEngine:
         texts = [query.text for query in queries]
         words: list[str] = []
         if translator is not None:
-            unseen = (translator.unseen_words(q.text, q.lang) for q in queries)
+            senses = self._dictionary_senses()
+            unseen = (translator.unseen_words(q.text, q.lang, senses) for q in queries)
             words = list(dict.fromkeys(word for found in unseen for word in found))
         if len(texts) == 1 and self.settings.pack_queries:
             vectors = self.encoder.encode_queries_together([*texts, *words])
@@ -180,14 +186,13 @@ class SearchEngine:
                 self._embed(queries[begin : begin + batch_size], translator)
         if translator is not None:
             settings = self.settings
-            senses = settings.dictionary_senses if settings.translation_dictionary else 0
             for query in queries:
                 translations = translator.translate(
                     query.text,
                     query.lang,
                     settings.translation_threshold,
                     sound_neighbours=settings.transliteration_neighbours,
-                    dictionary_senses=senses,
+                    dictionary_senses=self._dictionary_senses(),
                 )
                 self._add_translations(query, translations)
         return queries
@@ -274,9 +279,7 @@ class SearchEngine:
             agreement=float(chunks[top].article_id == article.id),
             lexical_miss=lexical_miss,
             missing_year=missing_year(query.text, f"{article.title}\n{chunks[first].text}"),
-            unknown_share=unknown_share(
-                query.concepts, lambda term: self.bm25.held(term, allowed)
-            ),
+            unknown_share=unknown_share(query.concepts, lambda term: self.bm25.held(term, allowed)),
         )
 
     def decide(self, query: Query, ranking: Ranking, allowed: np.ndarray | None = None) -> Decision:

@@ -107,6 +107,32 @@ def test_a_word_the_dictionary_knows_is_translated_by_its_nearest_senses(encoder
     assert translator.translate("난소", "ko", 0.99, dictionary_senses=0) == {}
 
 
+def test_a_word_translated_by_all_its_senses_is_not_embedded(encoder: Encoder) -> None:
+    from rag.dictionary import BilingualDictionary
+
+    embedded: list[str] = []
+
+    def counting_encode(words: object) -> np.ndarray:
+        embedded.extend(words)  # type: ignore[call-overload]
+        return encoder.encode_queries(list(words))  # type: ignore[call-overload]
+
+    base = english_translator(encoder, ["ovary", "professor", "teaching", "patients"])
+    dictionary = BilingualDictionary(
+        {"난소": ["ovary", "ovarium"], "교수": ["instruction", "professor", "teaching"]}
+    )
+    translator = Translator(
+        base.lexicons, base.analyzer, counting_encode, cache_size=10, dictionary=dictionary
+    )
+    # 난소 has one usable sense and 교수 two: with two senses kept, neither needs choosing.
+    assert translator.unseen_words("난소 교수 환자", "ko", 2) == ["환자"]
+    assert translator.unseen_words("난소 교수 환자", "ko", 1) == ["교수", "환자"]
+    translations = translator.translate("난소 교수 환자", "ko", 0.9, dictionary_senses=2)
+    assert embedded == ["환자"]
+    assert list(translations) == ["난소", "교수", "환자"]  # in the question's order
+    assert translations["난소"] == ["ovari"]
+    assert sorted(translations["교수"]) == ["professor", "teach"]
+
+
 def test_translation_is_safe_from_several_threads_with_a_small_cache(encoder: Encoder) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
