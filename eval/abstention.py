@@ -3,11 +3,15 @@
 Answerable questions of the suites are positives. Negatives are the suites' unanswerable
 questions (``answer: null``) and, with ``--gold-removed N``, up to N answerable questions per
 suite asked again with their gold documents filtered out of the index (the question stays
-on topic, its answer is gone). A logistic regression over ``rag.abstention.FEATURES`` is
-fitted (class-balanced, L2), the threshold is the highest at which no suite wrongly abstains
-on more than ``--max-false`` of its answerable questions, and the script prints the weights
-to put in the settings with in-sample and 2-fold cross-validated rates. ``--hold-out SUITE``
-fits without that suite's questions and reports its rates as unseen ones.
+on topic, its answer is gone). With ``--foreign N``, up to N answerable questions of each
+suite are also asked against the corpus of every other suite (off topic there: a Korean
+encyclopedia question against English medical answers), except between suites named
+``--related`` (corpora of one field may answer each other's questions). A logistic
+regression over ``rag.abstention.FEATURES`` is fitted (class-balanced, L2), the threshold is
+the highest at which no suite wrongly abstains on more than ``--max-false`` of its
+answerable questions, and the script prints the weights to put in the settings with
+in-sample and 2-fold cross-validated rates. ``--hold-out SUITE`` fits without that suite's
+questions (its foreign ones included) and reports its rates as unseen ones.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.datasets import load_eval_set
+from eval.datasets import EvalQuestion, EvalSet, load_eval_set
 from eval.runner import (
     engine_for,
     fill_gold_from_answers,
@@ -30,22 +34,68 @@ from eval.runner import (
 from rag.abstention import FEATURES
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
+from rag.engine import SearchEngine
 
 L2 = 1e-2
 SPLIT_SEED = 5
 THRESHOLD_MARGIN = 2e-4  # below a lone answerable question: more than the printed precision
+FOREIGN_SEPARATOR = "<-"  # a foreign question's group: CORPUS-SUITE<-QUESTION-SUITE
 
 
 @dataclass
 class Sample:
-    suite: str
-    kind: str  # "answerable", "unanswerable" or "gold-removed"
+    suite: str  # a foreign question's: "CORPUS-SUITE<-QUESTION-SUITE"
+    kind: str  # "answerable", "unanswerable", "gold-removed" or "foreign"
     features: np.ndarray
     answerable: bool
 
     @property
     def group(self) -> str:
         return f"{self.suite}/{self.kind}"
+
+    @property
+    def suites(self) -> set[str]:
+        """The suites the sample comes from: a foreign question's two, else one."""
+        return set(self.suite.split(FOREIGN_SEPARATOR))
+
+    @property
+    def synthetic(self) -> bool:
+        """An answerable question made unanswerable (gold removed, or a foreign corpus)."""
+        return self.kind in ("gold-removed", "foreign")
+
+
+@dataclass
+class Suite:
+    eval_set: EvalSet
+    engine: SearchEngine
+    questions: list[EvalQuestion]  # the sample asked
+
+    @property
+    def corpus(self) -> tuple[str, ...]:
+        return tuple(self.eval_set.corpus_inputs)
+
+
+def foreign_samples(suites: list[Suite], count: int, related: set[frozenset[str]]) -> list[Sample]:
+    """Up to ``count`` answerable questions of each suite asked against every other corpus,
+    as unanswerable ones; not between suites of one corpus or named ``related``."""
+    samples: list[Sample] = []
+    corpora: dict[tuple[str, ...], Suite] = {}
+    for suite in suites:  # one engine per corpus, named after its first suite
+        corpora.setdefault(suite.corpus, suite)
+    for owner in corpora.values():
+        for asking in suites:
+            names = frozenset({owner.eval_set.name, asking.eval_set.name})
+            if asking.corpus == owner.corpus or any(pair <= names for pair in related):
+                continue
+            answerable = [q for q in asking.questions if q.answerable]
+            questions = sample_questions(answerable, count)
+            engine = owner.engine
+            for query in engine.make_queries([q.text for q in questions]):
+                signals = engine.signals(query, engine.rank(query))
+                if signals is not None:
+                    group = f"{owner.eval_set.name}{FOREIGN_SEPARATOR}{asking.eval_set.name}"
+                    samples.append(Sample(group, "foreign", signals.vector(), False))
+    return samples
 
 
 def collect(
@@ -55,13 +105,22 @@ def collect(
     encoder: Encoder,
     gold_removed: int,
     limit: int,
+    *,
+    foreign: int = 0,
+    related: set[frozenset[str]] | None = None,
 ) -> list[Sample]:
     samples: list[Sample] = []
+    suites: list[Suite] = []
+    engines: dict[tuple[str, ...], SearchEngine] = {}
     for path in paths:
         eval_set = load_eval_set(path, corpus)
-        engine, _ = engine_for(eval_set, settings, encoder, progress=True)
+        key = tuple(eval_set.corpus_inputs)
+        if key not in engines:
+            engines[key], _ = engine_for(eval_set, settings, encoder, progress=True)
+        engine = engines[key]
         questions = sample_questions(eval_set.questions, limit)
         fill_gold_from_answers(questions, engine)
+        suites.append(Suite(eval_set, engine, questions))
         queries = engine.make_queries([q.text for q in questions])
         chosen = {id(q) for q in gold_removable(questions, gold_removed)}
         for question, query in zip(questions, queries, strict=True):
@@ -75,6 +134,9 @@ def collect(
                 if signals is not None:
                     samples.append(Sample(eval_set.name, "gold-removed", signals.vector(), False))
         print(f"{eval_set.name}: {len(samples)} samples so far", file=sys.stderr)
+    if foreign:
+        samples.extend(foreign_samples(suites, foreign, related or set()))
+        print(f"foreign questions: {len(samples)} samples so far", file=sys.stderr)
     return samples
 
 
@@ -154,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fit-on-natural",
         action="store_true",
-        help="fit on answerable and truly unanswerable questions only; report gold-removed",
+        help="fit on answerable and truly unanswerable questions only; report the gold-removed "
+        "and foreign ones",
     )
     parser.add_argument(
         "--hold-out",
@@ -166,8 +229,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--features", default=",".join(FEATURES), help="comma-separated subset of the features"
     )
+    parser.add_argument(
+        "--foreign",
+        type=int,
+        default=0,
+        metavar="N",
+        help="answerable questions per suite asked against each other suite's corpus",
+    )
+    parser.add_argument(
+        "--related",
+        action="append",
+        default=[],
+        metavar="SUITE:SUITE",
+        help="two suites whose corpora may answer each other's questions (no foreign pairs)",
+    )
     parser.add_argument("--max-false", type=float, default=0.05)
+    parser.add_argument(
+        "--current",
+        action="store_true",
+        help="no fit: report the rates of the model in the settings (RAG_ABSTAIN_*)",
+    )
     args = parser.parse_args(argv)
+    related = set()
+    for pair in args.related:
+        first, _, second = pair.partition(":")
+        if not first or not second:
+            parser.error(f"--related expects SUITE:SUITE, got {pair!r}")
+        related.add(frozenset({first, second}))
     used = [name.strip() for name in args.features.split(",")]
     unknown = sorted(set(used) - set(FEATURES))
     if unknown:
@@ -176,22 +264,38 @@ def main(argv: list[str] | None = None) -> int:
     encoder = Encoder(settings)
     corpus = [Path(p) for p in (args.corpus or settings.eval_news_corpus)]
     samples = collect(
-        [Path(s) for s in args.suites], corpus, settings, encoder, args.gold_removed, args.limit
+        [Path(s) for s in args.suites],
+        corpus,
+        settings,
+        encoder,
+        args.gold_removed,
+        args.limit,
+        foreign=args.foreign,
+        related=related,
     )
-    missing = sorted(set(args.hold_out) - {s.suite for s in samples})
+    held = set(args.hold_out)
+    missing = sorted(held - {s.suite for s in samples})
     if missing:
         parser.error(f"--hold-out names no suite given: {', '.join(missing)}")
     # Unused features keep a zero weight, so the printed vector still lines up with FEATURES.
     keep = np.array([name in used for name in FEATURES], dtype=float)
-    x = np.stack([s.features for s in samples]) * keep
+    raw = np.stack([s.features for s in samples])
+    x = raw * keep
     y = np.array([1.0 if s.answerable else 0.0 for s in samples])
     suites = np.array([s.suite for s in samples])
+    # A held-out suite's foreign questions, and other suites' questions against its corpus,
+    # are held out with it.
     fit = np.array(
-        [
-            not (args.fit_on_natural and s.kind == "gold-removed") and s.suite not in args.hold_out
-            for s in samples
-        ]
+        [not (args.fit_on_natural and s.synthetic) and not s.suites & held for s in samples]
     )
+    if args.current:
+        current = probabilities(raw, np.array(settings.abstain_weights), settings.abstain_bias)
+        print("the settings' model (the complete-match override not applied):")
+        print("\n| group | n | not-found rate |")
+        print("|---|---|---|")
+        for group, (count, rate) in rates(samples, current < settings.abstain_threshold).items():
+            print(f"| {group} | {count} | {rate:.3f} |")
+        return 0
     weights, bias, threshold, abstained = fit_and_decide(x, y, suites, fit, args.max_false)
 
     # 2-fold cross-validation: fit on one half (threshold included), score the other.
@@ -210,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| group | n | not-found rate (fit) | not-found rate (2-fold CV) |")
     print("|---|---|---|---|")
     for group, (count, rate) in in_sample.items():
-        unseen = " (held out)" if group.split("/")[0] in args.hold_out else ""
+        unseen = " (held out)" if set(group.split("/")[0].split(FOREIGN_SEPARATOR)) & held else ""
         print(f"| {group}{unseen} | {count} | {rate:.3f} | {cross[group][1]:.3f} |")
     return 0
 

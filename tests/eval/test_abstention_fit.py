@@ -1,7 +1,11 @@
+from collections import Counter
+
 import numpy as np
 import pytest
 
-from eval.abstention import choose_threshold, fit_logistic, probabilities
+from eval.abstention import Suite, choose_threshold, fit_logistic, foreign_samples, probabilities
+from eval.datasets import EvalQuestion, EvalSet
+from rag.engine import SearchEngine
 
 
 def test_logistic_fit_separates_and_threshold_respects_the_false_budget() -> None:
@@ -45,3 +49,27 @@ def test_threshold_leaves_a_margin_below_the_first_question_answered() -> None:
     # with no abstention allowed, the threshold still sits just below the lowest question
     lone = choose_threshold(np.array([0.5, 0.9]), np.ones(2), max_false=0.05)
     assert 0.499 < lone < 0.5
+
+
+def _suite(name: str, corpus: str, engine: SearchEngine, answerable: int) -> Suite:
+    questions = [
+        EvalQuestion(f"{name}-{i}", text, "en", answerable=i < answerable)
+        for i, text in enumerate(["What is NSTRI?", "Who presented it in Boston?", "Why?"])
+    ]
+    return Suite(EvalSet(name, "answers", [], questions, [corpus]), engine, questions)
+
+
+def test_foreign_questions_pair_every_corpus_with_the_other_suites(engine: SearchEngine) -> None:
+    # a and c share a corpus; every suite has two answerable questions and one unanswerable
+    suites = [
+        _suite(name, corpus, engine, 2) for name, corpus in (("a", "x"), ("b", "y"), ("c", "x"))
+    ]
+    samples = foreign_samples(suites, 5, related=set())
+    counts = Counter(s.suite for s in samples)
+    # b's questions against a's corpus, a's and c's against b's; never a corpus's own suites
+    assert counts == {"a<-b": 2, "b<-a": 2, "b<-c": 2}
+    assert all(s.kind == "foreign" and s.synthetic and not s.answerable for s in samples)
+    assert samples[0].suites == {"a", "b"}
+    assert Counter(s.suite for s in foreign_samples(suites, 1, related=set()))["b<-a"] == 1
+    related = foreign_samples(suites, 5, related={frozenset({"b", "c"})})
+    assert Counter(s.suite for s in related) == {"a<-b": 2, "b<-a": 2}
