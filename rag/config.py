@@ -105,6 +105,15 @@ class Settings(BaseSettings):
         "question's language; it weighs by how far its best passage stands out among those "
         "sharing a pair (0: off)",
     )
+    sentence_weight: float = Field(
+        0.5,
+        ge=0,
+        description="added to a first fused passage's score, times the IDF-weighted share of "
+        "the question's terms its best sentence holds (0: off)",
+    )
+    sentence_rerank_depth: int = Field(
+        10, ge=0, description="first fused passages of each partition re-scored by sentence"
+    )
     feedback_passages: int = Field(
         3, ge=0, description="top fused passages whose mean vector expands the query (0: off)"
     )
@@ -176,13 +185,13 @@ class Settings(BaseSettings):
     #       --features similarity,cross,agreement,lexical_miss,missing_year,unknown_share
     # (threshold: no suite has more than 5% of its answerable questions answered "not found").
     abstain_weights: list[float] = Field(
-        default_factory=lambda: [31.2873, 0.0, 0.0, 0.0, 1.0536, 1.0424, -1.7527, -1.8092, -4.6175],
+        default_factory=lambda: [31.3133, 0.0, 0.0, 0.0, 1.0785, 1.0523, -1.7477, -1.7322, -4.5680],
         min_length=len(FEATURES),
         max_length=len(FEATURES),
         description="one weight per rag.abstention.FEATURES, in that order",
     )
-    abstain_bias: float = -27.2137
-    abstain_threshold: float = Field(0.1414, ge=0, le=1)
+    abstain_bias: float = -27.2539
+    abstain_threshold: float = Field(0.1433, ge=0, le=1)
     abstain_full_match_standout: float = Field(
         1.0, description="a passage holding all question terms answers if it stands out this far"
     )

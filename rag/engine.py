@@ -30,6 +30,7 @@ from rag.question_type import asks_for_number
 from rag.retrieval.base import Hit, Query
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.hybrid import METHODS, HybridRanker, Ranking
+from rag.retrieval.sentence_match import SentenceMatcher
 from rag.retrieval.title import TitleRetriever
 from rag.sentence_table import SentenceTable
 
@@ -81,6 +82,7 @@ class SearchEngine:
             titles,
             syllables,
             phrases,
+            None if sentences is None else SentenceMatcher(sentences, corpus.chunks, bm25.idf),
         )
         self.highlighter = SentenceHighlighter(
             analyzer,

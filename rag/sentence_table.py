@@ -122,8 +122,8 @@ class SentenceTable:
     def has(self, article_id: str) -> bool:
         return article_id in self._row_of
 
-    def sentences(self, article_id: str, start: int, end: int) -> list[SentenceSpan]:
-        """The sentences of an article that overlap ``[start, end)``, cut to it."""
+    def _overlapping(self, article_id: str, start: int, end: int) -> range:
+        """Rows of the sentences of an article that overlap ``[start, end)``."""
         row = self._row_of[article_id]
         first, last = int(self.article_ptr[row]), int(self.article_ptr[row + 1])
         starts, ends = self.starts[first:last], self.ends[first:last]
@@ -131,8 +131,21 @@ class SentenceTable:
         # beginning at or after ``end``.
         low = int(np.searchsorted(ends, start, side="right"))
         high = int(np.searchsorted(starts, end, side="left"))
+        return range(first + low, first + high)
+
+    def sentence_terms(self, article_id: str, start: int, end: int) -> list[list[int]]:
+        """Term ids (into ``vocabulary``) of each sentence overlapping ``[start, end)``; a
+        sentence the span cuts is read whole."""
+        ptr = self.term_ptr
+        return [
+            self.term_ids[ptr[i] : ptr[i + 1]].tolist()
+            for i in self._overlapping(article_id, start, end)
+        ]
+
+    def sentences(self, article_id: str, start: int, end: int) -> list[SentenceSpan]:
+        """The sentences of an article that overlap ``[start, end)``, cut to it."""
         spans = []
-        for i in range(first + low, first + high):
+        for i in self._overlapping(article_id, start, end):
             s, e = max(int(self.starts[i]), start), min(int(self.ends[i]), end)
             if e <= s:
                 continue

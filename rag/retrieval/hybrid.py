@@ -26,6 +26,7 @@ from rag.lexical.bm25 import BM25Retriever, PhraseRetriever, SyllableRetriever
 from rag.retrieval.base import Hit, Query, Scored
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.fusion import reciprocal_rank_fusion, zscore_fusion
+from rag.retrieval.sentence_match import SentenceMatcher
 from rag.retrieval.title import TitleRetriever
 
 METHODS = ("hybrid", "dense", "bm25")
@@ -84,6 +85,7 @@ class HybridRanker:
         titles: TitleRetriever | None = None,
         syllables: SyllableRetriever | None = None,
         phrases: PhraseRetriever | None = None,
+        sentences: SentenceMatcher | None = None,
     ) -> None:
         self.settings = settings
         self.dense = dense
@@ -91,6 +93,7 @@ class HybridRanker:
         self.titles = titles
         self.syllables = syllables
         self.phrases = phrases
+        self.sentences = sentences
         self.languages = languages
         self._own_language: dict[str, tuple[np.ndarray, bool]] = {}
         self.language_means = language_means
@@ -224,6 +227,11 @@ class HybridRanker:
         if expanded is not None:
             dense = self.dense.search(expanded, depth, allowed)
             fused = self.fuse(dense, bm25, title, syllables, phrases)
+        if self.sentences is not None:
+            settings = self.settings
+            fused = self.sentences.rerank(
+                query, fused, settings.sentence_rerank_depth, settings.sentence_weight
+            )
         return fused, dense, bm25
 
     def rank(self, query: Query, allowed: np.ndarray | None, method: str) -> Ranking:

@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+from rag.documents import Article, Chunk
+from rag.engine import SearchEngine
+from rag.lexical.analyzer import LexicalAnalyzer
+from rag.retrieval.base import Query, Scored
+from rag.retrieval.hybrid import Ranking
+from rag.retrieval.sentence_match import SentenceMatcher
+from rag.sentence_table import SentenceTable
+from tests.conftest import SEED, changed_settings
+
+SPREAD = "Insulin prices rose again. Germany capped what patients pay for many drugs."
+TOGETHER = "Patients were told little. Germany capped insulin prices last year."
+IDF = {"insulin": 3.0, "price": 1.0, "germani": 2.0}
+
+
+def _matcher() -> tuple[SentenceMatcher, Query]:
+    articles = [Article("spread", SPREAD), Article("together", TOGETHER)]
+    table = SentenceTable.build(articles, LexicalAnalyzer())
+    chunks = [Chunk(a.id, 0, 0, len(a.text), a.text, "en") for a in articles]
+    query = Query("insulin prices in Germany", "en", concepts=[{"insulin"}, {"price"}, {"germani"}])
+    return SentenceMatcher(table, chunks, IDF), query
+
+
+def test_a_passage_scores_by_its_best_sentence_not_by_its_words() -> None:
+    matcher, query = _matcher()
+    spread, together = matcher.coverage(query, [0, 1])
+    assert spread == pytest.approx(4 / 6)  # insulin and price share a sentence, germany not
+    assert together == 1.0
+    # a concept is held by any of its terms (a translation counts)
+    query.concepts = [{"인슐린", "insulin"}, {"kenya"}]
+    assert matcher.coverage(query, [1])[0] == 1.0  # kenya: no sentence holds it, it weighs 0
+
+
+def test_only_the_head_of_the_ranking_is_reordered() -> None:
+    matcher, query = _matcher()
+    fused = Scored(np.array([0, 1]), np.array([1.1, 1.0]))
+    assert matcher.rerank(query, fused, depth=2, weight=0.5).positions.tolist() == [1, 0]
+    assert matcher.rerank(query, fused, depth=2, weight=0.0) is fused
+    # 1.1 + 0.5 * 4/6 < 1.0 + 0.5 * 1; with a depth of one the second passage is not re-scored
+    assert matcher.rerank(query, fused, depth=1, weight=0.5).positions.tolist() == [0, 1]
+
+
+def test_the_engine_adds_the_best_sentence_share_to_the_fused_score(engine: SearchEngine) -> None:
+    query = engine.make_query("서울대병원이 보스턴에서 소개한 플랫폼은?")
+    ranking = engine.rank(query)
+    first = int(ranking.ranked.positions[0])
+    assert engine.corpus.chunks[first].article_id == SEED.stem
+    matcher = engine.ranker.sentences
+    assert matcher is not None
+    share = float(matcher.coverage(query, [first])[0])
+    assert share > 0.5
+    with changed_settings(engine, sentence_weight=0.0):
+        plain = engine.rank(query)
+
+    def within_score(found: Ranking) -> float:
+        evidence = found.evidence
+        return float(evidence.scores[evidence.positions.tolist().index(first)])
+
+    weight = engine.settings.sentence_weight
+    assert within_score(ranking) - within_score(plain) == pytest.approx(weight * share)
