@@ -277,17 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     missing = sorted(held - {s.suite for s in samples})
     if missing:
         parser.error(f"--hold-out names no suite given: {', '.join(missing)}")
-    # Unused features keep a zero weight, so the printed vector still lines up with FEATURES.
-    keep = np.array([name in used for name in FEATURES], dtype=float)
     raw = np.stack([s.features for s in samples])
-    x = raw * keep
-    y = np.array([1.0 if s.answerable else 0.0 for s in samples])
-    suites = np.array([s.suite for s in samples])
-    # A held-out suite's foreign questions, and other suites' questions against its corpus,
-    # are held out with it.
-    fit = np.array(
-        [not (args.fit_on_natural and s.synthetic) and not s.suites & held for s in samples]
-    )
     if args.current:
         current = probabilities(raw, np.array(settings.abstain_weights), settings.abstain_bias)
         print("the settings' model (the complete-match override not applied):")
@@ -296,6 +286,16 @@ def main(argv: list[str] | None = None) -> int:
         for group, (count, rate) in rates(samples, current < settings.abstain_threshold).items():
             print(f"| {group} | {count} | {rate:.3f} |")
         return 0
+    # Unused features keep a zero weight, so the printed vector still lines up with FEATURES.
+    keep = np.array([name in used for name in FEATURES], dtype=float)
+    x = raw * keep
+    y = np.array([1.0 if s.answerable else 0.0 for s in samples])
+    suites = np.array([s.suite for s in samples])
+    # A held-out suite's foreign questions, and other suites' questions against its corpus,
+    # are held out with it.
+    fit = np.array(
+        [not (args.fit_on_natural and s.synthetic) and not s.suites & held for s in samples]
+    )
     weights, bias, threshold, abstained = fit_and_decide(x, y, suites, fit, args.max_false)
 
     # 2-fold cross-validation: fit on one half (threshold included), score the other.

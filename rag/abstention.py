@@ -36,6 +36,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from rag.retrieval.base import concept_weight
+
 FEATURES = (
     "similarity",
     "standout",
@@ -97,7 +99,7 @@ def term_coverage(
     Returns (IDF-weighted share covered by the best-covering passage, 1 if the rarest concept
     is in none of the passages). Concepts no indexed passage holds are left out.
     """
-    weights = [max((idf[t] for t in c if t in idf), default=0.0) for c in concepts]
+    weights = [concept_weight(c, idf) for c in concepts]
     known = [(c, w) for c, w in zip(concepts, weights, strict=True) if w > 0]
     if not known or not passages:
         return 0.0, 1.0

@@ -21,6 +21,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import faiss
@@ -108,6 +109,9 @@ class Translator:
         self.cache_size = cache_size
         self._known = {lang: lexicon.index_of() for lang, lexicon in self.lexicons.items()}
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # A question's words are looked up in the dictionary to choose what to embed and again
+        # to translate them; the senses usable in this corpus do not change.
+        self._usable_senses = lru_cache(maxsize=cache_size)(self._find_usable_senses)
         # Requests are served from several threads: the cache's reads and evictions interleave.
         self._cache_lock = threading.Lock()
         # The last question's content words: the engine asks for them twice per question
@@ -133,7 +137,7 @@ class Translator:
         finally:
             faiss.omp_set_num_threads(threads)
 
-    def _usable_senses(self, word: str, lang: str, other: str) -> list[tuple[str, list[int]]]:
+    def _find_usable_senses(self, word: str, lang: str, other: str) -> list[tuple[str, list[int]]]:
         """Dictionary senses of ``word`` with a word in the ``other`` lexicon (one that never
         occurs in the corpus cannot match), with those words' lexicon rows."""
         if self.dictionary is None or (lang, other) != (KOREAN, ENGLISH):

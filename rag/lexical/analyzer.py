@@ -66,10 +66,16 @@ class LexicalAnalyzer:
 
         return Stemmer.Stemmer("english")
 
+    def _latin_stems(self, words: Sequence[str]) -> list[tuple[int, str]]:
+        """Stems of lowercased Latin-script words, possessives cut and stop words left out,
+        with the index of the word each came from."""
+        kept = [(i, w.split("'")[0]) for i, w in enumerate(words)]
+        kept = [(i, w) for i, w in kept if w not in ENGLISH_STOP_WORDS]
+        stems = self._stemmer.stemWords([w for _, w in kept])
+        return [(i, stem) for (i, _), stem in zip(kept, stems, strict=True)]
+
     def _latin_terms(self, text: str) -> list[str]:
-        words = [w.split("'")[0] for w in _LATIN_TOKEN.findall(text.lower())]
-        words = [w for w in words if w not in ENGLISH_STOP_WORDS]
-        return list(self._stemmer.stemWords(words))
+        return [stem for _, stem in self._latin_stems(_LATIN_TOKEN.findall(text.lower()))]
 
     def _korean_terms(self, morphemes: Iterable[Any], text: str) -> list[str]:
         """Content morphemes and Latin-script terms in the order the text has them (phrase
@@ -83,11 +89,9 @@ class LexicalAnalyzer:
         # splits PCA3 into PCA + 3, an English passage keeps pca3. Hangul is blanked out
         # character for character, so that offsets stay those of the text.
         latin = HANGUL_RUN.sub(lambda run: " " * len(run.group()), text)
-        found = [(m.start(), m.group().lower()) for m in _LATIN_TOKEN_ANY_CASE.finditer(latin)]
-        words = [(start, w.split("'")[0]) for start, w in found]
-        words = [(start, w) for start, w in words if w not in ENGLISH_STOP_WORDS]
-        stems = self._stemmer.stemWords([w for _, w in words])
-        placed.extend(zip((start for start, _ in words), stems, strict=True))
+        found = list(_LATIN_TOKEN_ANY_CASE.finditer(latin))
+        stems = self._latin_stems([m.group().lower() for m in found])
+        placed.extend((found[i].start(), stem) for i, stem in stems)
         placed.sort(key=lambda item: item[0])  # stable: a position's morphemes keep their order
         return [term for _, term in placed]
 

@@ -33,21 +33,23 @@ class BM25Retriever:
         """IDF of every indexed term (highlighting, abstention, translation choices)."""
         return inverse_document_frequencies(self.model)
 
-    def contains(self, term: str, position: int) -> bool:
-        """Whether the indexed passage at ``position`` holds ``term``."""
+    def _postings(self, term: str) -> np.ndarray:
+        """Sorted positions of the passages holding ``term`` (empty for an unknown term)."""
         column = self.vocabulary.get(term)
         if column is None:
-            return False
-        postings = self._indices[self._indptr[column] : self._indptr[column + 1]]
+            return self._indices[:0]
+        postings: np.ndarray = self._indices[self._indptr[column] : self._indptr[column + 1]]
+        return postings
+
+    def contains(self, term: str, position: int) -> bool:
+        """Whether the indexed passage at ``position`` holds ``term``."""
+        postings = self._postings(term)
         found = int(np.searchsorted(postings, position))
         return found < len(postings) and int(postings[found]) == position
 
     def held(self, term: str, allowed: np.ndarray | None = None) -> bool:
         """Whether any passage (any ``allowed`` one) holds ``term``."""
-        column = self.vocabulary.get(term)
-        if column is None:
-            return False
-        postings = self._indices[self._indptr[column] : self._indptr[column + 1]]
+        postings = self._postings(term)
         return len(postings) > 0 if allowed is None else bool(allowed[postings].any())
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:

@@ -7,7 +7,7 @@ that filters (source, language, dates) are turned into, so filtering is exact, n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
@@ -26,6 +26,11 @@ class Query:
     phrases: list[str] = field(default_factory=list)  # pairs of neighbouring BM25 terms
     # One set per question term: the term and the translations of the word it came from.
     concepts: list[set[str]] = field(default_factory=list)
+
+
+def concept_weight(concept: set[str], idf: Mapping[str, float]) -> float:
+    """A concept weighs its rarest indexed term's IDF (0 when no passage holds any)."""
+    return max((idf[t] for t in concept if t in idf), default=0.0)
 
 
 class Hit(NamedTuple):

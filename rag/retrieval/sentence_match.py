@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 
 from rag.documents import Chunk
-from rag.retrieval.base import Query, Scored
+from rag.retrieval.base import Query, Scored, concept_weight
 from rag.sentence_table import SentenceTable
 
 
@@ -40,7 +40,7 @@ class SentenceMatcher:
         weights: list[float] = []
         for concept in query.concepts:
             ids = [self._term_ids[t] for t in concept if t in self._term_ids]
-            weight = max((self.idf.get(t, 0.0) for t in concept), default=0.0)
+            weight = concept_weight(concept, self.idf)
             if not ids or weight <= 0:
                 continue
             for term_id in ids:
