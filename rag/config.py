@@ -106,10 +106,17 @@ class Settings(BaseSettings):
         "sharing a pair (0: off)",
     )
     sentence_weight: float = Field(
-        0.5,
+        2.0,
         ge=0,
-        description="added to a first fused passage's score, times the IDF-weighted share of "
-        "the question's terms its best sentence holds (0: off)",
+        description="added to a first fused passage's score, times the spread (standard "
+        "deviation) of those passages' fused scores and the IDF-weighted share of the "
+        "question's terms its best sentence holds, raised to sentence_share_power (0: off)",
+    )
+    sentence_share_power: float = Field(
+        4.0,
+        gt=0,
+        description="power of the best sentence's share: a sentence holding every term counts "
+        "far more than one holding most",
     )
     sentence_rerank_depth: int = Field(
         10, ge=0, description="first fused passages of each partition re-scored by sentence"
@@ -184,6 +191,9 @@ class Settings(BaseSettings):
     #       --related seed-qa:liveqa-medquad --hold-out unanswerable-dev \
     #       --features similarity,cross,agreement,lexical_miss,missing_year,unknown_share
     # (threshold: no suite has more than 5% of its answerable questions answered "not found").
+    # Fitted before sentence re-scoring was scaled by the head's spread; the same command with
+    # --current on that ranking: unanswerable-dev 0.650, false abstention at most 0.037 (a refit
+    # gives 0.633 / 0.050, so these weights stay).
     abstain_weights: list[float] = Field(
         default_factory=lambda: [31.3133, 0.0, 0.0, 0.0, 1.0785, 1.0523, -1.7477, -1.7322, -4.5680],
         min_length=len(FEATURES),

@@ -230,7 +230,11 @@ class HybridRanker:
         if self.sentences is not None:
             settings = self.settings
             fused = self.sentences.rerank(
-                query, fused, settings.sentence_rerank_depth, settings.sentence_weight
+                query,
+                fused,
+                settings.sentence_rerank_depth,
+                settings.sentence_weight,
+                settings.sentence_share_power,
             )
         return fused, dense, bm25
 

@@ -5,8 +5,9 @@ in three different sentences scores like one that holds them in one. An answer i
 stated in a single sentence that holds the question's terms together (the question was
 asked about that sentence), so the first fused passages of a partition are re-scored by the
 IDF-weighted share of the question's concepts (a term with its translations) that their
-best sentence holds, read from the sentence table built with the index, and that share,
-times ``sentence_weight``, is added to their fused score.
+best sentence holds, read from the sentence table built with the index: that share, raised
+to ``sentence_share_power`` and times ``sentence_weight`` times the spread of the head's fused
+scores, is added to their fused score.
 """
 
 from __future__ import annotations
@@ -68,12 +69,22 @@ class SentenceMatcher:
             out[row] = best / total
         return out
 
-    def rerank(self, query: Query, fused: Scored, depth: int, weight: float) -> Scored:
-        """``fused`` with its first ``depth`` passages re-scored by their best sentence."""
-        if weight == 0 or depth == 0 or not len(fused):
+    def rerank(
+        self, query: Query, fused: Scored, depth: int, weight: float, power: float = 1.0
+    ) -> Scored:
+        """``fused`` with its first ``depth`` passages re-scored by their best sentence: each
+        gains ``weight`` times the spread (standard deviation) of the head's fused scores
+        times its best sentence's share raised to ``power``."""
+        if weight == 0 or depth == 0 or len(fused) < 2:
             return fused
         head = min(depth, len(fused))
         scores = fused.scores.copy()
+        # In units of the head's own spread: how far apart fused scores lie depends on the
+        # query (how many rankings agree, how sure each is), the evidence of a sentence does
+        # not. The power lets a sentence holding every concept count far more than one
+        # holding most, which paraphrased questions' passages often do.
+        spread = float(scores[:head].std())
+        bonus = self.coverage(query, fused.positions[:head].tolist()) ** power
         # Only raised, the head stays ahead of the rest: only its own order changes.
-        scores[:head] += weight * self.coverage(query, fused.positions[:head].tolist())
+        scores[:head] += weight * spread * bonus
         return Scored(fused.positions, scores).best_first()

@@ -35,11 +35,14 @@ def test_a_passage_scores_by_its_best_sentence_not_by_its_words() -> None:
 
 def test_only_the_head_of_the_ranking_is_reordered() -> None:
     matcher, query = _matcher()
-    fused = Scored(np.array([0, 1]), np.array([1.1, 1.0]))
-    assert matcher.rerank(query, fused, depth=2, weight=0.5).positions.tolist() == [1, 0]
+    fused = Scored(np.array([0, 1]), np.array([1.1, 1.0]))  # spread (std) 0.05
+    # 1.1 + 4 * 0.05 * (4/6)^4 < 1.0 + 4 * 0.05 * 1: the complete sentence wins
+    assert matcher.rerank(query, fused, depth=2, weight=4, power=4).positions.tolist() == [1, 0]
     assert matcher.rerank(query, fused, depth=2, weight=0.0) is fused
-    # 1.1 + 0.5 * 4/6 < 1.0 + 0.5 * 1; with a depth of one the second passage is not re-scored
-    assert matcher.rerank(query, fused, depth=1, weight=0.5).positions.tolist() == [0, 1]
+    # with the share unpowered, the partial sentence keeps most of the bonus: no change
+    assert matcher.rerank(query, fused, depth=2, weight=4, power=1).positions.tolist() == [0, 1]
+    # with a depth of one the second passage is not re-scored
+    assert matcher.rerank(query, fused, depth=1, weight=4, power=4).positions.tolist() == [0, 1]
 
 
 def test_the_engine_adds_the_best_sentence_share_to_the_fused_score(engine: SearchEngine) -> None:
@@ -58,5 +61,11 @@ def test_the_engine_adds_the_best_sentence_share_to_the_fused_score(engine: Sear
         evidence = found.evidence
         return float(evidence.scores[evidence.positions.tolist().index(first)])
 
-    weight = engine.settings.sentence_weight
-    assert within_score(ranking) - within_score(plain) == pytest.approx(weight * share)
+    # the bonus is in units of the spread of the first fused scores of the passage's partition
+    settings = engine.settings
+    partition = next(p for p in engine.ranker.partitions if p[first])
+    own = plain.evidence.scores[partition[plain.evidence.positions]]
+    spread = float(np.sort(own)[::-1][: settings.sentence_rerank_depth].std())
+    bonus = settings.sentence_weight * spread * share**settings.sentence_share_power
+    assert bonus > 0
+    assert within_score(ranking) - within_score(plain) == pytest.approx(bonus)
