@@ -229,12 +229,11 @@ class HybridRanker:
             fused = self.fuse(dense, bm25, title, syllables, phrases)
         if self.sentences is not None:
             settings = self.settings
+            # In a partition of another language the share counts translations, which cover a
+            # question only in part: a complete match is rare there, and is not asked for.
+            power = settings.sentence_share_power if same.any() else settings.sentence_cross_power
             fused = self.sentences.rerank(
-                query,
-                fused,
-                settings.sentence_rerank_depth,
-                settings.sentence_weight,
-                settings.sentence_share_power,
+                query, fused, settings.sentence_rerank_depth, settings.sentence_weight, power
             )
         return fused, dense, bm25
 

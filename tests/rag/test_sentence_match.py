@@ -69,3 +69,34 @@ def test_the_engine_adds_the_best_sentence_share_to_the_fused_score(engine: Sear
     bonus = settings.sentence_weight * spread * share**settings.sentence_share_power
     assert bonus > 0
     assert within_score(ranking) - within_score(plain) == pytest.approx(bonus)
+
+
+def test_a_partition_of_another_language_takes_the_share_unpowered(engine: SearchEngine) -> None:
+    # Every language ranked on its own: the seed (Korean) is in another language's partition.
+    with changed_settings(engine, min_partition_chunks=1):
+        query = engine.make_query("Which platform did Seoul National University Hospital present?")
+        assert query.lang == "en"
+        ranking = engine.rank(query)
+        korean = next(
+            p
+            for p in engine.ranker.partitions
+            if engine.corpus.chunks[int(np.flatnonzero(p)[0])].lang == "ko"
+        )
+        within = ranking.evidence
+        first = next(int(p) for p in within.positions if korean[p])
+        matcher = engine.ranker.sentences
+        assert matcher is not None
+        share = float(matcher.coverage(query, [first])[0])
+        assert 0 < share < 1  # translations cover the question in part
+        with changed_settings(engine, min_partition_chunks=1, sentence_weight=0.0):
+            plain = engine.rank(query).evidence
+    settings = engine.settings
+    assert settings.sentence_cross_power != settings.sentence_share_power
+    own = plain.scores[korean[plain.positions]]
+    spread = float(np.sort(own)[::-1][: settings.sentence_rerank_depth].std())
+    gained = float(within.scores[within.positions.tolist().index(first)]) - float(
+        plain.scores[plain.positions.tolist().index(first)]
+    )
+    assert gained == pytest.approx(
+        settings.sentence_weight * spread * share**settings.sentence_cross_power
+    )
