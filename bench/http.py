@@ -168,7 +168,7 @@ def in_process_search(
     A first pass meets the question's words for the first time: those not in the index's
     lexicon are embedded for translation, either in one packed forward pass with the question
     (the default) or in a second call; the translator's word cache is emptied before each.
-    Repeated passes find the words in the cache.
+    Repeated passes find the words in the cache. Each kind of pass runs ``rounds`` times.
     """
     translator = engine.translator
     packed_settings = engine.settings
@@ -187,13 +187,14 @@ def in_process_search(
     separate: list[float] = []
     packed: list[float] = []
     repeated: list[float] = []
-    for question in questions:
-        bare.append(_time_ms(encode, question))
-        for settings, latencies in ((separate_settings, separate), (packed_settings, packed)):
-            if translator is not None:
-                translator.forget()
-            engine.use_settings(settings)
-            latencies.append(_time_ms(retrieve, question))
+    for _ in range(rounds):  # a first pass is a first pass each round: the cache is emptied
+        for question in questions:
+            bare.append(_time_ms(encode, question))
+            for settings, latencies in ((separate_settings, separate), (packed_settings, packed)):
+                if translator is not None:
+                    translator.forget()
+                engine.use_settings(settings)
+                latencies.append(_time_ms(retrieve, question))
     engine.use_settings(packed_settings)
     for _ in range(rounds):
         for question in questions:
