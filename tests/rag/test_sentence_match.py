@@ -23,6 +23,12 @@ def _matcher() -> tuple[SentenceMatcher, Query]:
     return SentenceMatcher(table, chunks, IDF), query
 
 
+def _head_spread(fused: Scored, partition: np.ndarray, depth: int) -> float:
+    """Standard deviation of the first ``depth`` fused scores within one partition."""
+    own = fused.scores[partition[fused.positions]]
+    return float(np.sort(own)[::-1][:depth].std())
+
+
 def test_a_passage_scores_by_its_best_sentence_not_by_its_words() -> None:
     matcher, query = _matcher()
     spread, together = matcher.coverage(query, [0, 1])
@@ -64,8 +70,7 @@ def test_the_engine_adds_the_best_sentence_share_to_the_fused_score(engine: Sear
     # the bonus is in units of the spread of the first fused scores of the passage's partition
     settings = engine.settings
     partition = next(p for p in engine.ranker.partitions if p[first])
-    own = plain.evidence.scores[partition[plain.evidence.positions]]
-    spread = float(np.sort(own)[::-1][: settings.sentence_rerank_depth].std())
+    spread = _head_spread(plain.evidence, partition, settings.sentence_rerank_depth)
     bonus = settings.sentence_weight * spread * share**settings.sentence_share_power
     assert bonus > 0
     assert within_score(ranking) - within_score(plain) == pytest.approx(bonus)
@@ -92,8 +97,7 @@ def test_a_partition_of_another_language_takes_the_share_unpowered(engine: Searc
             plain = engine.rank(query).evidence
     settings = engine.settings
     assert settings.sentence_cross_power != settings.sentence_share_power
-    own = plain.scores[korean[plain.positions]]
-    spread = float(np.sort(own)[::-1][: settings.sentence_rerank_depth].std())
+    spread = _head_spread(plain, korean, settings.sentence_rerank_depth)
     gained = float(within.scores[within.positions.tolist().index(first)]) - float(
         plain.scores[plain.positions.tolist().index(first)]
     )
