@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -172,9 +172,13 @@ class SentenceHighlighter:
         count: int,
         *,
         number_bonus: float = 0.0,
+        focus: Collection[str] = (),
+        focus_bonus: float = 0.0,
     ) -> None:
         """Set each passage's ``count`` best sentences as its highlights. ``number_bonus`` is
-        added to the score of sentences with a digit (for a question asking for a number)."""
+        added to the score of sentences with a digit (for a question asking for a number);
+        the terms in ``focus`` (what the question asks for) weigh ``1 + focus_bonus`` times
+        their IDF."""
         spans: list[list[tuple[int, int]]] = []
         terms: list[list[str] | None] = []
         for passage in passages:
@@ -189,7 +193,10 @@ class SentenceHighlighter:
             unknown, self.analyzer.terms_batch([sentences[i] for i in unknown]), strict=True
         ):
             terms[i] = analysed
-        weights = {t: self.idf.get(t, 0.0) for t in set(query_terms)}
+        weights = {
+            t: self.idf.get(t, 0.0) * (1 + focus_bonus if t in focus else 1.0)
+            for t in set(query_terms)
+        }
         total = sum(weights.values()) or 1.0
         lexical = np.array(
             [sum(weights.get(t, 0.0) for t in set(found or ())) / total for found in terms],

@@ -181,6 +181,12 @@ class Settings(BaseSettings):
         description="added to the score (0..1, share of question terms) of a sentence with a "
         "digit when the question asks for a number or a date",
     )
+    highlight_focus_bonus: float = Field(
+        2.0,
+        ge=0,
+        description="a Korean question's last term (what it asks about, Korean being "
+        "head-final) and its translations weigh 1 + this times their IDF in choosing the quote",
+    )
     highlight_dense_max_sentences: int = Field(
         40, ge=0, description="most sentences embedded to highlight a cross-lingual answer"
     )

@@ -26,7 +26,7 @@ from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import BM25Retriever, PhraseRetriever, SyllableRetriever
 from rag.lexical.phrases import phrase_terms
 from rag.lexical.syllables import syllable_terms
-from rag.question_type import asks_for_number
+from rag.question_type import asks_for_number, question_focus
 from rag.retrieval.base import Hit, Query
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.hybrid import METHODS, HybridRanker, Ranking
@@ -302,12 +302,15 @@ class SearchEngine:
     def highlight(self, passages: list[Passage], query: Query) -> None:
         """Quote the sentences that best match; translations let a Korean question quote an
         English sentence by shared terms, embeddings decide when no term is shared."""
+        settings = self.settings
         self.highlighter.highlight(
             passages,
             [*query.terms, *query.translations],
             query.raw_vector,
-            self.settings.highlight_sentences,
-            number_bonus=self.settings.highlight_number_bonus if asks_for_number(query.text) else 0,
+            settings.highlight_sentences,
+            number_bonus=settings.highlight_number_bonus if asks_for_number(query.text) else 0,
+            focus=question_focus(query),
+            focus_bonus=settings.highlight_focus_bonus,
         )
 
     def search(

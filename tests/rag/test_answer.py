@@ -75,3 +75,20 @@ def test_a_number_question_quotes_the_sentence_with_the_figure() -> None:
     assert passage.highlights[0].text == "The trial enrolled patients in Boston."
     highlighter.highlight([passage], ["trial", "patient", "boston"], None, 1, number_bonus=0.5)
     assert passage.highlights[0].text == "In the trial, 84 patients improved."
+
+
+def test_the_question_focus_chooses_among_sentences_sharing_terms() -> None:
+    from rag.answer import SentenceHighlighter
+    from rag.lexical.analyzer import LexicalAnalyzer
+
+    text = "서울대병원은 보스턴에서 연구 과제를 소개했다. 서울대병원은 데이터 플랫폼을 공개했다."
+    passage = Passage(0, "a", "a#0", "t", None, None, None, "ko", 0, len(text), text, 1.0)
+    analyzer = LexicalAnalyzer()
+    terms = analyzer.terms("서울대병원이 보스턴에서 소개한 플랫폼은?")
+    assert terms[-1] == "플랫폼"
+    highlighter = SentenceHighlighter(analyzer, dict.fromkeys(terms, 1.0), None, 0)
+    # The first sentence shares three of the question's terms, the second two, one the focus.
+    highlighter.highlight([passage], terms, None, 1)
+    assert passage.highlights[0].text.startswith("서울대병원은 보스턴에서")
+    highlighter.highlight([passage], terms, None, 1, focus={"플랫폼"}, focus_bonus=2.0)
+    assert passage.highlights[0].text == "서울대병원은 데이터 플랫폼을 공개했다."
