@@ -1,0 +1,18 @@
+from bench.http import in_process_search
+from rag.embedding.encoder import Encoder
+from rag.engine import SearchEngine
+
+
+def test_in_process_rows_time_the_first_pass_by_stage(
+    engine: SearchEngine, encoder: Encoder
+) -> None:
+    questions = ["what is NSTRI?", "서울대병원이 보스턴에서 소개한 플랫폼은?"]
+    rows = in_process_search(engine, encoder, questions, rounds=1)
+    by_what = {row.what.strip(): row for row in rows}
+    first = by_what["retrieval in process, first pass, words packed with the question"]
+    stages = [row for row in rows if row.what.strip().startswith("of which")]
+    assert [row.what.strip().split(" ", 3)[2] for row in stages] == ["query", "hybrid", "the"]
+    # Each stage is timed inside the call timed as a whole, question by question.
+    assert all(0 < row.median_ms <= first.median_ms for row in stages)
+    assert by_what["bare query encoding"].median_ms > 0
+    assert by_what["retrieval in process, repeated"].median_ms > 0
