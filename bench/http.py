@@ -177,21 +177,21 @@ def in_process_search(
     separate_settings = packed_settings.model_copy(update={"pack_queries": False})
     stages: dict[str, list[float]] = {"prepare": [], "rank": [], "decide": []}
 
-    def retrieve(question: str) -> None:
-        query = engine.make_query(question)
-        engine.decide(query, engine.rank(query))
-
-    def retrieve_by_stage(question: str) -> None:
+    def retrieve(question: str, stages: dict[str, list[float]] | None = None) -> None:
         started = time.perf_counter()
         query = engine.make_query(question)
         prepared = time.perf_counter()
         ranking = engine.rank(query)
         ranked = time.perf_counter()
         engine.decide(query, ranking)
-        decided = time.perf_counter()
-        stages["prepare"].append((prepared - started) * 1000)
-        stages["rank"].append((ranked - prepared) * 1000)
-        stages["decide"].append((decided - ranked) * 1000)
+        if stages is not None:
+            decided = time.perf_counter()
+            stages["prepare"].append((prepared - started) * 1000)
+            stages["rank"].append((ranked - prepared) * 1000)
+            stages["decide"].append((decided - ranked) * 1000)
+
+    def retrieve_by_stage(question: str) -> None:
+        retrieve(question, stages)
 
     def encode(question: str) -> None:
         encoder.encode_queries([question])

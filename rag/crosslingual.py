@@ -78,7 +78,7 @@ def lexicon_words(
     """Content words found in at least ``min_df`` texts, with their BM25 terms."""
     frequency: Counter[str] = Counter()
     for words in analyzer.content_words_batch(texts, lang):
-        frequency.update({w.lower() if lang != "ko" else w for w in words})
+        frequency.update({w.lower() if lang != KOREAN else w for w in words})
     chosen, terms = [], []
     for word, count in sorted(frequency.items()):
         word_terms = analyzer.word_terms(word)
@@ -185,7 +185,7 @@ class Translator:
         return terms
 
     def _key(self, word: str, lang: str) -> str:
-        return word.lower() if lang != "ko" else word
+        return word.lower() if lang != KOREAN else word
 
     def _content_words(self, text: str, lang: str) -> list[str]:
         last_text, last_lang, last_words = self._last_words

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from rag.language import KOREAN
 from rag.retrieval.base import Query
 
 _ENGLISH_QUANTITY = re.compile(
@@ -32,7 +33,7 @@ def asks_for_number(question: str) -> bool:
 def question_focus(query: Query) -> set[str]:
     """The terms of what a Korean question asks about: its last term with its translations
     (empty for other languages, whose questions put their focus anywhere)."""
-    if query.lang != "ko" or not query.terms:
+    if query.lang != KOREAN or not query.terms:
         return set()
     last = query.terms[-1]
     return next((set(c) for c in query.concepts if last in c), {last})
