@@ -6,7 +6,10 @@ suite asked again with their gold documents filtered out of the index (the quest
 on topic, its answer is gone). With ``--foreign N``, up to N answerable questions of each
 suite are also asked against the corpus of every other suite (off topic there: a Korean
 encyclopedia question against English medical answers), except between suites named
-``--related`` (corpora of one field may answer each other's questions). A logistic
+``--related`` (corpora of one field may answer each other's questions). With ``--altered N``,
+up to N answerable questions per suite are asked with one detail (a year, a name) swapped
+for one their gold documents lack: near-miss questions on a subject the corpus covers
+(``eval.altered``). A logistic
 regression over ``rag.abstention.FEATURES`` is fitted (class-balanced, L2), the threshold is
 the highest at which no suite wrongly abstains on more than ``--max-false`` of its
 answerable questions, and the script prints the weights to put in the settings with
@@ -24,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.altered import altered_questions
 from eval.datasets import EvalQuestion, EvalSet, load_eval_set
 from eval.runner import (
     engine_for,
@@ -45,7 +49,7 @@ FOREIGN_SEPARATOR = "<-"  # a foreign question's group: CORPUS-SUITE<-QUESTION-S
 @dataclass
 class Sample:
     suite: str  # a foreign question's: "CORPUS-SUITE<-QUESTION-SUITE"
-    kind: str  # "answerable", "unanswerable", "gold-removed" or "foreign"
+    kind: str  # "answerable", "unanswerable", "gold-removed", "foreign" or "altered"
     features: np.ndarray
     answerable: bool
 
@@ -60,8 +64,9 @@ class Sample:
 
     @property
     def synthetic(self) -> bool:
-        """An answerable question made unanswerable (gold removed, or a foreign corpus)."""
-        return self.kind in ("gold-removed", "foreign")
+        """An answerable question made unanswerable (gold removed, a foreign corpus, or a
+        detail altered)."""
+        return self.kind in ("gold-removed", "foreign", "altered")
 
 
 @dataclass
@@ -98,6 +103,24 @@ def foreign_samples(suites: list[Suite], count: int, related: set[frozenset[str]
     return samples
 
 
+def altered_samples(
+    name: str, engine: SearchEngine, questions: list[EvalQuestion], count: int
+) -> list[Sample]:
+    """Up to ``count`` near-miss questions (``eval.altered``) asked of the whole index."""
+
+    def gold_text(question: EvalQuestion) -> str:
+        articles = [engine.corpus.article(doc) for doc in question.gold]
+        return "\n".join(f"{a.title}\n{a.text}" for a in articles)
+
+    texts = altered_questions(questions, count, gold_text, engine.analyzer)
+    samples = []
+    for query in engine.make_queries(texts):
+        signals = engine.signals(query, engine.rank(query))
+        if signals is not None:
+            samples.append(Sample(name, "altered", signals.vector(), False))
+    return samples
+
+
 def collect(
     paths: list[Path],
     corpus: list[Path],
@@ -108,6 +131,7 @@ def collect(
     *,
     foreign: int = 0,
     related: set[frozenset[str]] | None = None,
+    altered: int = 0,
 ) -> list[Sample]:
     samples: list[Sample] = []
     suites: list[Suite] = []
@@ -133,11 +157,38 @@ def collect(
                 signals = engine.signals(query, engine.rank(query, allowed), allowed)
                 if signals is not None:
                     samples.append(Sample(eval_set.name, "gold-removed", signals.vector(), False))
+        if altered:
+            samples.extend(altered_samples(eval_set.name, engine, questions, altered))
         print(f"{eval_set.name}: {len(samples)} samples so far", file=sys.stderr)
     if foreign:
         samples.extend(foreign_samples(suites, foreign, related or set()))
         print(f"foreign questions: {len(samples)} samples so far", file=sys.stderr)
     return samples
+
+
+def save_samples(samples: list[Sample], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:  # np.savez would add ".npz" to a name without it
+        np.savez(
+            handle,
+            suite=np.array([s.suite for s in samples]),
+            kind=np.array([s.kind for s in samples]),
+            features=np.stack([s.features for s in samples]),
+            answerable=np.array([s.answerable for s in samples]),
+            names=np.array(FEATURES),
+        )
+
+
+def load_samples(path: Path) -> list[Sample]:
+    with np.load(path) as data:
+        if tuple(data["names"].tolist()) != FEATURES:
+            raise SystemExit(f"{path} holds other features than {', '.join(FEATURES)}")
+        return [
+            Sample(str(suite), str(kind), features, bool(answerable))
+            for suite, kind, features, answerable in zip(
+                data["suite"], data["kind"], data["features"], data["answerable"], strict=True
+            )
+        ]
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -243,6 +294,21 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SUITE:SUITE",
         help="two suites whose corpora may answer each other's questions (no foreign pairs)",
     )
+    parser.add_argument(
+        "--altered",
+        type=int,
+        default=0,
+        metavar="N",
+        help="near-miss questions per suite: answerable ones with a year or a name swapped "
+        "for one their gold documents lack (eval.altered)",
+    )
+    parser.add_argument(
+        "--samples",
+        type=Path,
+        metavar="FILE",
+        help="a .npz of the collected samples: read if it exists (to try other features or "
+        "hold-outs without asking every question again), else written after collecting",
+    )
     parser.add_argument("--max-false", type=float, default=0.05)
     parser.add_argument(
         "--current",
@@ -261,18 +327,23 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown features: {', '.join(unknown)}")
     settings = Settings()
-    encoder = Encoder(settings)
     corpus = [Path(p) for p in (args.corpus or settings.eval_news_corpus)]
-    samples = collect(
-        [Path(s) for s in args.suites],
-        corpus,
-        settings,
-        encoder,
-        args.gold_removed,
-        args.limit,
-        foreign=args.foreign,
-        related=related,
-    )
+    if args.samples is not None and args.samples.is_file():
+        samples = load_samples(args.samples)
+    else:
+        samples = collect(
+            [Path(s) for s in args.suites],
+            corpus,
+            settings,
+            Encoder(settings),
+            args.gold_removed,
+            args.limit,
+            foreign=args.foreign,
+            related=related,
+            altered=args.altered,
+        )
+        if args.samples is not None:
+            save_samples(samples, args.samples)
     held = set(args.hold_out)
     missing = sorted(held - {s.suite for s in samples})
     if missing:

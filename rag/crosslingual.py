@@ -35,6 +35,7 @@ from rag.transliteration import MIN_SKELETON, word_skeleton
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 _SENSE_WORD = re.compile(r"[a-z][a-z\-']*")
+MIN_WORD_PART = 3  # letters of a compound's part translated on its own (content words' minimum)
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -151,22 +152,23 @@ class Translator:
                 usable.append((sense, rows))
         return usable
 
-    def _needs_vector(self, word: str, lang: str, count: int) -> bool:
+    def _needs_vector(self, word: str, lang: str, count: int, by_question: bool) -> bool:
         """Whether translating ``word`` reads its embedding: a word the dictionary translates
-        by all its usable senses (no more than ``count``) does not."""
+        does not if it has no more than ``count`` usable senses (all are kept) or, with
+        ``by_question``, at all (its senses are chosen by the question's vector)."""
         for other in self._indexes:
             if other != lang:
                 usable = len(self._usable_senses(word, lang, other)) if count else 0
-                if not 0 < usable <= count:
+                if usable == 0 or (usable > count and not by_question):
                     return True
         return False
 
     def _dictionary_terms(
         self, word: str, vector: np.ndarray | None, lang: str, other: str, count: int
     ) -> list[str]:
-        """BM25 terms of the ``count`` usable dictionary senses of ``word`` nearest to its
-        embedding (all of them, and no embedding needed, if there are no more than ``count``);
-        empty when the dictionary does not help."""
+        """BM25 terms of the ``count`` usable dictionary senses of ``word`` nearest to
+        ``vector`` (its embedding or the question's; all of them, and no vector needed, if
+        there are no more than ``count``); empty when the dictionary does not help."""
         usable = self._usable_senses(word, lang, other) if count else []
         if len(usable) > count:
             if vector is None:
@@ -191,11 +193,23 @@ class Translator:
         last_text, last_lang, last_words = self._last_words
         if (text, lang) == (last_text, last_lang):
             return last_words
-        words = list(dict.fromkeys(self.analyzer.content_words(text, lang)))
+        known = self._known.get(lang, {})
+        words: list[str] = []
+        for word in self.analyzer.content_words(text, lang):
+            # A compound the lexicon does not hold is translated part by part (BOSTON-SEOUL:
+            # 보스턴, 서울), as the other language writes it; its parts are in the lexicon more
+            # often than it is, and then need no embedding.
+            if "-" in word and self._key(word, lang) not in known:
+                words.extend(p for p in word.split("-") if len(p) >= MIN_WORD_PART)
+            else:
+                words.append(word)
+        words = list(dict.fromkeys(words))
         self._last_words = (text, lang, words)
         return words
 
-    def unseen_words(self, text: str, lang: str, dictionary_senses: int = 0) -> list[str]:
+    def unseen_words(
+        self, text: str, lang: str, dictionary_senses: int = 0, senses_by_question: bool = False
+    ) -> list[str]:
         """Content words of ``text`` that translating it would have to embed: in neither the
         own-language lexicon nor the cache, and not translated by the dictionary without a
         choice among senses. The engine embeds them with the question."""
@@ -207,7 +221,7 @@ class Translator:
             for word in self._content_words(text, lang)
             if self._key(word, lang) not in known
             and word not in self._cache
-            and self._needs_vector(word, lang, dictionary_senses)
+            and self._needs_vector(word, lang, dictionary_senses, senses_by_question)
         ]
 
     def remember(self, words: Sequence[str], vectors: np.ndarray) -> None:
@@ -257,6 +271,7 @@ class Translator:
         *,
         sound_neighbours: int = 0,
         dictionary_senses: int = 0,
+        question_vector: np.ndarray | None = None,
     ) -> dict[str, list[str]]:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
         other languages.
@@ -264,8 +279,9 @@ class Translator:
         A translation is the nearest lexicon word, if at least ``threshold`` similar. With
         ``sound_neighbours``, also the nearest of that many neighbours whose consonant skeleton
         matches the word's (a name or loanword written in the other script). With
-        ``dictionary_senses``, a Korean word the dictionary knows is translated by its senses
-        nearest to it instead (``_dictionary_terms``)."""
+        ``dictionary_senses``, a word the dictionary knows is translated by its senses nearest
+        to it instead (``_dictionary_terms``), or nearest to ``question_vector`` where given:
+        the question tells which sense of a word it means, and the word needs no embedding."""
         targets = [other for other in self._indexes if other != lang]
         if not targets:
             return {}
@@ -273,12 +289,19 @@ class Translator:
         if not words:
             return {}
         # Only the words that need one are embedded (or read from the lexicon or the cache).
-        embedded = [w for w in words if self._needs_vector(w, lang, dictionary_senses)]
+        by_question = question_vector is not None
+        embedded = [w for w in words if self._needs_vector(w, lang, dictionary_senses, by_question)]
         if not embedded:
-            return self._dictionary_translations(words, lang, targets, dictionary_senses)
+            return self._dictionary_translations(
+                words, lang, targets, dictionary_senses, question_vector
+            )
         vectors = np.ascontiguousarray(self._word_vectors(embedded, lang), dtype=np.float32)
         translations = self._dictionary_translations(
-            [w for w in words if w not in embedded], lang, targets, dictionary_senses
+            [w for w in words if w not in embedded],
+            lang,
+            targets,
+            dictionary_senses,
+            question_vector,
         )
         skeletons = [word_skeleton(w) for w in embedded]
         depth = max(1, sound_neighbours)
@@ -311,13 +334,19 @@ class Translator:
         return {w: translations[w] for w in words if w in translations}
 
     def _dictionary_translations(
-        self, words: Sequence[str], lang: str, targets: Sequence[str], count: int
+        self,
+        words: Sequence[str],
+        lang: str,
+        targets: Sequence[str],
+        count: int,
+        question_vector: np.ndarray | None,
     ) -> dict[str, list[str]]:
-        """Translations of words the dictionary translates by all their usable senses."""
+        """Translations of words the dictionary translates without their embeddings: by all
+        their usable senses, or by those nearest to ``question_vector``."""
         translations: dict[str, list[str]] = {}
         for other in targets:
             for word in words:
-                terms = self._dictionary_terms(word, None, lang, other, count)
+                terms = self._dictionary_terms(word, question_vector, lang, other, count)
                 if terms:
                     translations.setdefault(word, []).extend(terms)
         return translations

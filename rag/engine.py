@@ -144,7 +144,8 @@ class SearchEngine:
         words: list[str] = []
         if translator is not None:
             senses = self._dictionary_senses()
-            unseen = (translator.unseen_words(q.text, q.lang, senses) for q in queries)
+            by_question = self.settings.dictionary_senses_by == "question"
+            unseen = (translator.unseen_words(q.text, q.lang, senses, by_question) for q in queries)
             words = list(dict.fromkeys(word for found in unseen for word in found))
         if len(texts) == 1 and self.settings.pack_queries:
             vectors = self.encoder.encode_queries_together([*texts, *words])
@@ -195,6 +196,9 @@ class SearchEngine:
                     settings.translation_threshold,
                     sound_neighbours=settings.transliteration_neighbours,
                     dictionary_senses=self._dictionary_senses(),
+                    question_vector=(
+                        query.raw_vector if settings.dictionary_senses_by == "question" else None
+                    ),
                 )
                 self._add_translations(query, translations)
         return queries

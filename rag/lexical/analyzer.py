@@ -27,6 +27,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _LATIN_TOKEN_ANY_CASE = re.compile(_LATIN_TOKEN.pattern, re.IGNORECASE)
 _SPACED_WORD = re.compile(r"\S+")
+# A name in Latin script: a capitalized word or an acronym (Boston, NSTRI, mRNA-1273).
+_LATIN_NAME = re.compile(r"\b[A-Z][A-Za-z0-9\-]+|\b[a-z]+[A-Z][A-Za-z0-9\-]*")
 
 ENGLISH_STOP_WORDS = frozenset(
     """
@@ -149,6 +151,24 @@ class LexicalAnalyzer:
             [w for w in _WORD.findall(text) if w.lower() not in ENGLISH_STOP_WORDS]
             for text in texts
         ]
+
+    def names(self, text: str, lang: str) -> list[str]:
+        """The names a question mentions (a place, a person, an organisation, a product), in
+        order: Korean proper nouns of two syllables or more, and Latin-script words written
+        capitalized, not counting a capital that only starts a sentence."""
+        found: list[str] = []
+        if lang == KOREAN:
+            morphemes = list(self._kiwi.tokenize(text))
+            found = [t.form for t in morphemes if t.tag == "NNP" and len(t.form) >= 2]
+        for match in _LATIN_NAME.finditer(text):
+            before = text[: match.start()].rstrip()
+            starts_sentence = not before or before[-1] in ".?!:\"'(\n"
+            word = match.group()
+            if starts_sentence and not word[1:].isupper() and lang != KOREAN:
+                continue  # "What", "Which": a capital that only starts the sentence
+            if word.lower() not in ENGLISH_STOP_WORDS:
+                found.append(word)
+        return list(dict.fromkeys(found))
 
     def word_terms(self, word: str) -> list[str]:
         """BM25 terms of one word, as the index holds them."""

@@ -25,3 +25,18 @@ def test_latin_words_and_numbers_in_korean_text_match_english_text() -> None:
     english = analyzer.terms("the PCA3 test and the TMPRSS2-ERG fusion in 3,252 women")
     assert {"pca3", "tmprss2", "erg", "3", "252"} <= set(korean) & set(english)
     assert "융합" in korean
+
+
+def test_names_are_proper_nouns_and_capitalized_words_not_sentence_openers() -> None:
+    analyzer = LexicalAnalyzer()
+    english = "What did Seoul National University Hospital present in Boston? Which NSTRI?"
+    assert analyzer.names(english, "en") == [
+        "Seoul",
+        "National",
+        "University",
+        "Hospital",
+        "Boston",
+        "NSTRI",
+    ]
+    assert analyzer.names("What is the price of insulin?", "en") == []
+    assert analyzer.names("일본에서 NSTRI는 언제 공개됐나?", "ko") == ["일본", "NSTRI"]

@@ -1,8 +1,9 @@
 import numpy as np
 
 from rag.config import Settings
-from rag.crosslingual import Translator, center, language_means
+from rag.crosslingual import Lexicon, Translator, center, language_means
 from rag.embedding.encoder import Encoder
+from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import BM25Retriever
 from rag.retrieval.base import Hit, Query, Scored
 from rag.retrieval.dense import DenseRetriever, build_faiss_index
@@ -143,3 +144,49 @@ def test_translation_is_safe_from_several_threads_with_a_small_cache(encoder: En
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda q: translator.translate(q, "ko", 0.9), questions * 5))
     assert results == expected * 5
+
+
+def test_a_compound_the_lexicon_lacks_is_translated_part_by_part(encoder: Encoder) -> None:
+    analyzer = LexicalAnalyzer()
+    korean = ["보스턴", "서울", "날씨"]
+    lexicons = {
+        "ko": Lexicon(
+            "ko", korean, [analyzer.word_terms(w) for w in korean], encoder.encode_queries(korean)
+        ),
+        "en": Lexicon(
+            "en",
+            ["boston", "seoul"],
+            [["boston"], ["seoul"]],
+            encoder.encode_queries(["boston", "seoul"]),
+        ),
+    }
+    translator = Translator(lexicons, analyzer, encoder.encode_queries, cache_size=10)
+    # The parts are lexicon words: nothing is embedded, and each part finds its own translation.
+    assert translator.unseen_words("Where was BOSTON-SEOUL?", "en") == []
+    translations = translator.translate("Where was BOSTON-SEOUL?", "en", 0.88)
+    assert translations["BOSTON"] == ["보스턴"] and translations["SEOUL"] == ["서울"]
+
+
+def test_senses_chosen_by_the_question_need_no_embedding_of_the_word(encoder: Encoder) -> None:
+    from rag.dictionary import BilingualDictionary
+
+    embedded: list[str] = []
+
+    def counting_encode(words: object) -> np.ndarray:
+        embedded.extend(words)  # type: ignore[call-overload]
+        return encoder.encode_queries(list(words))  # type: ignore[call-overload]
+
+    base = english_translator(encoder, ["professor", "teaching", "guitar", "music", "etc"])
+    dictionary = BilingualDictionary({"기타": ["guitar", "etc", "others"]})
+    translator = Translator(
+        base.lexicons, base.analyzer, counting_encode, cache_size=10, dictionary=dictionary
+    )
+    # Two usable senses, one kept: choosing needs a vector, the word's or the question's.
+    assert translator.unseen_words("기타", "ko", 1) == ["기타"]
+    assert translator.unseen_words("기타", "ko", 1, senses_by_question=True) == []
+    question = "기타 연주를 배우는 음악 수업"
+    vector = encoder.encode_queries([question])[0]
+    translations = translator.translate(
+        question, "ko", 0.99, dictionary_senses=1, question_vector=vector
+    )
+    assert translations["기타"] == ["guitar"] and "기타" not in embedded
