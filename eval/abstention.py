@@ -271,6 +271,14 @@ def main(argv: list[str] | None = None) -> int:
         "and foreign ones",
     )
     parser.add_argument(
+        "--not-fitted",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="a kind of question (gold-removed, foreign, altered) left out of the fit and "
+        "reported only, to measure what it adds",
+    )
+    parser.add_argument(
         "--hold-out",
         action="append",
         default=[],
@@ -365,7 +373,12 @@ def main(argv: list[str] | None = None) -> int:
     # A held-out suite's foreign questions, and other suites' questions against its corpus,
     # are held out with it.
     fit = np.array(
-        [not (args.fit_on_natural and s.synthetic) and not s.suites & held for s in samples]
+        [
+            not (args.fit_on_natural and s.synthetic)
+            and s.kind not in args.not_fitted
+            and not s.suites & held
+            for s in samples
+        ]
     )
     weights, bias, threshold, abstained = fit_and_decide(x, y, suites, fit, args.max_false)
 

@@ -1,4 +1,5 @@
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -73,3 +74,22 @@ def test_foreign_questions_pair_every_corpus_with_the_other_suites(engine: Searc
     assert Counter(s.suite for s in foreign_samples(suites, 1, related=set()))["b<-a"] == 1
     related = foreign_samples(suites, 5, related={frozenset({"b", "c"})})
     assert Counter(s.suite for s in related) == {"a<-b": 2, "b<-a": 2}
+
+
+def test_collected_samples_are_kept_and_read_back(tmp_path: Path) -> None:
+    from eval.abstention import Sample, load_samples, save_samples
+    from rag.abstention import FEATURES
+
+    samples = [
+        Sample("korquad", "altered", np.arange(len(FEATURES), dtype=float), False),
+        Sample("news<-korquad", "foreign", np.ones(len(FEATURES)), False),
+        Sample("news", "answerable", np.zeros(len(FEATURES)), True),
+    ]
+    path = tmp_path / "samples.npz"
+    save_samples(samples, path)
+    again = load_samples(path)
+    assert [(s.suite, s.kind, s.answerable) for s in again] == [
+        (s.suite, s.kind, s.answerable) for s in samples
+    ]
+    assert all(np.array_equal(a.features, s.features) for a, s in zip(again, samples, strict=True))
+    assert [s.synthetic for s in again] == [True, True, False]
