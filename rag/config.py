@@ -142,7 +142,9 @@ class Settings(BaseSettings):
         True, description="translate Korean words the Basic Korean Dictionary knows by it"
     )
     dictionary_senses: int = Field(
-        2, ge=1, description="dictionary senses kept per word (those nearest to its embedding)"
+        2,
+        ge=1,
+        description="dictionary senses kept per word (the nearest, see dictionary_senses_by)",
     )
     dictionary_senses_by: Literal["question", "word"] = Field(
         "question",
