@@ -43,6 +43,9 @@ from rag.engine import SearchEngine
 L2 = 1e-2
 SPLIT_SEED = 5
 THRESHOLD_MARGIN = 2e-4  # below a lone answerable question: more than the printed precision
+# Answerable questions made unanswerable: gold documents removed, asked of a foreign corpus,
+# or with a detail altered.
+SYNTHETIC_KINDS = ("gold-removed", "foreign", "altered")
 FOREIGN_SEPARATOR = "<-"  # a foreign question's group: CORPUS-SUITE<-QUESTION-SUITE
 
 
@@ -64,9 +67,8 @@ class Sample:
 
     @property
     def synthetic(self) -> bool:
-        """An answerable question made unanswerable (gold removed, a foreign corpus, or a
-        detail altered)."""
-        return self.kind in ("gold-removed", "foreign", "altered")
+        """An answerable question made unanswerable (``SYNTHETIC_KINDS``)."""
+        return self.kind in SYNTHETIC_KINDS
 
 
 @dataclass
@@ -274,9 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         "--not-fitted",
         action="append",
         default=[],
-        metavar="KIND",
-        help="a kind of question (gold-removed, foreign, altered) left out of the fit and "
-        "reported only, to measure what it adds",
+        choices=SYNTHETIC_KINDS,
+        help="a kind of question left out of the fit and reported only, to measure what it adds",
     )
     parser.add_argument(
         "--hold-out",

@@ -15,14 +15,13 @@ hold elsewhere. Questions with neither are left out.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable, Sequence
 
 from eval.datasets import EvalQuestion
+from rag.abstention import YEAR
 from rag.lexical.analyzer import LexicalAnalyzer
 
 ALTER_SEED = 11
-YEAR = re.compile(r"(?<!\d)(?:18|19|20)\d\d(?!\d)")
 # A swapped year lies this many years away at most, like a question about another season.
 YEAR_SHIFT = 12
 

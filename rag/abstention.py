@@ -51,7 +51,7 @@ FEATURES = (
 )
 
 # A four-digit year from 1800 to 2099 that is not part of a longer number.
-_YEAR = re.compile(r"(?<!\d)(?:18|19|20)\d\d(?!\d)")
+YEAR = re.compile(r"(?<!\d)(?:18|19|20)\d\d(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class AnswerSignals:
 
 def missing_year(question: str, passage: str) -> float:
     """1 if the question names a year that the passage does not, else 0."""
-    return float(any(year not in passage for year in set(_YEAR.findall(question))))
+    return float(any(year not in passage for year in set(YEAR.findall(question))))
 
 
 def unknown_share(concepts: Sequence[set[str]], searchable: Callable[[str], bool]) -> float:

@@ -279,9 +279,10 @@ class Translator:
         A translation is the nearest lexicon word, if at least ``threshold`` similar. With
         ``sound_neighbours``, also the nearest of that many neighbours whose consonant skeleton
         matches the word's (a name or loanword written in the other script). With
-        ``dictionary_senses``, a word the dictionary knows is translated by its senses nearest
-        to it instead (``_dictionary_terms``), or nearest to ``question_vector`` where given:
-        the question tells which sense of a word it means, and the word needs no embedding."""
+        ``dictionary_senses``, a Korean word the dictionary knows is translated by its senses
+        nearest to it instead (``_dictionary_terms``), or nearest to ``question_vector`` where
+        given: the question tells which sense of a word it means, and the word needs no
+        embedding."""
         targets = [other for other in self._indexes if other != lang]
         if not targets:
             return {}

@@ -136,6 +136,11 @@ class SearchEngine:
         settings = self.settings
         return settings.dictionary_senses if settings.translation_dictionary else 0
 
+    def _senses_by_question(self) -> bool:
+        """Whether a word's dictionary senses are chosen by the question's vector (then the
+        word is not embedded for it)."""
+        return self.settings.dictionary_senses_by == "question"
+
     def _embed(self, queries: Sequence[Query], translator: Translator | None) -> None:
         """Query vectors, raw and centred like the passages in the index. The new words that
         ``translator`` will need are embedded here too: for a single question in the same
@@ -144,7 +149,7 @@ class SearchEngine:
         words: list[str] = []
         if translator is not None:
             senses = self._dictionary_senses()
-            by_question = self.settings.dictionary_senses_by == "question"
+            by_question = self._senses_by_question()
             unseen = (translator.unseen_words(q.text, q.lang, senses, by_question) for q in queries)
             words = list(dict.fromkeys(word for found in unseen for word in found))
         if len(texts) == 1 and self.settings.pack_queries:
@@ -196,9 +201,7 @@ class SearchEngine:
                     settings.translation_threshold,
                     sound_neighbours=settings.transliteration_neighbours,
                     dictionary_senses=self._dictionary_senses(),
-                    question_vector=(
-                        query.raw_vector if settings.dictionary_senses_by == "question" else None
-                    ),
+                    question_vector=query.raw_vector if self._senses_by_question() else None,
                 )
                 self._add_translations(query, translations)
         return queries
