@@ -34,7 +34,11 @@ fail differently:
   languages names are often left untranslated, so the check says nothing there;
 - ``unknown_phrases``: the share of the question's word pairs (``rag.lexical.phrases``) that
   no searchable passage holds. A named thing the corpus never covers is often a pair of
-  common words ("pandemic agreement").
+  common words ("pandemic agreement");
+- ``focus_miss``: the first passage lacks the focus of a Korean question (its last term, with
+  its translations: ``rag.question_type.question_focus``). A near-miss on a story the corpus
+  has asks for what the story does not tell ("…몇 명이 참석했나?" of a report that counts
+  no attendees).
 A logistic model over these features gives the probability that the corpus answers; the
 service abstains below ``abstain_threshold`` unless the best passages hold every concept of the
 question and stand out (a complete lexical match). ``eval/abstention.py`` fits the weights.
@@ -65,6 +69,7 @@ FEATURES = (
     "unknown_name",
     "name_miss",
     "unknown_phrases",
+    "focus_miss",
 )
 
 # A four-digit year from 1800 to 2099 that is not part of a longer number.
@@ -86,6 +91,7 @@ class AnswerSignals:
     unknown_name: float
     name_miss: float
     unknown_phrases: float
+    focus_miss: float
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)

@@ -218,7 +218,7 @@ class Settings(BaseSettings):
     abstain_weights: list[float] = Field(
         default_factory=lambda: [
             *[32.6040, 0.0, 0.0, 0.0, 1.3774, 0.9604, -1.5229, -2.9076, -4.0699],
-            *[0.0, 0.0, 0.0, 0.0],
+            *[0.0, 0.0, 0.0, 0.0, 0.0],
         ],
         min_length=len(FEATURES),
         max_length=len(FEATURES),

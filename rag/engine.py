@@ -297,6 +297,8 @@ class SearchEngine:
         name_miss = 0.0
         if chunks[first].lang == query.lang:
             name_miss = unknown_name(names, lambda term: self.bm25.contains(term, first))
+        focus = question_focus(query)
+        focus_miss = float(bool(focus) and not any(self.bm25.contains(t, first) for t in focus))
 
         return AnswerSignals(
             similarity=similarity,
@@ -312,6 +314,7 @@ class SearchEngine:
             unknown_name=unknown_name(names, searchable),
             name_miss=name_miss,
             unknown_phrases=unknown_phrases(query.phrases, phrase_searchable),
+            focus_miss=focus_miss,
         )
 
     def _name_terms(self, query: Query) -> list[set[str]]:

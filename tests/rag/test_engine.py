@@ -118,6 +118,10 @@ def test_unknown_years_and_names_are_read_off_the_searchable_passages(engine: Se
     assert signals("What is NSTRI?", allowed).name_miss == 0.0
     made_up = signals("What did Zqxwv Plorbix say about Blemfarg?")
     assert made_up.unknown_phrases == 1.0
+    # a Korean question's focus (its last term) in the first passage, or not
+    assert signals("서울대병원이 보스턴에서 소개한 플랫폼은?").focus_miss == 0.0
+    assert signals("서울대병원 특화연구소의 연간 예산은?").focus_miss == 1.0
+    assert signals("What platform did the hospital present?").focus_miss == 0.0  # Korean only
     # the seed writes "글로벌 데이터 플랫폼(NSTRI)"
     assert signals("글로벌 데이터 플랫폼은 무엇인가?").unknown_phrases == 0.0
     seed_year = (engine.corpus.article("000_771074c669c86fd7").published or "")[:4]
