@@ -21,24 +21,7 @@ fail differently:
 - ``unknown_share``: the share of the question's concepts (a term with its translations) that
   no searchable passage holds at all. A question about something the corpus never mentions
   (a country, a programme, a drug) names it; a filter that leaves out every passage naming
-  it counts the same;
-- ``unknown_year``: the question names a year that no searchable passage mentions and in which
-  no searchable article was published. A corpus that never names a year cannot report what
-  happened in it, whatever its passages say of the subject;
-- ``unknown_name``: the question names something (``LexicalAnalyzer.names``: a place, a
-  person, a body, a product) that no searchable passage holds, in any of its translations.
-  Unlike ``unknown_share`` it is not diluted by the question's common words;
-- ``name_miss``: the first passage is in the question's language and lacks one of the names
-  the question mentions. A passage on the subject that names another country, company or
-  person is how a near-miss looks ("Kymriah's price in Japan" against its US price); across
-  languages names are often left untranslated, so the check says nothing there;
-- ``unknown_phrases``: the share of the question's word pairs (``rag.lexical.phrases``) that
-  no searchable passage holds. A named thing the corpus never covers is often a pair of
-  common words ("pandemic agreement");
-- ``focus_miss``: the first passage lacks the focus of a Korean question (its last term, with
-  its translations: ``rag.question_type.question_focus``). A near-miss on a story the corpus
-  has asks for what the story does not tell ("…몇 명이 참석했나?" of a report that counts
-  no attendees).
+  it counts the same.
 A logistic model over these features gives the probability that the corpus answers; the
 service abstains below ``abstain_threshold`` unless the best passages hold every concept of the
 question and stand out (a complete lexical match). ``eval/abstention.py`` fits the weights.
@@ -65,11 +48,6 @@ FEATURES = (
     "lexical_miss",
     "missing_year",
     "unknown_share",
-    "unknown_year",
-    "unknown_name",
-    "name_miss",
-    "unknown_phrases",
-    "focus_miss",
 )
 
 # A four-digit year from 1800 to 2099 that is not part of a longer number.
@@ -87,11 +65,6 @@ class AnswerSignals:
     lexical_miss: float
     missing_year: float
     unknown_share: float
-    unknown_year: float
-    unknown_name: float
-    name_miss: float
-    unknown_phrases: float
-    focus_miss: float
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)
@@ -103,27 +76,6 @@ class AnswerSignals:
 def missing_year(question: str, passage: str) -> float:
     """1 if the question names a year that the passage does not, else 0."""
     return float(any(year not in passage for year in set(YEAR.findall(question))))
-
-
-def unknown_year(question: str, known: Callable[[str], bool]) -> float:
-    """1 if the question names a year for which ``known`` is false, else 0."""
-    return float(any(not known(year) for year in set(YEAR.findall(question))))
-
-
-def unknown_name(names: Sequence[set[str]], holds: Callable[[str], bool]) -> float:
-    """1 if one of ``names`` (each the set of terms a name and its translations give) has
-    no term for which ``holds`` is true, else 0. A name that gives no terms is skipped.
-
-    With ``holds`` asking the searchable passages this is ``unknown_name``; asking the first
-    passage, it is ``name_miss``."""
-    return float(any(terms and not any(holds(t) for t in terms) for terms in names))
-
-
-def unknown_phrases(phrases: Sequence[str], searchable: Callable[[str], bool]) -> float:
-    """Share of ``phrases`` that no searchable passage holds (0 without any)."""
-    if not phrases:
-        return 0.0
-    return sum(1 for phrase in phrases if not searchable(phrase)) / len(phrases)
 
 
 def unknown_share(concepts: Sequence[set[str]], searchable: Callable[[str], bool]) -> float:

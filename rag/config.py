@@ -216,10 +216,7 @@ class Settings(BaseSettings):
     # fitted without the near-miss questions (--not-fitted altered), 0.650 (CV 0.650).
     # --samples eval-out/abst/final.npz keeps the collected features for such reruns.
     abstain_weights: list[float] = Field(
-        default_factory=lambda: [
-            *[32.6040, 0.0, 0.0, 0.0, 1.3774, 0.9604, -1.5229, -2.9076, -4.0699],
-            *[0.0, 0.0, 0.0, 0.0, 0.0],
-        ],
+        default_factory=lambda: [32.6040, 0.0, 0.0, 0.0, 1.3774, 0.9604, -1.5229, -2.9076, -4.0699],
         min_length=len(FEATURES),
         max_length=len(FEATURES),
         description="one weight per rag.abstention.FEATURES, in that order",

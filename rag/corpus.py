@@ -42,8 +42,6 @@ class Corpus:
         self._published = np.array(
             [by_id[c.article_id].published or "" for c in self.chunks], dtype=object
         )
-        self._year = np.array([published[:4] for published in self._published], dtype=object)
-        self._years = set(self._year.tolist())
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -56,12 +54,6 @@ class Corpus:
 
     def article_of(self, position: int) -> Article:
         return self.articles[self.chunks[position].article_id]
-
-    def published_in(self, year: str, allowed: np.ndarray | None = None) -> bool:
-        """Whether an article (of an ``allowed`` chunk) was published in ``year``."""
-        if allowed is None:
-            return year in self._years
-        return bool((self._year[allowed] == year).any())
 
     def chunk_languages(self) -> np.ndarray:
         return self._lang

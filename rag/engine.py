@@ -13,10 +13,7 @@ from rag.abstention import (
     missing_year,
     standardized_top,
     term_coverage,
-    unknown_name,
-    unknown_phrases,
     unknown_share,
-    unknown_year,
 )
 from rag.answer import NOT_FOUND_MESSAGE, Answer, Passage, SentenceHighlighter, add_passage
 from rag.config import Settings
@@ -282,24 +279,6 @@ class SearchEngine:
                 query.concepts, [first], self.bm25.contains, self.highlighter.idf
             )
         article = self.corpus.article_of(first)
-
-        def searchable(term: str) -> bool:
-            return self.bm25.held(term, allowed)
-
-        def year_known(year: str) -> bool:  # a year is its own BM25 term in either language
-            return searchable(year) or self.corpus.published_in(year, allowed)
-
-        def phrase_searchable(phrase: str) -> bool:
-            phrases = self.ranker.phrases
-            return phrases is None or phrases.held(phrase, allowed)
-
-        names = self._name_terms(query)
-        name_miss = 0.0
-        if chunks[first].lang == query.lang:
-            name_miss = unknown_name(names, lambda term: self.bm25.contains(term, first))
-        focus = question_focus(query)
-        focus_miss = float(bool(focus) and not any(self.bm25.contains(t, first) for t in focus))
-
         return AnswerSignals(
             similarity=similarity,
             standout=standout,
@@ -309,24 +288,8 @@ class SearchEngine:
             agreement=float(chunks[top].article_id == article.id),
             lexical_miss=lexical_miss,
             missing_year=missing_year(query.text, f"{article.title}\n{chunks[first].text}"),
-            unknown_share=unknown_share(query.concepts, searchable),
-            unknown_year=unknown_year(query.text, year_known),
-            unknown_name=unknown_name(names, searchable),
-            name_miss=name_miss,
-            unknown_phrases=unknown_phrases(query.phrases, phrase_searchable),
-            focus_miss=focus_miss,
+            unknown_share=unknown_share(query.concepts, lambda term: self.bm25.held(term, allowed)),
         )
-
-    def _name_terms(self, query: Query) -> list[set[str]]:
-        """Per name the question mentions, its BM25 terms with their translations."""
-        named: list[set[str]] = []
-        for name in self.analyzer.names(query.text, query.lang):
-            terms = set(self.analyzer.word_terms(name))
-            for concept in query.concepts:
-                if concept & terms:
-                    terms |= concept
-            named.append(terms)
-        return named
 
     def decide(self, query: Query, ranking: Ranking, allowed: np.ndarray | None = None) -> Decision:
         signals = self.signals(query, ranking, allowed)

@@ -26,14 +26,3 @@ def test_without_articles_leaves_out_every_chunk_of_them() -> None:
 def test_source_filter_masks_by_article() -> None:
     mask = _corpus().mask(Filters(source="Y.com"))
     assert mask is not None and mask.tolist() == [False, False, True]
-
-
-def test_published_in_reads_the_years_of_allowed_articles() -> None:
-    articles = [
-        Article("a", "one", lang="en", published="2019-05-01"),
-        Article("b", "two", lang="en"),  # undated
-    ]
-    corpus = Corpus(articles, [Chunk("a", 0, 0, 3, "one", "en"), Chunk("b", 0, 0, 3, "two", "en")])
-    assert corpus.published_in("2019") and not corpus.published_in("2020")
-    assert not corpus.published_in("2019", corpus.without_articles({"a"}))
-    assert corpus.published_in("2019", corpus.without_articles({"b"}))
