@@ -35,7 +35,7 @@ from eval.runner import (
     gold_removable,
     sample_questions,
 )
-from rag.abstention import FEATURES, AnswerSignals, complete_match
+from rag.abstention import FEATURES
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
@@ -249,28 +249,13 @@ def rates(samples: list[Sample], abstained: np.ndarray) -> dict[str, tuple[int, 
 
 
 def fit_and_decide(
-    x: np.ndarray,
-    y: np.ndarray,
-    suites: np.ndarray,
-    train: np.ndarray,
-    max_false: float,
-    complete: np.ndarray,
+    x: np.ndarray, y: np.ndarray, suites: np.ndarray, train: np.ndarray, max_false: float
 ) -> tuple[np.ndarray, float, float, np.ndarray]:
-    """Weights, bias and threshold fitted on ``train``; which of all samples abstain.
-
-    ``complete`` samples are answered whatever the model says, as the service does
-    (``rag.abstention.complete_match``): they count as answered in choosing the threshold."""
+    """Weights, bias and threshold fitted on ``train``; which of all samples abstain."""
     weights, bias = fit_logistic(x[train], y[train])
-    p = np.where(complete, 1.0, probabilities(x, weights, bias))
+    p = probabilities(x, weights, bias)
     threshold = choose_threshold(p[train], y[train], max_false, suites[train])
     return weights, bias, threshold, p < threshold
-
-
-def complete_matches(samples: list[Sample], settings: Settings) -> np.ndarray:
-    """Which samples the service answers whatever the model says."""
-    minimum = settings.abstain_full_match_standout
-    signals = [AnswerSignals(*s.features.tolist()) for s in samples]
-    return np.array([complete_match(found, minimum) for found in signals])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,12 +320,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-false", type=float, default=0.05)
     parser.add_argument(
-        "--ignore-complete-match",
-        action="store_true",
-        help="let the model decide complete lexical matches too, which the service answers "
-        "whatever it says (how fits were made before the override counted)",
-    )
-    parser.add_argument(
         "--current",
         action="store_true",
         help="no fit: report the rates of the model in the settings (RAG_ABSTAIN_*)",
@@ -379,16 +358,12 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error(f"--hold-out names no suite given: {', '.join(missing)}")
     raw = np.stack([s.features for s in samples])
-    complete = complete_matches(samples, settings)
-    if args.ignore_complete_match:
-        complete[:] = False
     if args.current:
         current = probabilities(raw, np.array(settings.abstain_weights), settings.abstain_bias)
-        abstained = (current < settings.abstain_threshold) & ~complete
-        print("the settings' model:")
+        print("the settings' model (the complete-match override not applied):")
         print("\n| group | n | not-found rate |")
         print("|---|---|---|")
-        for group, (count, rate) in rates(samples, abstained).items():
+        for group, (count, rate) in rates(samples, current < settings.abstain_threshold).items():
             print(f"| {group} | {count} | {rate:.3f} |")
         return 0
     # Unused features keep a zero weight, so the printed vector still lines up with FEATURES.
@@ -406,15 +381,13 @@ def main(argv: list[str] | None = None) -> int:
             for s in samples
         ]
     )
-    weights, bias, threshold, abstained = fit_and_decide(
-        x, y, suites, fit, args.max_false, complete
-    )
+    weights, bias, threshold, abstained = fit_and_decide(x, y, suites, fit, args.max_false)
 
     # 2-fold cross-validation: fit on one half (threshold included), score the other.
     fold = np.random.default_rng(SPLIT_SEED).permutation(len(samples)) % 2
     held_out = np.zeros(len(samples), dtype=bool)
     for k in (0, 1):
-        *_, decided = fit_and_decide(x, y, suites, (fold != k) & fit, args.max_false, complete)
+        *_, decided = fit_and_decide(x, y, suites, (fold != k) & fit, args.max_false)
         held_out[fold == k] = decided[fold == k]
 
     print("features:", ", ".join(FEATURES))

@@ -113,17 +113,6 @@ def term_coverage(
     return coverage, missing
 
 
-def complete_match(signals: AnswerSignals, min_standout: float) -> bool:
-    """Every concept of the question, its rarest included, is in a passage that stands out:
-    lexical evidence a short question ("NSTRI는 무엇인가요?") cannot show in similarity. The
-    service answers such a question whatever the model says."""
-    return (
-        signals.coverage >= 1.0
-        and signals.rarest_missing == 0.0
-        and signals.standout >= min_standout
-    )
-
-
 def standardized_top(scores: Sequence[float], value: float) -> float:
     if len(scores) < 2:
         return 0.0

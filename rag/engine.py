@@ -10,7 +10,6 @@ import numpy as np
 from rag.abstention import (
     AbstentionModel,
     AnswerSignals,
-    complete_match,
     missing_year,
     standardized_top,
     term_coverage,
@@ -297,7 +296,13 @@ class SearchEngine:
         if signals is None:
             return Decision(False, 0.0)
         probability = self.abstention.probability(signals)
-        complete = complete_match(signals, self.settings.abstain_full_match_standout)
+        # Every concept of the question, its rarest included, is in a passage that stands out:
+        # lexical evidence a short question ("NSTRI는 무엇인가요?") cannot show in similarity.
+        complete = (
+            signals.coverage >= 1.0
+            and signals.rarest_missing == 0.0
+            and signals.standout >= self.settings.abstain_full_match_standout
+        )
         found = complete or probability >= self.settings.abstain_threshold
         return Decision(found, round(max(probability, 0.5) if complete else probability, 4))
 
