@@ -65,11 +65,6 @@ class Sample:
         """The suites the sample comes from: a foreign question's two, else one."""
         return set(self.suite.split(FOREIGN_SEPARATOR))
 
-    @property
-    def synthetic(self) -> bool:
-        """An answerable question made unanswerable (``SYNTHETIC_KINDS``)."""
-        return self.kind in SYNTHETIC_KINDS
-
 
 @dataclass
 class Suite:
@@ -269,8 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fit-on-natural",
         action="store_true",
-        help="fit on answerable and truly unanswerable questions only; report the gold-removed "
-        "and foreign ones",
+        help="fit on answerable and truly unanswerable questions only; report the synthetic "
+        "ones (the same as --not-fitted with every kind)",
     )
     parser.add_argument(
         "--not-fitted",
@@ -373,14 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     suites = np.array([s.suite for s in samples])
     # A held-out suite's foreign questions, and other suites' questions against its corpus,
     # are held out with it.
-    fit = np.array(
-        [
-            not (args.fit_on_natural and s.synthetic)
-            and s.kind not in args.not_fitted
-            and not s.suites & held
-            for s in samples
-        ]
-    )
+    not_fitted = set(SYNTHETIC_KINDS if args.fit_on_natural else args.not_fitted)
+    fit = np.array([s.kind not in not_fitted and not s.suites & held for s in samples])
     weights, bias, threshold, abstained = fit_and_decide(x, y, suites, fit, args.max_false)
 
     # 2-fold cross-validation: fit on one half (threshold included), score the other.

@@ -29,13 +29,12 @@ import numpy as np
 
 from rag.dictionary import BilingualDictionary
 from rag.language import ENGLISH, KOREAN
-from rag.lexical.analyzer import ENGLISH_STOP_WORDS, LexicalAnalyzer
+from rag.lexical.analyzer import ENGLISH_STOP_WORDS, MIN_LATIN_WORD, LexicalAnalyzer
 from rag.retrieval.dense import build_faiss_index, configure_search
 from rag.transliteration import MIN_SKELETON, word_skeleton
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 _SENSE_WORD = re.compile(r"[a-z][a-z\-']*")
-MIN_WORD_PART = 3  # letters of a compound's part translated on its own (content words' minimum)
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -200,7 +199,7 @@ class Translator:
             # 보스턴, 서울), as the other language writes it; its parts are in the lexicon more
             # often than it is, and then need no embedding.
             if "-" in word and self._key(word, lang) not in known:
-                words.extend(p for p in word.split("-") if len(p) >= MIN_WORD_PART)
+                words.extend(p for p in word.split("-") if len(p) >= MIN_LATIN_WORD)
             else:
                 words.append(word)
         words = list(dict.fromkeys(words))

@@ -22,7 +22,9 @@ from rag.language import HANGUL_RUN, KOREAN, has_hangul
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "VV", "VA", "XR", "SL", "SN", "SH"})
 # Korean tags of the words translated across languages: nouns and roots.
 WORD_TAGS = frozenset({"NNG", "NNP", "XR"})
-_WORD = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
+# Letters of the shortest Latin-script content word (shorter ones are mostly function words).
+MIN_LATIN_WORD = 3
+_WORD = re.compile(rf"[A-Za-z][A-Za-z\-]{{{MIN_LATIN_WORD - 1},}}")
 # Latin-script words and numbers, with an English possessive or contraction kept attached.
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _LATIN_TOKEN_ANY_CASE = re.compile(_LATIN_TOKEN.pattern, re.IGNORECASE)
