@@ -6,6 +6,7 @@ health news from ``../shared`` (read in place, never copied into the project).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -47,9 +48,20 @@ def encoder(settings: Settings) -> Encoder:
     return Encoder(settings)
 
 
+@functools.cache
+def shared_analyzer() -> LexicalAnalyzer:
+    """One analyzer for the tests that build no index: loading kiwipiepy's model takes seconds."""
+    return LexicalAnalyzer()
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> LexicalAnalyzer:
+    return shared_analyzer()
+
+
 def english_translator(encoder: Encoder, words: list[str]) -> Translator:
     """A translator into a small English lexicon of ``words``."""
-    analyzer = LexicalAnalyzer()
+    analyzer = shared_analyzer()
     lexicon = Lexicon(
         "en", words, [analyzer.word_terms(w) for w in words], encoder.encode_queries(words)
     )

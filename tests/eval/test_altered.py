@@ -28,7 +28,9 @@ def test_a_name_the_gold_holds_is_swapped_for_another_questions_name() -> None:
     assert alter(plain, GOLD, [], ["Lilly"], random.Random(0)) is None
 
 
-def test_altered_questions_come_from_answerable_questions_with_gold_documents() -> None:
+def test_altered_questions_come_from_answerable_questions_with_gold_documents(
+    analyzer: LexicalAnalyzer,
+) -> None:
     questions = [
         EvalQuestion("a", "What did Novo Nordisk say in 2019?", "en", {"d": 1}),
         EvalQuestion("b", "Where is Boston?", "en", {"e": 1}),
@@ -36,11 +38,11 @@ def test_altered_questions_come_from_answerable_questions_with_gold_documents() 
     ]
     texts = {"d": GOLD, "e": "Boston is in Massachusetts."}
     altered = altered_questions(
-        questions, 5, lambda q: " ".join(texts[d] for d in q.gold), LexicalAnalyzer()
+        questions, 5, lambda q: " ".join(texts[d] for d in q.gold), analyzer
     )
     assert len(altered) == 2
     assert altered == altered_questions(
-        questions, 5, lambda q: " ".join(texts[d] for d in q.gold), LexicalAnalyzer()
+        questions, 5, lambda q: " ".join(texts[d] for d in q.gold), analyzer
     )  # reproducible
     assert "Where is Novo?" in altered or "Where is Nordisk?" in altered
     assert all("Pfizer" not in text for text in altered)

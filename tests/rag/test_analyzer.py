@@ -1,6 +1,6 @@
-from rag.lexical.analyzer import LexicalAnalyzer
+from tests.conftest import shared_analyzer
 
-analyzer = LexicalAnalyzer()
+analyzer = shared_analyzer()
 
 
 def test_korean_keeps_content_morphemes_and_drops_particles() -> None:
@@ -28,7 +28,6 @@ def test_latin_words_and_numbers_in_korean_text_match_english_text() -> None:
 
 
 def test_names_are_proper_nouns_and_capitalized_words_not_sentence_openers() -> None:
-    analyzer = LexicalAnalyzer()
     english = "What did Seoul National University Hospital present in Boston? Which NSTRI?"
     assert analyzer.names(english, "en") == [
         "Seoul",

@@ -1,4 +1,5 @@
 from rag.answer import Passage, add_passage
+from rag.lexical.analyzer import LexicalAnalyzer
 
 TEXT = "First sentence here. Second sentence here. Third sentence here. Fourth one."
 
@@ -61,13 +62,11 @@ def test_chunks_separated_by_whitespace_only_are_joined() -> None:
     assert [(p.start, p.end) for p in chosen] == [(0, 42)]
 
 
-def test_a_number_question_quotes_the_sentence_with_the_figure() -> None:
+def test_a_number_question_quotes_the_sentence_with_the_figure(analyzer: LexicalAnalyzer) -> None:
     from rag.answer import SentenceHighlighter
-    from rag.lexical.analyzer import LexicalAnalyzer
 
     text = "The trial enrolled patients in Boston. In the trial, 84 patients improved."
     passage = Passage(0, "a", "a#0", "t", None, None, None, "en", 0, len(text), text, 1.0)
-    analyzer = LexicalAnalyzer()
     idf = {"trial": 1.0, "patient": 1.0, "boston": 1.0, "improv": 1.0}
     highlighter = SentenceHighlighter(analyzer, idf, encoder=None, dense_limit=0)
     # The first sentence shares more question terms; the second holds the figure asked for.
@@ -77,13 +76,13 @@ def test_a_number_question_quotes_the_sentence_with_the_figure() -> None:
     assert passage.highlights[0].text == "In the trial, 84 patients improved."
 
 
-def test_the_question_focus_chooses_among_sentences_sharing_terms() -> None:
+def test_the_question_focus_chooses_among_sentences_sharing_terms(
+    analyzer: LexicalAnalyzer,
+) -> None:
     from rag.answer import SentenceHighlighter
-    from rag.lexical.analyzer import LexicalAnalyzer
 
     text = "서울대병원은 보스턴에서 연구 과제를 소개했다. 서울대병원은 데이터 플랫폼을 공개했다."
     passage = Passage(0, "a", "a#0", "t", None, None, None, "ko", 0, len(text), text, 1.0)
-    analyzer = LexicalAnalyzer()
     terms = analyzer.terms("서울대병원이 보스턴에서 소개한 플랫폼은?")
     assert terms[-1] == "플랫폼"
     highlighter = SentenceHighlighter(analyzer, dict.fromkeys(terms, 1.0), None, 0)

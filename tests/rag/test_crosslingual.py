@@ -146,8 +146,9 @@ def test_translation_is_safe_from_several_threads_with_a_small_cache(encoder: En
     assert results == expected * 5
 
 
-def test_a_compound_the_lexicon_lacks_is_translated_part_by_part(encoder: Encoder) -> None:
-    analyzer = LexicalAnalyzer()
+def test_a_compound_the_lexicon_lacks_is_translated_part_by_part(
+    encoder: Encoder, analyzer: LexicalAnalyzer
+) -> None:
     korean = ["보스턴", "서울", "날씨"]
     lexicons = {
         "ko": Lexicon(

@@ -12,11 +12,13 @@ def test_phrases_pair_each_term_with_the_next() -> None:
     assert phrase_terms([]) == []
 
 
-def test_korean_terms_keep_the_order_of_the_text_latin_words_included() -> None:
-    terms = LexicalAnalyzer().terms("서울대병원은 NSTRI를 2024년 보스턴에서 소개했다")
+def test_korean_terms_keep_the_order_of_the_text_latin_words_included(
+    analyzer: LexicalAnalyzer,
+) -> None:
+    terms = analyzer.terms("서울대병원은 NSTRI를 2024년 보스턴에서 소개했다")
     assert terms == ["서울대병원", "nstri", "2024", "보스턴", "소개"]
     # Particles and endings are no terms, so a phrase spans them: 평양에서 개최된 = 평양 개최.
-    assert phrase_terms(LexicalAnalyzer().terms("평양에서 개최된 대회")) == [
+    assert phrase_terms(analyzer.terms("평양에서 개최된 대회")) == [
         "평양 개최",
         "개최 대회",
     ]

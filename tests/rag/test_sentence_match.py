@@ -3,12 +3,11 @@ import pytest
 
 from rag.documents import Article, Chunk
 from rag.engine import SearchEngine
-from rag.lexical.analyzer import LexicalAnalyzer
 from rag.retrieval.base import Query, Scored
 from rag.retrieval.hybrid import Ranking
 from rag.retrieval.sentence_match import SentenceMatcher
 from rag.sentence_table import SentenceTable
-from tests.conftest import SEED, changed_settings
+from tests.conftest import SEED, changed_settings, shared_analyzer
 
 SPREAD = "Insulin prices rose again. Germany capped what patients pay for many drugs."
 TOGETHER = "Patients were told little. Germany capped insulin prices last year."
@@ -17,7 +16,7 @@ IDF = {"insulin": 3.0, "price": 1.0, "germani": 2.0}
 
 def _matcher() -> tuple[SentenceMatcher, Query]:
     articles = [Article("spread", SPREAD), Article("together", TOGETHER)]
-    table = SentenceTable.build(articles, LexicalAnalyzer())
+    table = SentenceTable.build(articles, shared_analyzer())
     chunks = [Chunk(a.id, 0, 0, len(a.text), a.text, "en") for a in articles]
     query = Query("insulin prices in Germany", "en", concepts=[{"insulin"}, {"price"}, {"germani"}])
     return SentenceMatcher(table, chunks, IDF), query

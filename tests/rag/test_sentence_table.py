@@ -13,11 +13,6 @@ KOREAN = "서울대병원은 보스턴에서 플랫폼을 소개했다.이번 �
 
 
 @pytest.fixture(scope="module")
-def analyzer() -> LexicalAnalyzer:
-    return LexicalAnalyzer()
-
-
-@pytest.fixture(scope="module")
 def table(analyzer: LexicalAnalyzer) -> SentenceTable:
     articles = [Article(id="en", title="t", text=ENGLISH), Article(id="ko", title="t", text=KOREAN)]
     return SentenceTable.build(articles, analyzer, batch_size=1)
@@ -46,13 +41,13 @@ def test_a_span_that_cuts_a_sentence_gets_it_cut_and_without_terms(table: Senten
 
 
 def test_round_trip_through_arrays_and_inconsistent_arrays_are_refused(
-    table: SentenceTable,
+    table: SentenceTable, analyzer: LexicalAnalyzer
 ) -> None:
     arrays = table.to_arrays()
     assert set(arrays) == set(ARRAYS)
     again = SentenceTable.from_arrays(arrays)
     assert again.sentences("ko", 0, len(KOREAN)) == table.sentences("ko", 0, len(KOREAN))
-    odd = SentenceTable.build([Article(id='a"\n 기사', title="t", text=ENGLISH)], LexicalAnalyzer())
+    odd = SentenceTable.build([Article(id='a"\n 기사', title="t", text=ENGLISH)], analyzer)
     assert SentenceTable.from_arrays(odd.to_arrays()).article_ids == ['a"\n 기사']
     broken = {**arrays, "starts": arrays["starts"][:-1]}
     with pytest.raises(ValueError, match="do not fit"):

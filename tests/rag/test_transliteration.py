@@ -23,11 +23,13 @@ def test_a_korean_loanword_and_its_english_spelling_share_a_skeleton() -> None:
     assert word_skeleton("NSTRI는") == ""  # mixed scripts: no skeleton
 
 
-def test_the_translator_offers_the_neighbour_that_sounds_alike(encoder: Encoder) -> None:
+def test_the_translator_offers_the_neighbour_that_sounds_alike(
+    encoder: Encoder, analyzer: LexicalAnalyzer
+) -> None:
     translator = english_translator(
         encoder, ["tremfya", "tremor", "template", "treatment", "psoriasis"]
     )
     # A threshold no embedding reaches: only the sound of the name can translate it.
     assert translator.translate("트렘피어", "ko", 0.999) == {}
     found = translator.translate("트렘피어", "ko", 0.999, sound_neighbours=5)
-    assert found == {"트렘피어": LexicalAnalyzer().word_terms("tremfya")}
+    assert found == {"트렘피어": analyzer.word_terms("tremfya")}
