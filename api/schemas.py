@@ -49,10 +49,16 @@ class PassageOut(BaseModel):
 
 class AnswerOut(BaseModel):
     question: str
-    found: bool
+    found: bool = Field(
+        description="true: the passages answer the question; false: the articles do not "
+        "answer it, and the passages are only the closest ones, for a person to judge"
+    )
     message: str
-    confidence: float
-    passages: list[PassageOut]
+    confidence: float = Field(description="the engine's probability that the passages answer")
+    passages: list[PassageOut] = Field(
+        description="cited passages, best first; with found=false the closest passages, "
+        "which do not answer the question"
+    )
 
 
 class SearchOut(BaseModel):

@@ -77,8 +77,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _print_answer(answer: Any) -> None:
     print(f"Q: {answer.question}")
     if not answer.found:
-        print(answer.message)
-        return
+        print(f"Not found. {answer.message}")
+        if answer.passages:
+            print("\nClosest passages (they do not answer the question):")
     for passage in answer.passages:
         meta = ", ".join(x for x in (passage.source, passage.published) if x)
         print(

@@ -29,6 +29,13 @@ import numpy as np
 
 from eval.altered import altered_questions
 from eval.datasets import EvalQuestion, EvalSet, load_eval_set
+from eval.fitting import (
+    FOREIGN_SEPARATOR,
+    Sample,
+    fit_and_decide,
+    probabilities,
+    rates,
+)
 from eval.runner import (
     engine_for,
     fill_gold_from_answers,
@@ -40,30 +47,10 @@ from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
 
-L2 = 1e-2
 SPLIT_SEED = 5
-THRESHOLD_MARGIN = 2e-4  # below a lone answerable question: more than the printed precision
 # Answerable questions made unanswerable: gold documents removed, asked of a foreign corpus,
 # or with a detail altered.
 SYNTHETIC_KINDS = ("gold-removed", "foreign", "altered")
-FOREIGN_SEPARATOR = "<-"  # a foreign question's group: CORPUS-SUITE<-QUESTION-SUITE
-
-
-@dataclass
-class Sample:
-    suite: str  # a foreign question's: "CORPUS-SUITE<-QUESTION-SUITE"
-    kind: str  # "answerable", "unanswerable", "gold-removed", "foreign" or "altered"
-    features: np.ndarray
-    answerable: bool
-
-    @property
-    def group(self) -> str:
-        return f"{self.suite}/{self.kind}"
-
-    @property
-    def suites(self) -> set[str]:
-        """The suites the sample comes from: a foreign question's two, else one."""
-        return set(self.suite.split(FOREIGN_SEPARATOR))
 
 
 @dataclass
@@ -186,71 +173,6 @@ def load_samples(path: Path) -> list[Sample]:
                 data["suite"], data["kind"], data["features"], data["answerable"], strict=True
             )
         ]
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Class-balanced, L2-regularized logistic regression by Newton's method.
-
-    Features are standardized for the fit, so that the penalty weighs them alike (a cosine
-    moves by hundredths where a flag moves by one); the weights returned apply to raw ones."""
-    mean = x.mean(axis=0)
-    spread = x.std(axis=0)
-    spread[spread < 1e-12] = 1.0  # a constant feature keeps a zero weight
-    design = np.hstack([(x - mean) / spread, np.ones((len(x), 1))])
-    balance = np.where(y == 1, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
-    theta = np.zeros(design.shape[1])
-    for _ in range(100):
-        p = 1 / (1 + np.exp(-design @ theta))
-        gradient = design.T @ (balance * (p - y)) + L2 * theta
-        hessian = (design * (balance * p * (1 - p))[:, None]).T @ design + L2 * np.eye(len(theta))
-        step = np.linalg.solve(hessian, gradient)
-        theta -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    weights = theta[:-1] / spread
-    return weights, float(theta[-1] - weights @ mean)
-
-
-def probabilities(x: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
-    probability: np.ndarray = 1 / (1 + np.exp(-(x @ weights + bias)))
-    return probability
-
-
-def choose_threshold(
-    p: np.ndarray, y: np.ndarray, max_false: float, groups: np.ndarray | None = None
-) -> float:
-    """The highest threshold at which no group's answerable questions are wrongly answered
-    'not found' more often than ``max_false`` (one group when ``groups`` is None).
-
-    It lies halfway below the first answerable question that must still be answered, so that
-    printing it to a few decimals cannot push that question under it."""
-    groups = np.zeros(len(p), dtype=int) if groups is None else groups
-    thresholds = []
-    for group in np.unique(groups[y == 1]):
-        positives = np.sort(p[(y == 1) & (groups == group)])
-        allowed = int(np.floor(max_false * len(positives)))
-        below = positives[allowed - 1] if allowed else positives[0] - THRESHOLD_MARGIN
-        thresholds.append(float(positives[allowed] + below) / 2)
-    return min(thresholds, default=0.5)
-
-
-def rates(samples: list[Sample], abstained: np.ndarray) -> dict[str, tuple[int, float]]:
-    """Per group: (count, share answered 'not found')."""
-    out: dict[str, tuple[int, float]] = {}
-    for group in sorted({s.group for s in samples}):
-        rows = [i for i, s in enumerate(samples) if s.group == group]
-        out[group] = (len(rows), float(np.mean(abstained[rows])))
-    return out
-
-
-def fit_and_decide(
-    x: np.ndarray, y: np.ndarray, suites: np.ndarray, train: np.ndarray, max_false: float
-) -> tuple[np.ndarray, float, float, np.ndarray]:
-    """Weights, bias and threshold fitted on ``train``; which of all samples abstain."""
-    weights, bias = fit_logistic(x[train], y[train])
-    p = probabilities(x, weights, bias)
-    threshold = choose_threshold(p[train], y[train], max_false, suites[train])
-    return weights, bias, threshold, p < threshold
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,11 +6,21 @@ import argparse
 import json
 import shlex
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
+
 from eval.datasets import load_eval_set
-from eval.report import language_table, main_table, write_report
+from eval.fitting import ABSTAIN_MAX_FALSE, HeldOutRates, Sample, leave_one_set_out
+from eval.report import (
+    held_out_table,
+    language_table,
+    main_table,
+    served_table,
+    write_report,
+)
 from eval.runner import Method, SetResult, run_set
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
@@ -32,6 +42,35 @@ def parse_methods(methods: str, compare: list[str]) -> list[Method]:
         if method.base not in METHODS:
             raise InputError(f"unknown method {method.base!r}; expected {', '.join(METHODS)}")
     return chosen
+
+
+HELD_OUT_NOTE = (
+    "Abstention with each set held out: the model (the inputs the settings weigh, the "
+    "threshold that keeps every fitted set's false abstention within "
+    f"{ABSTAIN_MAX_FALSE:.0%}) fitted on the other sets' default-hybrid questions, then "
+    "scored on the held-out set; the complete-match override is not applied."
+)
+
+
+def held_out_rates(outcomes: Sequence[SetResult], settings: Settings) -> list[HeldOutRates]:
+    """Leave-one-set-out abstention rates from the default hybrid method's signals."""
+    samples = [
+        Sample(outcome.eval_set.name, kind, np.array(features), kind == "answerable")
+        for outcome in outcomes
+        for kind, features in [
+            *(
+                ("answerable" if r.answerable else "unanswerable", r.features)
+                for r in outcome.results
+                if r.method == "hybrid"
+            ),
+            *(("gold-removed", r.features) for r in outcome.gold_removed if r.method == "hybrid"),
+        ]
+        if features is not None
+    ]
+    if len({s.suite for s in samples}) < 2:
+        return []
+    keep = (np.array(settings.abstain_weights) != 0).astype(float)
+    return leave_one_set_out(samples, keep, ABSTAIN_MAX_FALSE)
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -65,11 +104,17 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         )
     print(main_table(outcomes))
     print()
+    print(served_table(outcomes))
+    print()
     print(language_table(outcomes))
+    held_out = held_out_rates(outcomes, settings)
+    if held_out:
+        print(f"\n{HELD_OUT_NOTE}\n")
+        print(held_out_table(held_out))
     if args.out:
         out = Path(args.out)
         command = "rag eval " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-        report = write_report(outcomes, out, command)
+        report = write_report(outcomes, out, command, held_out, HELD_OUT_NOTE)
         with (out / "questions.jsonl").open("w", encoding="utf-8") as handle:
             for outcome in outcomes:
                 for result in outcome.results:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.documents import Article
@@ -21,6 +21,7 @@ from rag.ingest import article_from_record, read_articles
 from rag.language import detect_language, normalize_language
 
 QRELS_SPLIT = "test"
+SPLIT_SEPARATOR = "#"  # SET#PART: one part of a set
 
 
 @dataclass
@@ -31,6 +32,7 @@ class EvalQuestion:
     gold: dict[str, int] = field(default_factory=dict)  # document id -> relevance grade
     answers: list[str] = field(default_factory=list)  # verbatim answer spans, if any
     answerable: bool = True
+    split: str | None = None  # a set's part ("tune" or "report"), where it has parts
 
 
 @dataclass
@@ -118,14 +120,16 @@ def load_answer_spans(path: Path, corpus: Sequence[Path]) -> EvalSet:
         text = str(record["question"])
         answer = record.get("answer")
         gold_id = record.get("article_id")
+        split = record.get("split")
         questions.append(
             EvalQuestion(
                 str(record.get("id", number)),
                 text,
                 normalize_language(str(record.get("lang") or "")) or detect_language(text),
-                {str(gold_id): 1} if gold_id else {},
+                {str(gold_id): 1} if gold_id and answer is not None else {},
                 [str(answer)] if answer else [],
                 answerable=answer is not None,
+                split=None if split is None else str(split),
             )
         )
     name = path.parent.name if path.name == "questions.jsonl" else path.stem
@@ -133,7 +137,20 @@ def load_answer_spans(path: Path, corpus: Sequence[Path]) -> EvalSet:
 
 
 def load_eval_set(path: Path, corpus: Sequence[Path] = ()) -> EvalSet:
-    """Detect the layout of ``path`` and load it."""
+    """Detect the layout of ``path`` and load it. ``SET#PART`` loads the questions of one
+    part of a set whose questions name a ``split`` (``eval/sets/paraphrase-dev#report``)."""
+    text = str(path)
+    if SPLIT_SEPARATOR in text:
+        base, _, part = text.rpartition(SPLIT_SEPARATOR)
+        whole = load_eval_set(Path(base), corpus)
+        chosen = [q for q in whole.questions if q.split == part]
+        if not chosen:
+            parts = sorted({q.split for q in whole.questions if q.split})
+            raise InputError(
+                f"{base}: no questions in part {part!r}; its parts: {', '.join(parts) or 'none'}"
+            )
+        name = f"{whole.name}{SPLIT_SEPARATOR}{part}"
+        return replace(whole, name=name, questions=chosen)
     if not path.exists():
         raise InputError(f"no such question set: {path}")
     if path.is_dir():

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from eval.fitting import HeldOutRates
 from eval.metrics import answer_hit_at_k, mean
 from eval.runner import QuestionResult, SetResult
 
@@ -33,6 +34,10 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, float]:
     for k in HIT_KS:
         row[f"hit@{k}"] = mean([answer_hit_at_k(r.answer_rank, k) for r in with_spans])
     row["quote@1"] = mean([1.0 if r.quoted else 0.0 for r in with_spans])
+    # The first document is a gold one (recall@1 counts a share of several gold documents).
+    row["P@1"] = mean([1.0 if r.recall[1] > 0 else 0.0 for r in graded])
+    row["served nDCG@10"] = mean([r.served_ndcg10 for r in graded])
+    row["served hit@5"] = mean([answer_hit_at_k(r.served_answer_rank, 5) for r in with_spans])
     row["abstain"] = mean([1.0 if r.abstained else 0.0 for r in unanswerable])
     row["false-abstain"] = mean([1.0 if r.abstained else 0.0 for r in answerable])
     row["ms/q"] = mean([r.latency_ms for r in results])
@@ -65,7 +70,26 @@ MAIN_COLUMNS = (
     "false-abstain",
     "ms/q",
 )
-LANGUAGE_COLUMNS = ("n", "nDCG@10", "R@10", "hit@1", "hit@5")
+LANGUAGE_COLUMNS = ("n", "nDCG@10", "P@1", "R@10", "hit@1", "hit@5", "false-abstain")
+SERVED_COLUMNS = (
+    "n",
+    "nDCG@10",
+    "served nDCG@10",
+    "hit@5",
+    "served hit@5",
+    "P@1",
+    "false-abstain",
+    "abstain",
+    "abstain (gold out)",
+)
+HELD_OUT_COLUMNS = (
+    "answerable",
+    "false-abstain",
+    "unanswerable",
+    "abstain",
+    "gold out",
+    "abstain (gold out)",
+)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -84,6 +108,39 @@ def main_table(outcomes: Sequence[SetResult]) -> str:
             cells = [f"{int(summary['n'])}"] + [_fmt(summary[c]) for c in MAIN_COLUMNS[1:]]
             rows.append([outcome.eval_set.name, method, *cells])
     return _table(["set", "method", *MAIN_COLUMNS], rows)
+
+
+def served_table(outcomes: Sequence[SetResult]) -> str:
+    """What a user gets from ``/ask`` (a "not found" answer cites nothing) beside what the
+    ranking finds, for the hybrid methods."""
+    rows = []
+    for outcome in outcomes:
+        for (method,), results in _group(outcome.results, "method").items():
+            if not method.startswith("hybrid"):
+                continue
+            summary = summarize(results)
+            removed = [r.abstained for r in outcome.gold_removed if r.method == method]
+            summary["abstain (gold out)"] = mean([1.0 if a else 0.0 for a in removed])
+            cells = [f"{int(summary['n'])}"] + [_fmt(summary[c]) for c in SERVED_COLUMNS[1:]]
+            rows.append([outcome.eval_set.name, method, *cells])
+    return _table(["set", "method", *SERVED_COLUMNS], rows)
+
+
+def held_out_table(rows: Sequence[HeldOutRates]) -> str:
+    """The leave-one-set-out abstention rates: each set scored by a model fitted without it."""
+    cells = [
+        [
+            row.suite,
+            str(row.answerable),
+            _fmt(row.false_abstention),
+            str(row.unanswerable),
+            _fmt(row.not_found),
+            str(row.gold_removed),
+            _fmt(row.not_found_gold_removed),
+        ]
+        for row in rows
+    ]
+    return _table(["set (held out)", *HELD_OUT_COLUMNS], cells)
 
 
 def language_table(outcomes: Sequence[SetResult]) -> str:
@@ -148,7 +205,13 @@ def plot_languages(outcome: SetResult, path: Path) -> None:
     plt.close(figure)
 
 
-def write_report(outcomes: Sequence[SetResult], folder: Path, command: str) -> Path:
+def write_report(
+    outcomes: Sequence[SetResult],
+    folder: Path,
+    command: str,
+    held_out: Sequence[HeldOutRates] = (),
+    held_out_note: str = "",
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     sections = [
         "# Retrieval evaluation",
@@ -162,9 +225,16 @@ def write_report(outcomes: Sequence[SetResult], folder: Path, command: str) -> P
         "query latency (encoding + ranking).",
         "## Results",
         main_table(outcomes),
+        "## Served: what `/ask` returns, beside the ranking",
+        "served nDCG@10 and served hit@5 count a 'not found' answer as citing nothing; "
+        "P@1: the first document is a gold one.",
+        served_table(outcomes),
         "## By question language → article language",
         language_table(outcomes),
     ]
+    if held_out:
+        sections += ["## Abstention, each set held out of the fit", held_out_note]
+        sections.append(held_out_table(held_out))
     for outcome in outcomes:
         name = outcome.eval_set.name
         plot_recall_curves(outcome, folder / f"{name}-recall.png")

@@ -30,7 +30,7 @@ from index.manifest import FORMAT_VERSION
 from index.store import IndexStore
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
-from rag.engine import SearchEngine
+from rag.engine import Decision, SearchEngine
 from rag.errors import IndexStoreError
 from rag.retrieval.base import Query
 
@@ -93,6 +93,17 @@ class QuestionResult:
     abstained: bool
     latency_ms: float
     quoted: bool = False  # the first passage's quoted sentence holds a gold answer span
+    # What the abstention model read (rag.abstention.FEATURES), for hybrid methods.
+    features: list[float] | None = None
+
+    @property
+    def served_ndcg10(self) -> float:
+        """nDCG@10 of what the service returns: a "not found" answer cites nothing."""
+        return 0.0 if self.abstained else self.ndcg10
+
+    @property
+    def served_answer_rank(self) -> int | None:
+        return None if self.abstained else self.answer_rank
 
 
 @dataclass
@@ -102,6 +113,7 @@ class GoldRemovedResult:
     question_id: str
     method: str
     abstained: bool
+    features: list[float] | None = None
 
 
 @dataclass
@@ -179,6 +191,12 @@ def fill_gold_from_answers(questions: Sequence[EvalQuestion], engine: SearchEngi
         question.gold = {aid: 1 for aid, text in texts.items() if any(s in text for s in spans)}
 
 
+def _features(decision: Decision | None) -> list[float] | None:
+    if decision is None or decision.signals is None:
+        return None
+    return [float(value) for value in decision.signals.vector()]
+
+
 def run_set(
     eval_set: EvalSet,
     methods: Sequence[Method],
@@ -254,6 +272,7 @@ def run_set(
                     abstained=decision is not None and not decision.found,
                     latency_ms=elapsed,
                     quoted=quoted,
+                    features=_features(decision),
                 )
             )
         if method.base == "hybrid" and gold_removed:
@@ -263,6 +282,8 @@ def run_set(
                     allowed = engine.corpus.without_articles(question.gold)
                     decision = engine.decide(query, engine.rank(query, allowed), allowed)
                     outcome.gold_removed.append(
-                        GoldRemovedResult(question.id, method.name, not decision.found)
+                        GoldRemovedResult(
+                            question.id, method.name, not decision.found, _features(decision)
+                        )
                     )
     return outcome

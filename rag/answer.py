@@ -12,7 +12,12 @@ from rag.lexical.analyzer import LexicalAnalyzer
 from rag.sentence_table import SentenceTable
 from rag.sentences import sentence_spans
 
-NOT_FOUND_MESSAGE = "No passage in the indexed articles answers this question."
+NOT_FOUND_MESSAGE = (
+    "No passage in the indexed articles answers this question; the closest passages are "
+    "listed for you to judge, and they may not answer it."
+)
+NOTHING_RETRIEVED_MESSAGE = "No passage in the indexed articles answers this question."
+NO_CONTENT_MESSAGE = "The question has no words to search for."
 
 
 @dataclass

@@ -171,6 +171,12 @@ class Settings(BaseSettings):
     cross_language_offset: float = Field(
         0.09, ge=0, description="cosine added to passages in another language than the question"
     )
+    lead_margin: float = Field(
+        0.0,
+        ge=0,
+        description="merged score by which the best passage in another language than the "
+        "question must beat the best in the question's language to be cited first (0: off)",
+    )
     bm25_k1: float = Field(1.2, gt=0)
     bm25_b: float = Field(0.75, ge=0, le=1)
 

@@ -15,14 +15,22 @@ from rag.abstention import (
     term_coverage,
     unknown_share,
 )
-from rag.answer import NOT_FOUND_MESSAGE, Answer, Passage, SentenceHighlighter, add_passage
+from rag.answer import (
+    NO_CONTENT_MESSAGE,
+    NOT_FOUND_MESSAGE,
+    NOTHING_RETRIEVED_MESSAGE,
+    Answer,
+    Passage,
+    SentenceHighlighter,
+    add_passage,
+)
 from rag.config import Settings
 from rag.corpus import Corpus, Filters
 from rag.crosslingual import Translator, center
 from rag.embedding.encoder import Encoder
 from rag.errors import InputError
 from rag.language import detect_language
-from rag.lexical.analyzer import LexicalAnalyzer
+from rag.lexical.analyzer import LexicalAnalyzer, has_content
 from rag.lexical.bm25 import BM25Retriever, PhraseRetriever, SyllableRetriever
 from rag.lexical.phrases import phrase_terms
 from rag.lexical.syllables import syllable_terms
@@ -37,10 +45,12 @@ from rag.sentence_table import SentenceTable
 
 @dataclass(frozen=True)
 class Decision:
-    """Whether the ranking holds an answer, and how sure the engine is (0..1)."""
+    """Whether the ranking holds an answer, how sure the engine is (0..1), and the signals
+    it read (None when nothing was retrieved)."""
 
     found: bool
     confidence: float
+    signals: AnswerSignals | None = None
 
 
 def _abstention_model(settings: Settings) -> AbstentionModel:
@@ -304,7 +314,8 @@ class SearchEngine:
             and signals.standout >= self.settings.abstain_full_match_standout
         )
         found = complete or probability >= self.settings.abstain_threshold
-        return Decision(found, round(max(probability, 0.5) if complete else probability, 4))
+        confidence = round(max(probability, 0.5) if complete else probability, 4)
+        return Decision(found, confidence, signals)
 
     def highlight(self, passages: list[Passage], query: Query) -> None:
         """Quote the sentences that best match; translations let a Korean question quote an
@@ -338,19 +349,20 @@ class SearchEngine:
     def answer(
         self, question: str, top_k: int | None = None, filters: Filters | None = None
     ) -> Answer:
+        """Cited passages. When the engine judges that they do not answer the question,
+        ``found`` is false and the passages are the closest ones, for a person to judge."""
         top_k = self.validate_top_k(self.settings.top_k if top_k is None else top_k)
         query = self.make_query(question)
+        if not has_content(query.terms):
+            return Answer(query.text, False, NO_CONTENT_MESSAGE, [], 0.0)
         allowed = self.corpus.mask(filters or Filters())
         ranking = self.rank(query, allowed)
         decision = self.decide(query, ranking, allowed)
-        if not decision.found and self.settings.abstain:
-            return Answer(query.text, False, NOT_FOUND_MESSAGE, [], decision.confidence)
         passages = self.passages(ranking.hits, top_k)
         self.highlight(passages, query)
-        return Answer(
-            question=query.text,
-            found=True,
-            message=f"Found {len(passages)} cited passages.",
-            passages=passages,
-            confidence=decision.confidence,
-        )
+        found = decision.found or not self.settings.abstain
+        if not found:
+            message = NOT_FOUND_MESSAGE if passages else NOTHING_RETRIEVED_MESSAGE
+        else:
+            message = f"Found {len(passages)} cited passages."
+        return Answer(query.text, found, message, passages, decision.confidence)

@@ -24,6 +24,8 @@ CONTENT_TAGS = frozenset({"NNG", "NNP", "NR", "VV", "VA", "XR", "SL", "SN", "SH"
 WORD_TAGS = frozenset({"NNG", "NNP", "XR"})
 # Letters of the shortest Latin-script content word (shorter ones are mostly function words).
 MIN_LATIN_WORD = 3
+# Latin letters a question needs in one term to have something to search for ("AI" does).
+MIN_CONTENT_LETTERS = 2
 _WORD = re.compile(rf"[A-Za-z][A-Za-z\-]{{{MIN_LATIN_WORD - 1},}}")
 # Latin-script words and numbers, with an English possessive or contraction kept attached.
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -175,6 +177,15 @@ class LexicalAnalyzer:
     def word_terms(self, word: str) -> list[str]:
         """BM25 terms of one word, as the index holds them."""
         return self.terms(word)
+
+
+def has_content(terms: Iterable[str]) -> bool:
+    """Whether a question's terms hold a word to search for: Hangul, or two Latin letters
+    or more (``?!.,;``, ``{{7*7}}`` or ``%s%n`` hold none)."""
+    return any(
+        has_hangul(term) or sum(ch.isalpha() for ch in term) >= MIN_CONTENT_LETTERS
+        for term in terms
+    )
 
 
 def _words_with_content(morphemes: Iterable[Any], text: str) -> list[str]:

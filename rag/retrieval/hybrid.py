@@ -189,6 +189,27 @@ class HybridRanker:
         similarity = rows @ query.raw_vector + self.settings.cross_language_offset * cross
         return Scored(fused.positions, fused.scores + weight * similarity.astype(np.float64))
 
+    def own_language_lead(self, query: Query, merged: Scored) -> Scored:
+        """The merged ranking with a passage in the question's language first, unless the
+        best passage in another language beats it by ``lead_margin`` on the merged score.
+
+        The best passage of a partition stands out within it whether or not it is on the
+        question's subject, so an off-topic partition's best can top the merge by a little;
+        a passage in the other language must win clearly to lead."""
+        margin = self.settings.lead_margin
+        if len(merged) < 2 or margin <= 0:
+            return merged
+        own = self.languages[merged.positions] == query.lang
+        if own[0] or not own.any():
+            return merged
+        best_own = int(np.argmax(own))
+        if merged.scores[0] - merged.scores[best_own] >= margin:
+            return merged
+        order = np.r_[best_own, np.arange(best_own), np.arange(best_own + 1, len(merged))]
+        scores = merged.scores[order].copy()
+        scores[0] = merged.scores[0]  # it takes the lead, and the lead's score
+        return Scored(merged.positions[order], scores)
+
     def dense_candidates(self, query: Query) -> Scored:
         """The dense candidates of every partition with no filter: what a filtered ranking's
         best passage is compared with to tell whether it stands out."""
@@ -262,7 +283,7 @@ class HybridRanker:
                 )
         within, dense, bm25 = (Scored.concatenate([part[i] for part in parts]) for i in range(3))
         return Ranking(
-            self.calibrate(query, within).best_first(),
+            self.own_language_lead(query, self.calibrate(query, within).best_first()),
             dense.best_first(),
             bm25.best_first(),
             within.best_first(),

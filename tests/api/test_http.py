@@ -51,10 +51,19 @@ def test_filters_restrict_language_source_and_dates(server: str) -> None:
         ask = {"question": question, "top_k": 5, "filters": filters}
         passages = httpx.post(f"{server}/ask", json=ask, timeout=30).json()["passages"]
         assert passages and all(check(p) for p in passages), filters
-    # Filtered to a source the seed does not have, nothing answers a question about it.
+    # Filtered to a source the seed does not have, nothing answers a question about it; the
+    # closest passages of that source still come back, marked as not answering.
     ask = {"question": "NSTRI는 무엇인가요?", "filters": {"source": "news.naver.com"}}
     answer = httpx.post(f"{server}/ask", json=ask, timeout=30).json()
-    assert not answer["found"] and answer["passages"] == []
+    assert not answer["found"] and answer["passages"]
+    assert all(p["source"] == "news.naver.com" for p in answer["passages"])
+    assert "closest passages" in answer["message"]
+
+
+def test_a_question_without_words_is_not_found(server: str) -> None:
+    for question in ("?!.,;", "...", "{{7*7}} ${7*7} %s%s%s%n", "？！。"):
+        answer = httpx.post(f"{server}/ask", json={"question": question}, timeout=30).json()
+        assert answer["found"] is False and answer["passages"] == [], question
 
 
 def test_search_returns_ranked_passages(server: str) -> None:

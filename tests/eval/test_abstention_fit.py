@@ -4,8 +4,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.abstention import Suite, choose_threshold, fit_logistic, foreign_samples, probabilities
+from eval.abstention import Suite, foreign_samples
 from eval.datasets import EvalQuestion, EvalSet
+from eval.fitting import choose_threshold, fit_logistic, probabilities
 from rag.engine import SearchEngine
 
 
@@ -77,7 +78,8 @@ def test_foreign_questions_pair_every_corpus_with_the_other_suites(engine: Searc
 
 
 def test_collected_samples_are_kept_and_read_back(tmp_path: Path) -> None:
-    from eval.abstention import Sample, load_samples, save_samples
+    from eval.abstention import load_samples, save_samples
+    from eval.fitting import Sample
     from rag.abstention import FEATURES
 
     samples = [

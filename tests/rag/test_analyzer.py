@@ -1,3 +1,4 @@
+from rag.lexical.analyzer import has_content
 from tests.conftest import shared_analyzer
 
 analyzer = shared_analyzer()
@@ -39,3 +40,10 @@ def test_names_are_proper_nouns_and_capitalized_words_not_sentence_openers() -> 
     ]
     assert analyzer.names("What is the price of insulin?", "en") == []
     assert analyzer.names("일본에서 NSTRI는 언제 공개됐나?", "ko") == ["일본", "NSTRI"]
+
+
+def test_a_question_of_punctuation_or_template_syntax_has_no_content() -> None:
+    for text in ("?!.,;", "...", "{{7*7}} ${7*7} %s%s%s%n", "2019?"):
+        assert not has_content(analyzer.terms(text)), text
+    for text in ("what is AI?", "NSTRI는 무엇인가요?", "암"):
+        assert has_content(analyzer.terms(text)), text

@@ -1,0 +1,153 @@
+"""Fitting the abstention model: a logistic regression over ``rag.abstention.FEATURES``, its
+threshold, and leave-one-set-out validation.
+
+Shared by the fit command (``python -m eval.abstention``), which prints the model to ship,
+and ``rag eval``, which reports for each question set how a model fitted on the other sets
+does on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+L2 = 1e-2
+# Most answerable questions of any one fitted set that the shipped threshold may answer
+# "not found".
+ABSTAIN_MAX_FALSE = 0.05
+THRESHOLD_MARGIN = 2e-4  # below a lone answerable question: more than the printed precision
+FOREIGN_SEPARATOR = "<-"  # a foreign question's group: CORPUS-SUITE<-QUESTION-SUITE
+
+
+@dataclass
+class Sample:
+    suite: str  # a foreign question's: "CORPUS-SUITE<-QUESTION-SUITE"
+    kind: str  # "answerable", "unanswerable", "gold-removed", "foreign" or "altered"
+    features: np.ndarray
+    answerable: bool
+
+    @property
+    def group(self) -> str:
+        return f"{self.suite}/{self.kind}"
+
+    @property
+    def suites(self) -> set[str]:
+        """The suites the sample comes from: a foreign question's two, else one."""
+        return set(self.suite.split(FOREIGN_SEPARATOR))
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Class-balanced, L2-regularized logistic regression by Newton's method.
+
+    Features are standardized for the fit, so that the penalty weighs them alike (a cosine
+    moves by hundredths where a flag moves by one); the weights returned apply to raw ones."""
+    mean = x.mean(axis=0)
+    spread = x.std(axis=0)
+    spread[spread < 1e-12] = 1.0  # a constant feature keeps a zero weight
+    design = np.hstack([(x - mean) / spread, np.ones((len(x), 1))])
+    balance = np.where(y == 1, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
+    theta = np.zeros(design.shape[1])
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-design @ theta))
+        gradient = design.T @ (balance * (p - y)) + L2 * theta
+        hessian = (design * (balance * p * (1 - p))[:, None]).T @ design + L2 * np.eye(len(theta))
+        step = np.linalg.solve(hessian, gradient)
+        theta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    weights = theta[:-1] / spread
+    return weights, float(theta[-1] - weights @ mean)
+
+
+def probabilities(x: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
+    probability: np.ndarray = 1 / (1 + np.exp(-(x @ weights + bias)))
+    return probability
+
+
+def choose_threshold(
+    p: np.ndarray, y: np.ndarray, max_false: float, groups: np.ndarray | None = None
+) -> float:
+    """The highest threshold at which no group's answerable questions are wrongly answered
+    'not found' more often than ``max_false`` (one group when ``groups`` is None).
+
+    It lies halfway below the first answerable question that must still be answered, so that
+    printing it to a few decimals cannot push that question under it."""
+    groups = np.zeros(len(p), dtype=int) if groups is None else groups
+    thresholds = []
+    for group in np.unique(groups[y == 1]):
+        positives = np.sort(p[(y == 1) & (groups == group)])
+        allowed = int(np.floor(max_false * len(positives)))
+        below = positives[allowed - 1] if allowed else positives[0] - THRESHOLD_MARGIN
+        thresholds.append(float(positives[allowed] + below) / 2)
+    return min(thresholds, default=0.5)
+
+
+def rates(samples: list[Sample], abstained: np.ndarray) -> dict[str, tuple[int, float]]:
+    """Per group: (count, share answered 'not found')."""
+    out: dict[str, tuple[int, float]] = {}
+    for group in sorted({s.group for s in samples}):
+        rows = [i for i, s in enumerate(samples) if s.group == group]
+        out[group] = (len(rows), float(np.mean(abstained[rows])))
+    return out
+
+
+def fit_and_decide(
+    x: np.ndarray, y: np.ndarray, suites: np.ndarray, train: np.ndarray, max_false: float
+) -> tuple[np.ndarray, float, float, np.ndarray]:
+    """Weights, bias and threshold fitted on ``train``; which of all samples abstain."""
+    weights, bias = fit_logistic(x[train], y[train])
+    p = probabilities(x, weights, bias)
+    threshold = choose_threshold(p[train], y[train], max_false, suites[train])
+    return weights, bias, threshold, p < threshold
+
+
+@dataclass(frozen=True)
+class HeldOutRates:
+    """How a model fitted without one set does on it."""
+
+    suite: str
+    answerable: int
+    false_abstention: float  # share of its answerable questions answered "not found"
+    unanswerable: int
+    not_found: float  # share of its unanswerable questions answered "not found"
+    gold_removed: int
+    not_found_gold_removed: float
+
+
+def _share(flags: np.ndarray) -> float:
+    return float(flags.mean()) if len(flags) else float("nan")
+
+
+def leave_one_set_out(
+    samples: Sequence[Sample], keep: np.ndarray, max_false: float
+) -> list[HeldOutRates]:
+    """For each suite: fit weights and threshold on every other suite's samples (``keep``
+    masks the features used), then score that suite's samples as unseen."""
+    x = np.stack([s.features for s in samples]) * keep
+    y = np.array([1.0 if s.answerable else 0.0 for s in samples])
+    suites = np.array([s.suite for s in samples])
+    kinds = np.array([s.kind for s in samples])
+    rows = []
+    for suite in sorted({s.suite for s in samples if FOREIGN_SEPARATOR not in s.suite}):
+        mine = np.array([suite in s.suites for s in samples])
+        train = ~mine
+        if len(np.unique(y[train])) < 2:
+            continue  # the other suites hold no negatives (or no positives): nothing to fit
+        *_, abstained = fit_and_decide(x, y, suites, train, max_false)
+        answerable = mine & (kinds == "answerable")
+        unanswerable = mine & (kinds == "unanswerable")
+        removed = mine & (kinds == "gold-removed")
+        rows.append(
+            HeldOutRates(
+                suite,
+                int(answerable.sum()),
+                _share(abstained[answerable]),
+                int(unanswerable.sum()),
+                _share(abstained[unanswerable]),
+                int(removed.sum()),
+                _share(abstained[removed]),
+            )
+        )
+    return rows
