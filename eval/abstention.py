@@ -30,8 +30,10 @@ import numpy as np
 from eval.altered import altered_questions
 from eval.datasets import EvalQuestion, EvalSet, load_eval_set
 from eval.fitting import (
+    ABSTAIN_MAX_FALSE,
     FOREIGN_SEPARATOR,
     Sample,
+    complete_matches,
     fit_and_decide,
     probabilities,
     rates,
@@ -235,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         help="a .npz of the collected samples: read if it exists (to try other features or "
         "hold-outs without asking every question again), else written after collecting",
     )
-    parser.add_argument("--max-false", type=float, default=0.05)
+    parser.add_argument("--max-false", type=float, default=ABSTAIN_MAX_FALSE)
     parser.add_argument(
         "--current",
         action="store_true",
@@ -275,9 +277,12 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error(f"--hold-out names no suite given: {', '.join(missing)}")
     raw = np.stack([s.features for s in samples])
+    # Answered whatever the model says, as the service does.
+    answered = complete_matches(raw, settings.abstain_full_match_standout)
     if args.current:
         current = probabilities(raw, np.array(settings.abstain_weights), settings.abstain_bias)
-        print("the settings' model (the complete-match override not applied):")
+        current[answered] = np.inf
+        print("the settings' model (complete lexical matches answered):")
         print("\n| group | n | not-found rate |")
         print("|---|---|---|")
         for group, (count, rate) in rates(samples, current < settings.abstain_threshold).items():
@@ -292,13 +297,15 @@ def main(argv: list[str] | None = None) -> int:
     # are held out with it.
     not_fitted = set(SYNTHETIC_KINDS if args.fit_on_natural else args.not_fitted)
     fit = np.array([s.kind not in not_fitted and not s.suites & held for s in samples])
-    weights, bias, threshold, abstained = fit_and_decide(x, y, suites, fit, args.max_false)
+    weights, bias, threshold, abstained = fit_and_decide(
+        x, y, suites, fit, args.max_false, answered
+    )
 
     # 2-fold cross-validation: fit on one half (threshold included), score the other.
     fold = np.random.default_rng(SPLIT_SEED).permutation(len(samples)) % 2
     held_out = np.zeros(len(samples), dtype=bool)
     for k in (0, 1):
-        *_, decided = fit_and_decide(x, y, suites, (fold != k) & fit, args.max_false)
+        *_, decided = fit_and_decide(x, y, suites, (fold != k) & fit, args.max_false, answered)
         held_out[fold == k] = decided[fold == k]
 
     print("features:", ", ".join(FEATURES))

@@ -48,7 +48,7 @@ HELD_OUT_NOTE = (
     "Abstention with each set held out: the model (the inputs the settings weigh, the "
     "threshold that keeps every fitted set's false abstention within "
     f"{ABSTAIN_MAX_FALSE:.0%}) fitted on the other sets' default-hybrid questions, then "
-    "scored on the held-out set; the complete-match override is not applied."
+    "scored on the held-out set, complete lexical matches answered as the service does."
 )
 
 
@@ -70,7 +70,7 @@ def held_out_rates(outcomes: Sequence[SetResult], settings: Settings) -> list[He
     if len({s.suite for s in samples}) < 2:
         return []
     keep = (np.array(settings.abstain_weights) != 0).astype(float)
-    return leave_one_set_out(samples, keep, ABSTAIN_MAX_FALSE)
+    return leave_one_set_out(samples, keep, ABSTAIN_MAX_FALSE, settings.abstain_full_match_standout)
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:

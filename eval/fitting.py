@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.abstention import FEATURES
+
 L2 = 1e-2
 # Most answerable questions of any one fitted set that the shipped threshold may answer
 # "not found".
@@ -93,12 +95,34 @@ def rates(samples: list[Sample], abstained: np.ndarray) -> dict[str, tuple[int, 
     return out
 
 
+def complete_matches(raw: np.ndarray, min_standout: float) -> np.ndarray:
+    """Which samples the service answers whatever the model says: the best passages hold
+    every concept of the question, its rarest included, and stand out (``SearchEngine.decide``)."""
+    column = {name: i for i, name in enumerate(FEATURES)}
+    complete: np.ndarray = (
+        (raw[:, column["coverage"]] >= 1.0)
+        & (raw[:, column["rarest_missing"]] == 0.0)
+        & (raw[:, column["standout"]] >= min_standout)
+    )
+    return complete
+
+
 def fit_and_decide(
-    x: np.ndarray, y: np.ndarray, suites: np.ndarray, train: np.ndarray, max_false: float
+    x: np.ndarray,
+    y: np.ndarray,
+    suites: np.ndarray,
+    train: np.ndarray,
+    max_false: float,
+    answered: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float, float, np.ndarray]:
-    """Weights, bias and threshold fitted on ``train``; which of all samples abstain."""
+    """Weights, bias and threshold fitted on ``train``; which of all samples abstain.
+
+    ``answered`` marks samples the service answers whatever the model says (complete lexical
+    matches): the threshold is chosen, and abstention decided, as the service decides."""
     weights, bias = fit_logistic(x[train], y[train])
     p = probabilities(x, weights, bias)
+    if answered is not None:
+        p = np.where(answered, np.inf, p)
     threshold = choose_threshold(p[train], y[train], max_false, suites[train])
     return weights, bias, threshold, p < threshold
 
@@ -121,11 +145,14 @@ def _share(flags: np.ndarray) -> float:
 
 
 def leave_one_set_out(
-    samples: Sequence[Sample], keep: np.ndarray, max_false: float
+    samples: Sequence[Sample], keep: np.ndarray, max_false: float, min_standout: float
 ) -> list[HeldOutRates]:
     """For each suite: fit weights and threshold on every other suite's samples (``keep``
-    masks the features used), then score that suite's samples as unseen."""
-    x = np.stack([s.features for s in samples]) * keep
+    masks the features used), then score that suite's samples as unseen, the complete
+    lexical matches (``min_standout``: ``abstain_full_match_standout``) answered."""
+    raw = np.stack([s.features for s in samples])
+    x = raw * keep
+    answered = complete_matches(raw, min_standout)
     y = np.array([1.0 if s.answerable else 0.0 for s in samples])
     suites = np.array([s.suite for s in samples])
     kinds = np.array([s.kind for s in samples])
@@ -135,7 +162,7 @@ def leave_one_set_out(
         train = ~mine
         if len(np.unique(y[train])) < 2:
             continue  # the other suites hold no negatives (or no positives): nothing to fit
-        *_, abstained = fit_and_decide(x, y, suites, train, max_false)
+        *_, abstained = fit_and_decide(x, y, suites, train, max_false, answered)
         answerable = mine & (kinds == "answerable")
         unanswerable = mine & (kinds == "unanswerable")
         removed = mine & (kinds == "gold-removed")

@@ -6,7 +6,15 @@ import pytest
 
 from eval.abstention import Suite, foreign_samples
 from eval.datasets import EvalQuestion, EvalSet
-from eval.fitting import choose_threshold, fit_logistic, probabilities
+from eval.fitting import (
+    Sample,
+    choose_threshold,
+    complete_matches,
+    fit_logistic,
+    leave_one_set_out,
+    probabilities,
+)
+from rag.abstention import FEATURES
 from rag.engine import SearchEngine
 
 
@@ -94,3 +102,45 @@ def test_collected_samples_are_kept_and_read_back(tmp_path: Path) -> None:
         (s.suite, s.kind, s.answerable) for s in samples
     ]
     assert all(np.array_equal(a.features, s.features) for a, s in zip(again, samples, strict=True))
+
+
+def _sample(suite: str, kind: str, similarity: float, coverage: float = 0.5) -> Sample:
+    features = np.zeros(len(FEATURES))
+    features[FEATURES.index("similarity")] = similarity
+    features[FEATURES.index("coverage")] = coverage
+    features[FEATURES.index("rarest_missing")] = 0.0 if coverage >= 1 else 1.0
+    features[FEATURES.index("standout")] = 2.0
+    return Sample(suite, kind, features, kind == "answerable")
+
+
+def test_each_set_is_scored_by_a_model_fitted_without_it() -> None:
+    rng = np.random.default_rng(3)
+    samples = [
+        _sample(suite, kind, float(rng.normal(centre, 0.01)))
+        for suite, shift in (("a", 0.0), ("b", 0.0), ("shifted", -0.05))
+        for kind, centre, count in (("answerable", 0.86 + shift, 60), ("unanswerable", 0.80, 60))
+        for _ in range(count)
+    ]
+    keep = np.array([name == "similarity" for name in FEATURES], dtype=float)
+    rows = {row.suite: row for row in leave_one_set_out(samples, keep, 0.05, 1.0)}
+    assert set(rows) == {"a", "b", "shifted"}
+    assert rows["a"].answerable == 60 and rows["a"].unanswerable == 60
+    # the shifted set's answerable questions look like the others' unanswerable ones: held
+    # out, most of them are wrongly answered "not found", which a pooled fit would hide
+    assert rows["shifted"].false_abstention > 0.5
+    # fitted with it, the threshold must answer them, so "a" held out abstains less often
+    # than when the shifted set is not there
+    assert rows["a"].false_abstention <= 0.05
+    alone = leave_one_set_out([s for s in samples if s.suite != "shifted"], keep, 0.05, 1.0)
+    assert alone[0].suite == "a" and alone[0].not_found > 0.9 > rows["a"].not_found
+
+
+def test_complete_lexical_matches_are_answered_whatever_the_model_says() -> None:
+    samples = [_sample("a", "answerable", 0.80, coverage=1.0) for _ in range(10)]
+    samples += [_sample("a", "answerable", 0.86) for _ in range(30)]
+    samples += [_sample("a", "unanswerable", 0.80) for _ in range(30)]
+    samples += [_sample("b", kind, s.features[0]) for s in samples for kind in [s.kind]]
+    raw = np.stack([s.features for s in samples])
+    answered = complete_matches(raw, 1.0)
+    assert answered.sum() == 10  # suite b's copies lose the complete match (coverage 0.5)
+    assert not complete_matches(raw, 3.0).any()  # they must also stand out
