@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 CODE := rag index api eval cli bench
 
-.PHONY: install serve test lint typecheck unit clean
+.PHONY: install serve test lint typecheck unit clean browser
 
 $(INSTALLED): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +30,16 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy $(CODE)
 
-unit: $(INSTALLED)
+unit: $(INSTALLED) browser
 	$(BIN)/pytest -q
 
-test: lint typecheck unit
+# Headless Chromium for the web page's test (tests/api/test_page.py); Playwright drives this
+# system browser, so `playwright install` is never needed; Nanum draws the Korean in its screenshots.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-nanum)
+
+test: lint typecheck browser unit
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.admin import install_admin, running_reindexer
+from api.docs import add_docs
+from api.errors import install_error_handlers
+from api.limits import install_limits
+from api.observe import install_observability
+from api.page import add_page
 from api.routes import router
+from api.validation import document_limits
 from index.live import LiveIndex
 from rag.config import Settings, get_settings
 from rag.embedding.encoder import Encoder
@@ -38,7 +45,8 @@ def create_app(settings: Settings | None = None, live: LiveIndex | None = None) 
             watcher = asyncio.create_task(
                 _watch_for_new_builds(app.state.live_index, settings.reload_interval_s)
             )
-        yield
+        async with running_reindexer(app, settings):
+            yield
         if watcher:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -49,9 +57,18 @@ def create_app(settings: Settings | None = None, live: LiveIndex | None = None) 
         description="Korean or English questions answered with cited passages from news articles.",
         version="1.0.0",
         lifespan=lifespan,
+        docs_url=None,  # served offline by add_docs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.include_router(router)
+    install_admin(app, settings)  # /admin/*, only with RAG_ADMIN_API_KEY
+    add_page(app)
+    add_docs(app)
+    document_limits(app, settings)
+    install_limits(app, settings)
+    install_error_handlers(app)  # last: its middleware wraps the limits' too
+    install_observability(app, settings)  # outside even that: every request, final status
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: object) -> object:
+    # Pydantic alone also takes a number (or a string of digits) as a Unix timestamp.
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+# A date as the schema says (``format: date``): YYYY-MM-DD, nothing else.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class FiltersIn(BaseModel):
@@ -13,15 +29,18 @@ class FiltersIn(BaseModel):
 
     source: str | None = Field(None, description="only articles from this source (e.g. npr.org)")
     lang: Literal["ko", "en"] | None = Field(None, description="only passages in this language")
-    published_from: date | None = Field(None, description="earliest publication date, inclusive")
-    published_to: date | None = Field(None, description="latest publication date, inclusive")
+    published_from: IsoDate | None = Field(None, description="earliest publication date, inclusive")
+    published_to: IsoDate | None = Field(None, description="latest publication date, inclusive")
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(..., min_length=1, examples=["what is NSTRI?"])
-    top_k: int | None = Field(None, description="passages to return (default from settings)")
+    # Strict: JSON true is not 1.
+    top_k: StrictInt | None = Field(
+        None, ge=1, description="passages to return (default from settings)"
+    )
     filters: FiltersIn = Field(default_factory=FiltersIn)
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -43,6 +44,7 @@ def _date(text: str) -> date:
 # --------------------------------------------------------------------------- build
 def cmd_build(args: argparse.Namespace) -> int:
     from index.builder import build_index
+    from index.store import IndexStore
     from rag.embedding.encoder import Encoder
     from rag.ingest import iter_files
 
@@ -50,8 +52,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     list(iter_files(paths))  # fail on a bad path before the model loads
     started = time.perf_counter()
-    encoder = Encoder(settings)
-    result = build_index(paths, settings, encoder, progress=not args.quiet)
+    store = IndexStore(settings.index_dir)
+    serving = store.current_name()
+    try:
+        # Locked before the model loads: a second build of this index fails at once.
+        with store.building():
+            encoder = Encoder(settings)
+            result = build_index(paths, settings, encoder, progress=not args.quiet, store=store)
+    except KeyboardInterrupt:
+        now = store.current_name()
+        if now is None:
+            state = "has no build yet"
+        elif now == serving:
+            state = f"still serves {now}"
+        else:
+            state = f"serves {now}, published before the interrupt"
+        print(f"rag: build interrupted; {settings.index_dir} {state}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     elapsed = time.perf_counter() - started
     counts = result.manifest.counts
     for item in result.skipped[: args.show_skipped]:
@@ -145,7 +162,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"serving on http://{host}:{port} (OpenAPI at /docs)")
-    uvicorn.run(create_app(settings, live), host=host, port=port, log_level=args.log_level)
+    import logging
+
+    # The service's own lines: one per request (api.access, which replaces uvicorn's access
+    # log), index swaps, reindexes.
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    uvicorn.run(
+        create_app(settings, live),
+        host=host,
+        port=port,
+        log_level=args.log_level,
+        access_log=False,
+        timeout_keep_alive=settings.keep_alive_timeout_s,
+    )
     return 0
 
 
@@ -254,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rag.errors import RagError
 
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
     except RagError as exc:
         print(f"rag: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -264,7 +296,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("rag: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        code = EXIT_INTERRUPTED
+    if code == EXIT_INTERRUPTED and argv is None:  # run as the command, not called
+        _exit_at_once(code)
+    return code
+
+
+def _exit_at_once(code: int) -> NoReturn:
+    """End the process now. An interrupted command has cleaned up after itself already (its
+    ``finally`` blocks ran on the way here); the interpreter's teardown of the model's
+    libraries would keep Ctrl-C waiting for seconds more on a busy machine."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

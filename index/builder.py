@@ -56,6 +56,7 @@ from rag.pipeline import (
     make_chunker,
 )
 from rag.retrieval.dense import build_faiss_index
+from rag.screening import TextScreen
 from rag.sentence_table import SentenceTable
 
 
@@ -99,8 +100,8 @@ def prepare(
         overhead_tokens=encoder.overhead_tokens(),
     )
     with _bar(len(kept), "chunk", progress, "article") as bar:
-        chunks, passages = chunk_articles(kept, chunker, settings, bar.update)
-    return PreparedCorpus(kept, chunks, passages, duplicates, skipped)
+        chunked, chunks, passages, too_long = chunk_articles(kept, chunker, settings, bar.update)
+    return PreparedCorpus(chunked, chunks, passages, duplicates, [*skipped, *too_long])
 
 
 def embed_passages(
@@ -124,25 +125,33 @@ def build_index(
     encoder: Encoder,
     *,
     progress: bool = True,
+    store: IndexStore | None = None,
 ) -> BuildResult:
-    """Build an index of the articles under ``paths`` and make it the served one."""
-    started = time.perf_counter()
-    report: IngestReport = read_articles(paths)
-    if not report.articles:
-        raise InputError(
-            f"no articles found in {', '.join(map(str, paths))} "
-            f"({report.files} files read, {len(report.skipped)} records skipped)"
+    """Build an index of the articles under ``paths`` and make it the served one.
+
+    The root's build lock is held from start to end (pass ``store`` when the caller already
+    holds it with :meth:`IndexStore.building`, as ``rag build`` does before loading the model).
+    """
+    store = store or IndexStore(settings.index_dir)
+    with store.building():
+        started = time.perf_counter()
+        report: IngestReport = read_articles(paths, TextScreen.from_settings(settings))
+        if not report.articles:
+            raise InputError(
+                f"no articles found in {', '.join(map(str, paths))} "
+                f"({report.files} files read, {len(report.skipped)} records skipped)"
+            )
+        return build_from_articles(
+            report.articles,
+            settings,
+            encoder,
+            inputs=[str(p) for p in paths],
+            skipped=report.skipped,
+            files=report.files,
+            progress=progress,
+            started=started,
+            store=store,
         )
-    return build_from_articles(
-        report.articles,
-        settings,
-        encoder,
-        inputs=[str(p) for p in paths],
-        skipped=report.skipped,
-        files=report.files,
-        progress=progress,
-        started=started,
-    )
 
 
 def build_from_articles(
@@ -155,9 +164,37 @@ def build_from_articles(
     files: int = 0,
     progress: bool = True,
     started: float | None = None,
+    store: IndexStore | None = None,
 ) -> BuildResult:
-    """Index ``articles`` into ``settings.index_dir`` and publish the build atomically."""
-    started = time.perf_counter() if started is None else started
+    """Index ``articles`` into ``settings.index_dir`` and publish the build atomically, under
+    the root's build lock (see :func:`build_index`)."""
+    store = store or IndexStore(settings.index_dir)
+    with store.building():
+        return _build(
+            articles,
+            settings,
+            encoder,
+            inputs=inputs,
+            skipped=skipped,
+            files=files,
+            progress=progress,
+            started=time.perf_counter() if started is None else started,
+            store=store,
+        )
+
+
+def _build(
+    articles: Sequence[Article],
+    settings: Settings,
+    encoder: Encoder,
+    *,
+    inputs: Sequence[str],
+    skipped: Sequence[Skipped],
+    files: int,
+    progress: bool,
+    started: float,
+    store: IndexStore,
+) -> BuildResult:
     timings: dict[str, float] = {"read": time.perf_counter() - started}
     mark = time.perf_counter()
     prepared = prepare(articles, settings, encoder, progress=progress, total=len(articles))
@@ -205,7 +242,6 @@ def build_from_articles(
     timings["index"] = time.perf_counter() - mark
 
     fingerprint = corpus_fingerprint(prepared.articles)
-    store = IndexStore(settings.index_dir)
     with store.writing() as staging:
         write_jsonl(staging / ARTICLES_FILE, (a.to_dict() for a in prepared.articles))
         write_jsonl(staging / CHUNKS_FILE, (c.to_dict() for c in prepared.chunks))

@@ -40,7 +40,11 @@ from rag.sentence_table import ARRAYS, SentenceTable
 logger = logging.getLogger(__name__)
 
 
-def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Manifest, SearchEngine]:
+def load_build(
+    folder: Path, settings: Settings, encoder: Encoder, analyzer: LexicalAnalyzer | None = None
+) -> tuple[Manifest, SearchEngine]:
+    """The build in ``folder`` as a search engine. ``analyzer`` is reused when given (a live
+    index passes its own: a new one loads kiwipiepy's model again, seconds and ~100 MB)."""
     manifest = Manifest.read(folder)
     manifest.check_model(encoder.name, encoder.fingerprint, encoder.dimension)
     try:
@@ -72,7 +76,7 @@ def load_build(folder: Path, settings: Settings, encoder: Encoder) -> tuple[Mani
             f"{dense.ntotal} vectors, manifest says {manifest.counts.get('chunks')}"
         )
     bm25_retriever = BM25Retriever(bm25)
-    analyzer = LexicalAnalyzer(workers=settings.query_analyzer_threads)
+    analyzer = analyzer or LexicalAnalyzer(workers=settings.query_analyzer_threads)
     dictionary = None
     # The dictionary translates Korean questions into English terms: only a corpus with both
     # languages needs it (reading it costs start-up time and memory).

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.abstention import FEATURES
@@ -77,6 +77,39 @@ class Settings(BaseSettings):
     near_duplicate_jaccard: float = Field(0.9, gt=0, le=1)
     minhash_permutations: int = Field(128, ge=16)
     shingle_words: int = Field(3, ge=1)
+
+    # --- build guard rails (rag/screening.py, rag/pipeline.py, index/builder.py) -------------
+    max_article_chars: int = Field(
+        1_000_000,
+        ge=1,
+        description="longest article indexed, in characters as read (a JSON record's text, a "
+        "file's whole content, HTML markup included); a longer one is skipped with a reason "
+        "before any cleaning, chunking or embedding, not truncated: a cut article would be "
+        "cited as if whole, and text this long is seldom one article (more often a dump to "
+        "split at the source)",
+    )
+    max_article_passages: int = Field(
+        1000,
+        ge=1,
+        description="most passages one article may be chunked into; one with more is skipped "
+        "with a reason before embedding (not truncated, as for max_article_chars)",
+    )
+    max_garbled_share: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="most share of an article's characters that may be undecodable bytes "
+        "(U+FFFD) or control characters other than whitespace; more means binary data or "
+        "another encoding than UTF-8, skipped with a reason (a NUL byte always is)",
+    )
+    min_letter_share: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="least share of letters among an article's non-space characters; fewer "
+        "means no words (numbers, symbols), skipped with a reason. Low, since a page of a "
+        "statistics table is mostly digits (0.09 letters in autorag-ko)",
+    )
 
     # --- retrieval -------------------------------------------------------------------
     candidates: int = Field(300, ge=1, description="hits taken from each retriever")
@@ -250,6 +283,63 @@ class Settings(BaseSettings):
     port: int = 8000
     reload_interval_s: float = Field(
         5.0, ge=0, description="how often the server looks for a newer build (0: never)"
+    )
+
+    # --- HTTP guard rails (api/limits.py) ------------------------------------------------
+    max_body_bytes: int = Field(
+        64 * 1024, ge=1, description="largest request body; a larger one is answered 413 unread"
+    )
+    body_timeout_s: float = Field(
+        10.0, gt=0, description="seconds a request's body may take to arrive in full (then 408)"
+    )
+    max_json_depth: int = Field(
+        32, ge=1, description="deepest nesting of arrays and objects in a JSON body (then 422)"
+    )
+    max_in_flight: int = Field(
+        16, ge=1, description="/ask and /search requests served at once; more get 503 overloaded"
+    )
+    retry_after_s: int = Field(1, ge=0, description="Retry-After (seconds) of a 503 refusal")
+    keep_alive_timeout_s: int = Field(
+        5, ge=1, description="seconds an idle keep-alive connection stays open (uvicorn)"
+    )
+
+    # --- observability and admin (api/metrics.py, api/admin.py, index/reindex.py) ------
+    metrics_latency_buckets_s: list[float] = Field(
+        default_factory=lambda: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+        min_length=1,
+        description="upper bounds (seconds) of the buckets of the /metrics request latency "
+        "histogram",
+    )
+    request_id_header: str = Field(
+        "X-Request-ID",
+        description="header of a request's id: taken from the request when it has a usable one, "
+        "else made up; returned on the response and written in the request's log line",
+    )
+    admin_api_key: SecretStr | None = Field(
+        None,
+        description="key of the /admin routes (Authorization: Bearer KEY or X-API-Key: KEY); "
+        "unset: the /admin routes do not exist",
+    )
+    admin_allowed_roots: list[Path] = Field(
+        default_factory=list,
+        description="folders (JSON list) inside which POST /admin/reindex accepts paths; empty: "
+        "it only rebuilds the served build's own recorded inputs",
+    )
+    reindex_nice: int = Field(
+        10, ge=0, le=19, description="niceness added to a reindex's build process (0: none)"
+    )
+    reindex_timeout_s: float = Field(
+        3600.0, gt=0, description="a reindex still running after this long is stopped (failed)"
+    )
+    reindex_stop_grace_s: float = Field(
+        5.0, gt=0, description="seconds a stopped build has to clean up before it is killed"
+    )
+    reindex_log_lines: int = Field(
+        20, ge=0, description="last lines of a reindex's output kept for its status"
+    )
+    reindex_jobs_kept: int = Field(20, ge=1, description="finished reindex jobs kept for status")
+    admin_wait_max_s: float = Field(
+        120.0, ge=0, description="longest ?wait= of GET /admin/reindex/{id} (seconds)"
     )
 
     def resolved_models_dir(self) -> Path:

@@ -21,7 +21,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import faiss
@@ -88,6 +88,27 @@ def lexicon_words(
     return chosen, terms
 
 
+def _find_usable_senses(
+    dictionary: BilingualDictionary | None,
+    known: Mapping[str, Mapping[str, int]],
+    word: str,
+    lang: str,
+    other: str,
+) -> list[tuple[str, list[int]]]:
+    """Dictionary senses of ``word`` with a word in the ``other`` lexicon (one that never
+    occurs in the corpus cannot match), with those words' lexicon rows."""
+    if dictionary is None or (lang, other) != (KOREAN, ENGLISH):
+        return []
+    rows_of = known[other]
+    usable = []
+    for sense in dictionary.senses(word):
+        words = [w for w in _SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS]
+        rows = [rows_of[w] for w in words if w in rows_of]
+        if rows:
+            usable.append((sense, rows))
+    return usable
+
+
 class Translator:
     """Translates a question's content words into BM25 terms of the other corpus languages."""
 
@@ -110,8 +131,13 @@ class Translator:
         self._known = {lang: lexicon.index_of() for lang, lexicon in self.lexicons.items()}
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         # A question's words are looked up in the dictionary to choose what to embed and again
-        # to translate them; the senses usable in this corpus do not change.
-        self._usable_senses = lru_cache(maxsize=cache_size)(self._find_usable_senses)
+        # to translate them; the senses usable in this corpus do not change. The cached
+        # function holds the dictionary and the lexicons, not ``self``: a bound method would
+        # make a reference cycle, and a swapped-out index would then stay in memory (lexicons,
+        # their FAISS indexes, the analyzer) until the cycle collector happened to run.
+        self._usable_senses = lru_cache(maxsize=cache_size)(
+            partial(_find_usable_senses, dictionary, self._known)
+        )
         # Requests are served from several threads: the cache's reads and evictions interleave.
         self._cache_lock = threading.Lock()
         # The last question's content words: the engine asks for them twice per question
@@ -136,20 +162,6 @@ class Translator:
                     self._indexes[lang] = index
         finally:
             faiss.omp_set_num_threads(threads)
-
-    def _find_usable_senses(self, word: str, lang: str, other: str) -> list[tuple[str, list[int]]]:
-        """Dictionary senses of ``word`` with a word in the ``other`` lexicon (one that never
-        occurs in the corpus cannot match), with those words' lexicon rows."""
-        if self.dictionary is None or (lang, other) != (KOREAN, ENGLISH):
-            return []
-        known = self._known[other]
-        usable = []
-        for sense in self.dictionary.senses(word):
-            words = [w for w in _SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS]
-            rows = [known[w] for w in words if w in known]
-            if rows:
-                usable.append((sense, rows))
-        return usable
 
     def _needs_vector(self, word: str, lang: str, count: int, by_question: bool) -> bool:
         """Whether translating ``word`` reads its embedding: a word the dictionary translates

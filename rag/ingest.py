@@ -1,7 +1,8 @@
 """Read articles from JSON lines, plain text, Markdown and HTML files, or folders of them.
 
-A record that cannot be used (invalid JSON, no text) is reported with its file and line and
-skipped; reading goes on. Unknown JSON fields are kept as the article's metadata.
+A record that cannot be used (invalid JSON, no text, binary or garbled data, too long: see
+``rag.screening``) is reported with its file and line and skipped; reading goes on. Unknown JSON
+fields are kept as the article's metadata.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from rag.cleaning import html_to_text
+from rag.config import get_settings
 from rag.documents import ARTICLE_FIELDS, Article
 from rag.errors import InputError
 from rag.language import normalize_language
+from rag.screening import SNIFF_BYTES, TextScreen
 
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
@@ -73,28 +76,51 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             )
 
 
-def read_articles(paths: Iterable[Path]) -> IngestReport:
+def read_articles(paths: Iterable[Path], screen: TextScreen | None = None) -> IngestReport:
+    """The articles under ``paths``; what ``screen`` (by default, the settings' limits)
+    refuses is skipped with its reason, before any work is spent on it."""
+    screen = screen or TextScreen.from_settings(get_settings())
     report = IngestReport()
     for path in iter_files(paths):
         report.files += 1
         suffix = path.suffix.lower()
-        if suffix in JSONL_SUFFIXES:
-            _read_jsonl(path, report)
-        else:
-            try:
-                raw = path.read_text(encoding="utf-8", errors="replace")
-            except OSError as exc:
-                report.skipped.append(Skipped(str(path), f"cannot read: {exc}"))
-                continue
-            article = _read_document(path, raw)
-            if article.text.strip():
-                report.articles.append(article)
+        try:
+            reason = _file_reason(path, screen, whole=suffix not in JSONL_SUFFIXES)
+            if reason:
+                report.skipped.append(Skipped(str(path), reason))
+            elif suffix in JSONL_SUFFIXES:
+                _read_jsonl(path, report, screen)
             else:
-                report.skipped.append(Skipped(str(path), "no text"))
+                _read_file(path, report, screen)
+        except OSError as exc:
+            report.skipped.append(Skipped(str(path), f"cannot read: {exc}"))
     return report
 
 
-def _read_jsonl(path: Path, report: IngestReport) -> None:
+def _file_reason(path: Path, screen: TextScreen, *, whole: bool) -> str | None:
+    """Why a file is skipped unread (binary; too large to be one article if it is one), or
+    ``None``."""
+    if whole:
+        reason = screen.file_size_reason(path.stat().st_size)
+        if reason:
+            return reason
+    with path.open("rb") as handle:
+        return screen.head_reason(handle.read(SNIFF_BYTES))
+
+
+def _read_file(path: Path, report: IngestReport, screen: TextScreen) -> None:
+    raw = path.read_text(encoding="utf-8", errors="replace")
+    reason = screen.size_reason(raw)
+    if reason is None:
+        article = _read_document(path, raw)
+        reason = screen.content_reason(article.text) if article.text.strip() else "no text"
+        if reason is None:
+            report.articles.append(article)
+            return
+    report.skipped.append(Skipped(str(path), reason))
+
+
+def _read_jsonl(path: Path, report: IngestReport, screen: TextScreen) -> None:
     with path.open(encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -109,8 +135,9 @@ def _read_jsonl(path: Path, report: IngestReport) -> None:
                 report.skipped.append(Skipped(origin, "not a JSON object"))
                 continue
             article = article_from_record(record, origin, fallback_id=f"{path.stem}-{number}")
-            if article is None:
-                report.skipped.append(Skipped(origin, "no text"))
+            reason = "no text" if article is None else screen.reason(article.text)
+            if reason or article is None:
+                report.skipped.append(Skipped(origin, reason or "no text"))
             else:
                 report.articles.append(article)
 

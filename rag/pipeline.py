@@ -12,6 +12,7 @@ from rag.dedup import Duplicate, find_duplicates
 from rag.documents import Article, Chunk
 from rag.ingest import Skipped
 from rag.language import detect_language
+from rag.screening import TextScreen
 
 Tick = Callable[[int], None]
 # Tokens kept free beside the title: the newline after it and a margin for token joins.
@@ -34,14 +35,20 @@ class PreparedCorpus:
 def clean_articles(
     articles: Iterable[Article], settings: Settings, tick: Tick = _noop
 ) -> tuple[list[Article], list[Skipped]]:
-    """Cleaned articles with a language each; repeated ids and empty bodies are skipped."""
+    """Cleaned articles with a language each; repeated ids, empty bodies and articles over
+    ``max_article_chars`` (read by other means than ``rag.ingest``) are skipped."""
     kept: list[Article] = []
     skipped: list[Skipped] = []
     seen_ids: set[str] = set()
+    screen = TextScreen.from_settings(settings)
     for article in articles:
         tick(1)
         if article.id in seen_ids:
             skipped.append(Skipped(article.origin, f"duplicate id {article.id!r}"))
+            continue
+        too_long = screen.size_reason(article.text)
+        if too_long:
+            skipped.append(Skipped(article.origin, too_long))
             continue
         text = clean_text(article.text, min_repeat_chars=settings.min_repeat_line_chars)
         if not text:
@@ -82,13 +89,27 @@ def make_chunker(
 
 def chunk_articles(
     articles: Sequence[Article], chunker: Chunker, settings: Settings, tick: Tick = _noop
-) -> tuple[list[Chunk], list[str]]:
+) -> tuple[list[Article], list[Chunk], list[str], list[Skipped]]:
+    """The articles kept, their chunks and passages, and the articles skipped for having
+    more than ``max_article_passages`` chunks (before anything is spent embedding them)."""
+    kept: list[Article] = []
     chunks: list[Chunk] = []
     passages: list[str] = []
+    skipped: list[Skipped] = []
     for article in articles:
-        prefix = title_prefix(article.title, settings.title_tokens, chunker.count_tokens)
-        for chunk in chunker.split(article.id, article.text):
-            chunks.append(chunk)
-            passages.append(passage_text(prefix, chunk.text))
+        pieces = chunker.split(article.id, article.text)
         tick(1)
-    return chunks, passages
+        if len(pieces) > settings.max_article_passages:
+            skipped.append(
+                Skipped(
+                    article.origin,
+                    f"too many passages: {len(pieces):,}, more than max_article_passages "
+                    f"({settings.max_article_passages:,})",
+                )
+            )
+            continue
+        prefix = title_prefix(article.title, settings.title_tokens, chunker.count_tokens)
+        kept.append(article)
+        chunks.extend(pieces)
+        passages.extend(passage_text(prefix, chunk.text) for chunk in pieces)
+    return kept, chunks, passages, skipped

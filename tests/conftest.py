@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import socket
 import threading
 import time
@@ -23,6 +24,7 @@ import uvicorn
 
 from index.builder import BuildResult, build_index
 from index.live import LiveIndex
+from index.store import IndexStore
 from rag.config import Settings
 from rag.crosslingual import Lexicon, Translator
 from rag.embedding.encoder import Encoder
@@ -115,10 +117,15 @@ def server(settings: Settings, live_index: LiveIndex) -> Iterator[str]:
     """A real uvicorn server on 127.0.0.1 serving the session's index; yields its base URL."""
     from api.app import create_app
 
+    with running_server(create_app(settings, live=live_index)) as base:
+        yield base
+
+
+@contextmanager
+def running_server(app: Any) -> Iterator[str]:
+    """``app`` served by a real uvicorn server on 127.0.0.1 (in a thread); yields its base URL."""
     port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings, live=live_index), host="127.0.0.1", port=port, log_level="warning"
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
@@ -132,6 +139,27 @@ def server(settings: Settings, live_index: LiveIndex) -> Iterator[str]:
             time.sleep(0.1)
     else:
         pytest.fail("server did not start")
-    yield base
-    uv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield base
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def seed_build(
+    settings: Settings, encoder: Encoder, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The folder of an index build of the seed article alone, built once: tests copy it into
+    index roots of their own (:func:`index_with_copies`) to swap builds in a second."""
+    target = settings.model_copy(update={"index_dir": tmp_path_factory.mktemp("seed-index")})
+    return build_index([SEED], target, encoder, progress=False).folder
+
+
+def index_with_copies(build: Path, root: Path, names: list[str]) -> IndexStore:
+    """An index root holding ``build`` under each of ``names``; ``CURRENT`` names the first."""
+    store = IndexStore(root)
+    for name in names:
+        shutil.copytree(build, store.builds / name)
+    store.point_to(names[0])
+    return store

@@ -1,0 +1,28 @@
+"""``rag serve`` hands the HTTP settings to uvicorn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import uvicorn
+
+import index.live
+import rag.embedding.encoder
+from cli.main import main
+from index.live import LiveIndex
+from rag.config import Settings
+from rag.embedding.encoder import Encoder
+
+
+def test_serve_passes_the_keep_alive_timeout_to_uvicorn(
+    settings: Settings, encoder: Encoder, live_index: LiveIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The session's model and index instead of loading them again: only the hand-over counts.
+    monkeypatch.setattr(rag.embedding.encoder, "Encoder", lambda _: encoder)
+    monkeypatch.setattr(index.live, "LiveIndex", lambda *_: live_index)
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(kwargs))
+    argv = ["serve", "--no-build", "--index-dir", str(settings.index_dir), "--port", "8123"]
+    assert main([*argv, "--set", "keep_alive_timeout_s=17"]) == 0
+    assert calls[0]["timeout_keep_alive"] == 17 and calls[0]["port"] == 8123
