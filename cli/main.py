@@ -67,7 +67,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             state = f"still serves {now}"
         else:
             state = f"serves {now}, published before the interrupt"
-        print(f"rag: build interrupted; {settings.index_dir} {state}", file=sys.stderr)
+        # On a line of its own: a progress bar may be mid-line (written with \r, no newline).
+        print(f"\nrag: build interrupted; {settings.index_dir} {state}", file=sys.stderr)
         return EXIT_INTERRUPTED
     elapsed = time.perf_counter() - started
     counts = result.manifest.counts

@@ -13,7 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from eval.datasets import load_eval_set
-from eval.fitting import ABSTAIN_MAX_FALSE, HeldOutRates, Sample, leave_one_set_out
+from eval.fitting import (
+    ABSTAIN_MAX_FALSE,
+    FIT_MAX_PER_GROUP,
+    HeldOutRates,
+    Sample,
+    leave_one_set_out,
+)
 from eval.report import (
     held_out_table,
     language_table,
@@ -47,8 +53,9 @@ def parse_methods(methods: str, compare: list[str]) -> list[Method]:
 HELD_OUT_NOTE = (
     "Abstention with each set held out: the model (the inputs the settings weigh, the "
     "threshold that keeps every fitted set's false abstention within "
-    f"{ABSTAIN_MAX_FALSE:.0%}) fitted on the other sets' default-hybrid questions, then "
-    "scored on the held-out set, complete lexical matches answered as the service does."
+    f"{ABSTAIN_MAX_FALSE:.0%}) fitted on the other sets' default-hybrid questions (at most "
+    f"{FIT_MAX_PER_GROUP} of a kind per set), then scored on all of the held-out set's, "
+    "complete lexical matches answered as the service does."
 )
 
 

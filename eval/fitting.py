@@ -17,8 +17,13 @@ from rag.abstention import FEATURES
 
 L2 = 1e-2
 # Most answerable questions of any one fitted set that the shipped threshold may answer
-# "not found".
-ABSTAIN_MAX_FALSE = 0.05
+# "not found": below the 5% allowed on a set the fit has not seen, since a threshold fitted
+# to the limit lands above it on some set left out (liveqa-medquad 0.052, paraphrase 0.067).
+ABSTAIN_MAX_FALSE = 0.04
+# Most questions of one kind of one set in a fit (as `python -m eval.abstention --limit`): a
+# set of thousands (KorQuAD) would otherwise outweigh every other set.
+FIT_MAX_PER_GROUP = 600
+FIT_SAMPLE_SEED = 5
 THRESHOLD_MARGIN = 2e-4  # below a lone answerable question: more than the printed precision
 FOREIGN_SEPARATOR = "<-"  # a foreign question's group: CORPUS-SUITE<-QUESTION-SUITE
 
@@ -144,12 +149,28 @@ def _share(flags: np.ndarray) -> float:
     return float(flags.mean()) if len(flags) else float("nan")
 
 
+def capped(samples: Sequence[Sample], per_group: int = FIT_MAX_PER_GROUP) -> np.ndarray:
+    """A reproducible mask of at most ``per_group`` samples of every group (set and kind)."""
+    rows: dict[str, list[int]] = {}
+    for i, sample in enumerate(samples):
+        rows.setdefault(sample.group, []).append(i)
+    mask = np.zeros(len(samples), dtype=bool)
+    rng = np.random.default_rng(FIT_SAMPLE_SEED)
+    for group in sorted(rows):
+        chosen = rows[group]
+        if len(chosen) > per_group:
+            chosen = sorted(rng.choice(chosen, per_group, replace=False).tolist())
+        mask[chosen] = True
+    return mask
+
+
 def leave_one_set_out(
     samples: Sequence[Sample], keep: np.ndarray, max_false: float, min_standout: float
 ) -> list[HeldOutRates]:
     """For each suite: fit weights and threshold on every other suite's samples (``keep``
-    masks the features used), then score that suite's samples as unseen, the complete
-    lexical matches (``min_standout``: ``abstain_full_match_standout``) answered."""
+    masks the features used; at most :data:`FIT_MAX_PER_GROUP` of a kind per set), then score
+    all of that suite's samples as unseen, the complete lexical matches (``min_standout``:
+    ``abstain_full_match_standout``) answered."""
     raw = np.stack([s.features for s in samples])
     x = raw * keep
     answered = complete_matches(raw, min_standout)
@@ -157,9 +178,10 @@ def leave_one_set_out(
     suites = np.array([s.suite for s in samples])
     kinds = np.array([s.kind for s in samples])
     rows = []
+    fittable = capped(samples)
     for suite in sorted({s.suite for s in samples if FOREIGN_SEPARATOR not in s.suite}):
         mine = np.array([suite in s.suites for s in samples])
-        train = ~mine
+        train = ~mine & fittable
         if len(np.unique(y[train])) < 2:
             continue  # the other suites hold no negatives (or no positives): nothing to fit
         *_, abstained = fit_and_decide(x, y, suites, train, max_false, answered)

@@ -204,8 +204,11 @@ class Settings(BaseSettings):
     cross_language_offset: float = Field(
         0.09, ge=0, description="cosine added to passages in another language than the question"
     )
+    # Learned by `python -m eval.lead --fit "eval/sets/paraphrase-dev#tune"
+    # eval/sets/crosslingual-dev ../shared/evalsets/seed-qa --report
+    # "eval/sets/paraphrase-dev#report"`: the best mean precision@1 over the fitted sets.
     lead_margin: float = Field(
-        0.0,
+        1.0,
         ge=0,
         description="merged score by which the best passage in another language than the "
         "question must beat the best in the question's language to be cited first (0: off)",
@@ -239,29 +242,46 @@ class Settings(BaseSettings):
     abstain: bool = Field(True, description="answer 'not found' when evidence is weak")
     abstain_passages: int = Field(3, ge=1, description="top passages read for the decision")
     # Logistic model over rag.abstention.FEATURES, fitted on the public sets, the news dev sets,
-    # their gold-removed questions, 300 near-miss questions per set made by altering a year or
-    # a name (eval.altered) and 20 questions per pair of sets asked against the other's corpus
-    # (health news and consumer-health answers excepted), with the hand-written unanswerable
-    # set held out, by
+    # the tune part of the paraphrase set, their gold-removed questions, 300 near-miss
+    # questions per set made by altering a year or a name (eval.altered) and 20 questions per
+    # pair of sets asked against the other's corpus (health news and consumer-health answers
+    # excepted), with the hand-written unanswerable set and the paraphrase set's report part
+    # held out, by
     #   python -m eval.abstention eval/sets/crosslingual-dev eval/sets/unanswerable-dev \
+    #       "eval/sets/paraphrase-dev#tune" "eval/sets/paraphrase-dev#report" \
     #       ../shared/evalsets/seed-qa ../shared/evalsets/korquad-v1-dev \
     #       ../shared/evalsets/liveqa-medquad ../shared/evalsets/autorag-ko --limit 600 \
     #       --gold-removed 300 --foreign 20 --altered 300 \
     #       --related crosslingual-dev:liveqa-medquad --related seed-qa:liveqa-medquad \
-    #       --hold-out unanswerable-dev \
-    #       --features similarity,cross,agreement,lexical_miss,missing_year,unknown_share
-    # (threshold: no suite has more than 5% of its answerable questions answered "not found").
-    # Held out, unanswerable-dev is answered "not found" 0.683 of the time (2-fold CV 0.683);
-    # fitted without the near-miss questions (--not-fitted altered), 0.650 (CV 0.650).
-    # --samples eval-out/abst/final.npz keeps the collected features for such reruns.
+    #       --related "paraphrase-dev#tune:liveqa-medquad" \
+    #       --related "paraphrase-dev#report:liveqa-medquad" \
+    #       --hold-out unanswerable-dev --hold-out "paraphrase-dev#report" \
+    #       --features similarity,standout,coverage,rarest_missing,cross,agreement,missing_year
+    # (threshold: no fitted suite has more than 4% of its answerable questions answered "not
+    # found", which keeps every suite at 5% or less when it is left out of the fit: the
+    # leave-one-set-out table of `rag eval`). lexical_miss and unknown_share are left out:
+    # a question in the reader's own words lacks the article's words by construction, and
+    # with them the model hid paraphrased answers (held-out false abstention above 5%).
+    # Held out: paraphrase-dev#report answerable 0.017 "not found", unanswerable 0.179;
+    # unanswerable-dev 0.350. --samples eval-out/abst/s20.npz keeps the features for reruns.
     abstain_weights: list[float] = Field(
-        default_factory=lambda: [32.6040, 0.0, 0.0, 0.0, 1.3774, 0.9604, -1.5229, -2.9076, -4.0699],
+        default_factory=lambda: [
+            27.2516,
+            0.0949,
+            4.2164,
+            -0.3033,
+            2.7126,
+            -0.7824,
+            0.0,
+            -2.4277,
+            0.0,
+        ],
         min_length=len(FEATURES),
         max_length=len(FEATURES),
         description="one weight per rag.abstention.FEATURES, in that order",
     )
-    abstain_bias: float = -28.5328
-    abstain_threshold: float = Field(0.1440, ge=0, le=1)
+    abstain_bias: float = -26.0271
+    abstain_threshold: float = Field(0.0486, ge=0, le=1)
     abstain_full_match_standout: float = Field(
         1.0, description="a passage holding all question terms answers if it stands out this far"
     )

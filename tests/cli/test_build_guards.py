@@ -25,7 +25,7 @@ from tests.index.test_lock import lock_held_elsewhere
 
 # English articles in the interrupted build: enough that embedding them (cold cache) takes
 # far longer than the test waits.
-INTERRUPTED_ARTICLES = 300
+INTERRUPTED_ARTICLES = 60  # enough passages that embedding is still running at the signal
 INTERRUPT_EXIT_S = 3.0  # the longest a build may take to exit after SIGINT
 STAGE_TIMEOUT_S = 180.0  # the longest the interrupted build may take to reach embedding
 GIANT_CHARS = 50_000_000

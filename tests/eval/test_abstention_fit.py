@@ -7,7 +7,9 @@ import pytest
 from eval.abstention import Suite, foreign_samples
 from eval.datasets import EvalQuestion, EvalSet
 from eval.fitting import (
+    FIT_MAX_PER_GROUP,
     Sample,
+    capped,
     choose_threshold,
     complete_matches,
     fit_logistic,
@@ -144,3 +146,20 @@ def test_complete_lexical_matches_are_answered_whatever_the_model_says() -> None
     answered = complete_matches(raw, 1.0)
     assert answered.sum() == 10  # suite b's copies lose the complete match (coverage 0.5)
     assert not complete_matches(raw, 3.0).any()  # they must also stand out
+
+
+def test_a_fit_takes_at_most_a_capped_number_of_one_kind_of_one_set() -> None:
+    def sample(suite: str, kind: str) -> Sample:
+        return Sample(suite, kind, np.zeros(len(FEATURES)), kind == "answerable")
+
+    samples = [sample("big", "answerable") for _ in range(FIT_MAX_PER_GROUP + 50)]
+    samples += [sample("big", "gold-removed") for _ in range(10)]
+    samples += [sample("small", "answerable") for _ in range(7)]
+    mask = capped(samples)
+    counts = Counter(s.group for s, kept in zip(samples, mask, strict=True) if kept)
+    assert counts == {
+        "big/answerable": FIT_MAX_PER_GROUP,
+        "big/gold-removed": 10,
+        "small/answerable": 7,
+    }
+    assert np.array_equal(mask, capped(samples))  # the same sample every time

@@ -1,0 +1,145 @@
+"""Learn ``lead_margin``: ``python -m eval.lead --fit SUITE... --report SUITE...``.
+
+The merged ranking can put another language's passage first by a hair: the best passage of a
+language partition stands out within it whether or not it is on the subject. With
+``lead_margin`` m, a passage in another language than the question's leads only when it beats
+the best passage in the question's language by m on the merged score.
+
+Each answerable question is ranked once with the margin off; its precision@1 at any margin
+follows from the gap between the two candidates for the lead and which of them is from a
+gold article. The margin chosen is the one with the best mean precision@1 over the ``--fit``
+suites (each weighs alike; the smallest of equals), and precision@1 by language pair is
+printed for the ``--report`` suites, at margin 0 and at the chosen one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from eval.datasets import EvalQuestion, load_eval_set
+from eval.runner import engine_for, fill_gold_from_answers
+from rag.config import Settings
+from rag.embedding.encoder import Encoder
+from rag.engine import SearchEngine
+
+# Margins tried: the merged score is about merge_similarity_weight x cosine, so one unit is a
+# hundredth of cosine at the default weight.
+GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, float("inf"))
+
+
+@dataclass(frozen=True)
+class LeadCase:
+    """One question's two candidates for the first place."""
+
+    suite: str
+    pair: str  # question language -> gold language, e.g. "ko->en"
+    top_gold: bool  # the merged ranking's first passage is from a gold article
+    gap: float  # by how much a foreign first passage leads the best own-language one (inf: n/a)
+    own_gold: bool  # the best own-language passage is from a gold article
+
+    def hit(self, margin: float) -> bool:
+        return self.own_gold if self.gap < margin else self.top_gold
+
+    def foreign_miss(self, margin: float) -> bool:
+        """Led by a passage in another language than the question's, from no gold article."""
+        return self.gap < float("inf") and self.gap >= margin and not self.top_gold
+
+
+def lead_cases(suite: str, engine: SearchEngine, questions: list[EvalQuestion]) -> list[LeadCase]:
+    chunks = engine.corpus.chunks
+    languages = {aid: a.lang or "" for aid, a in engine.corpus.articles.items()}
+    cases = []
+    queries = engine.make_queries([q.text for q in questions])
+    for question, query in zip(questions, queries, strict=True):
+        if not question.answerable or not question.gold:
+            continue
+        ranked = engine.rank(query).ranked
+        if not len(ranked):
+            continue
+        articles = [chunks[int(p)].article_id for p in ranked.positions]
+        own = [languages.get(a) == query.lang for a in articles]
+        gold_lang = next((languages.get(d, "") for d in question.gold), "")
+        gap = float("inf")
+        own_gold = articles[0] in question.gold
+        if not own[0] and any(own):
+            best_own = own.index(True)
+            gap = float(ranked.scores[0] - ranked.scores[best_own])
+            own_gold = articles[best_own] in question.gold
+        cases.append(
+            LeadCase(
+                suite, f"{query.lang}->{gold_lang}", articles[0] in question.gold, gap, own_gold
+            )
+        )
+    return cases
+
+
+def foreign_misses(cases: list[LeadCase], margin: float) -> int:
+    return sum(c.foreign_miss(margin) for c in cases)
+
+
+def precision(cases: list[LeadCase], margin: float) -> float:
+    return float(np.mean([c.hit(margin) for c in cases])) if cases else float("nan")
+
+
+def choose_margin(cases: list[LeadCase], grid: tuple[float, ...] = GRID) -> float:
+    """The margin with the best mean of the suites' precision@1 (the smallest of equals)."""
+    by_suite: dict[str, list[LeadCase]] = defaultdict(list)
+    for case in cases:
+        by_suite[case.suite].append(case)
+    scores = [np.mean([precision(c, m) for c in by_suite.values()]) for m in grid]
+    return grid[int(np.argmax(scores))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.lead", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--fit", nargs="+", required=True, metavar="SUITE")
+    parser.add_argument("--report", nargs="*", default=[], metavar="SUITE")
+    parser.add_argument("--corpus", action="append", help="corpus of answer-span sets")
+    args = parser.parse_args(argv)
+    settings = Settings().model_copy(update={"lead_margin": 0.0})
+    corpus = [Path(p) for p in (args.corpus or settings.eval_news_corpus)]
+    encoder = Encoder(settings)
+    cases: dict[str, list[LeadCase]] = {}
+    for path in [*args.fit, *args.report]:
+        eval_set = load_eval_set(Path(path), corpus)
+        engine, _ = engine_for(eval_set, settings, encoder, progress=True)
+        questions = list(eval_set.questions)
+        fill_gold_from_answers(questions, engine)
+        cases[path] = lead_cases(eval_set.name, engine, questions)
+    fitted = [c for path in args.fit for c in cases[path]]
+    margin = choose_margin(fitted)
+    print("| margin | " + " | ".join(Path(p).name for p in args.fit) + " |")
+    print("|---" * (len(args.fit) + 1) + "|")
+    for m in GRID:
+        row = " | ".join(f"{precision(cases[p], m):.3f}" for p in args.fit)
+        print(f"| {m:g}{' (chosen)' if m == margin else ''} | {row} |")
+    print(f"\nRAG_LEAD_MARGIN={margin:g}")
+    if args.report:
+        print(
+            "\n| reported set | pair | n | P@1 margin 0 | P@1 chosen "
+            "| led off-topic in the other language, margin 0 | chosen |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for path in args.report:
+            pairs: dict[str, list[LeadCase]] = defaultdict(list)
+            for case in cases[path]:
+                pairs[case.pair].append(case)
+            for pair, group in sorted(pairs.items()):
+                print(
+                    f"| {Path(path).name} | {pair} | {len(group)} | {precision(group, 0.0):.3f} "
+                    f"| {precision(group, margin):.3f} | {foreign_misses(group, 0.0)} "
+                    f"| {foreign_misses(group, margin)} |"
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
