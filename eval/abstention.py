@@ -35,6 +35,7 @@ from eval.fitting import (
     Sample,
     complete_matches,
     fit_and_decide,
+    leave_one_set_out,
     probabilities,
     rates,
 )
@@ -239,6 +240,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-false", type=float, default=ABSTAIN_MAX_FALSE)
     parser.add_argument(
+        "--leave-one-out",
+        action="store_true",
+        help="also fit without each set in turn and report it as unseen (the table of `rag eval`)",
+    )
+    parser.add_argument(
         "--current",
         action="store_true",
         help="no fit: report the rates of the model in the settings (RAG_ABSTAIN_*)",
@@ -319,6 +325,18 @@ def main(argv: list[str] | None = None) -> int:
     for group, (count, rate) in in_sample.items():
         unseen = " (held out)" if set(group.split("/")[0].split(FOREIGN_SEPARATOR)) & held else ""
         print(f"| {group}{unseen} | {count} | {rate:.3f} | {cross[group][1]:.3f} |")
+    if args.leave_one_out:
+        print(
+            "\n| set held out | false abstention | not found, unanswerable | not found, gold out |"
+        )
+        print("|---|---|---|---|")
+        for row in leave_one_set_out(
+            samples, keep, args.max_false, settings.abstain_full_match_standout
+        ):
+            print(
+                f"| {row.suite} | {row.false_abstention:.3f} | {row.not_found:.3f} "
+                f"| {row.not_found_gold_removed:.3f} |"
+            )
     return 0
 
 
