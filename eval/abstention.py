@@ -12,7 +12,8 @@ for one their gold documents lack: near-miss questions on a subject the corpus c
 (``eval.altered``). A logistic
 regression over ``rag.abstention.FEATURES`` is fitted (class-balanced, L2), the threshold is
 the highest at which no suite wrongly abstains on more than ``--max-false`` of its
-answerable questions, and the script prints the weights to put in the settings with
+answerable questions, and the script prints the weights (``--write FILE`` stores them with
+a record of the fit, as in ``rag/fitted/abstention.json``, which the settings read) with
 in-sample and 2-fold cross-validated rates. ``--hold-out SUITE`` fits without that suite's
 questions (its foreign ones included) and reports its rates as unseen ones.
 """
@@ -49,6 +50,7 @@ from rag.abstention import FEATURES
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
+from rag.fitted import FittedAbstention, write_fitted
 
 SPLIT_SEED = 5
 # Answerable questions made unanswerable: gold documents removed, asked of a foreign corpus,
@@ -240,6 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-false", type=float, default=ABSTAIN_MAX_FALSE)
     parser.add_argument(
+        "--write",
+        type=Path,
+        metavar="FILE",
+        help="write the fitted model with a record of its fit (the service reads "
+        "rag/fitted/abstention.json)",
+    )
+    parser.add_argument(
         "--leave-one-out",
         action="store_true",
         help="also fit without each set in turn and report it as unseen (the table of `rag eval`)",
@@ -318,8 +327,25 @@ def main(argv: list[str] | None = None) -> int:
     print(f"RAG_ABSTAIN_WEIGHTS='[{', '.join(f'{w:.4f}' for w in weights)}]'")
     print(f"RAG_ABSTAIN_BIAS={bias:.4f}")
     # Rounded down: a printed threshold may answer one more question, never abstain on one.
-    print(f"RAG_ABSTAIN_THRESHOLD={math.floor(threshold * 1e4) / 1e4:.4f}")
+    shipped_threshold = math.floor(threshold * 1e4) / 1e4
+    print(f"RAG_ABSTAIN_THRESHOLD={shipped_threshold:.4f}")
     in_sample, cross = rates(samples, abstained), rates(samples, held_out)
+    if args.write is not None:
+        model = FittedAbstention(
+            weights=[round(float(w), 4) for w in weights],
+            bias=round(bias, 4),
+            threshold=shipped_threshold,
+            fit={
+                "command": " ".join(["python -m eval.abstention", *(argv or sys.argv[1:])]),
+                "features_used": used,
+                "held_out": sorted(held),
+                "max_false": args.max_false,
+                "samples": len(samples),
+                "not_found_rates": {g: round(r, 4) for g, (_, r) in in_sample.items()},
+            },
+        )
+        write_fitted(model, args.write)
+        print(f"written to {args.write}")
     print("\n| group | n | not-found rate (fit) | not-found rate (2-fold CV) |")
     print("|---|---|---|---|")
     for group, (count, rate) in in_sample.items():

@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.abstention import FEATURES
+from rag.fitted import shipped_abstention
 
 DEFAULT_MODEL = "multilingual-e5-small"
 _PROJECT = Path(__file__).resolve().parent.parent
@@ -241,47 +242,20 @@ class Settings(BaseSettings):
     )
     abstain: bool = Field(True, description="answer 'not found' when evidence is weak")
     abstain_passages: int = Field(3, ge=1, description="top passages read for the decision")
-    # Logistic model over rag.abstention.FEATURES, fitted on the public sets, the news dev sets,
-    # the tune part of the paraphrase set, their gold-removed questions, 300 near-miss
-    # questions per set made by altering a year or a name (eval.altered) and 20 questions per
-    # pair of sets asked against the other's corpus (health news and consumer-health answers
-    # excepted), with the hand-written unanswerable set and the paraphrase set's report part
-    # held out, by
-    #   python -m eval.abstention eval/sets/crosslingual-dev eval/sets/unanswerable-dev \
-    #       "eval/sets/paraphrase-dev#tune" "eval/sets/paraphrase-dev#report" \
-    #       ../shared/evalsets/seed-qa ../shared/evalsets/korquad-v1-dev \
-    #       ../shared/evalsets/liveqa-medquad ../shared/evalsets/autorag-ko --limit 600 \
-    #       --gold-removed 300 --foreign 20 --altered 300 \
-    #       --related crosslingual-dev:liveqa-medquad --related seed-qa:liveqa-medquad \
-    #       --related "paraphrase-dev#tune:liveqa-medquad" \
-    #       --related "paraphrase-dev#report:liveqa-medquad" \
-    #       --hold-out unanswerable-dev --hold-out "paraphrase-dev#report" \
-    #       --features similarity,standout,coverage,rarest_missing,cross,agreement,missing_year
-    # (threshold: no fitted suite has more than 4% of its answerable questions answered "not
-    # found", which keeps every suite at 5% or less when it is left out of the fit: the
-    # leave-one-set-out table of `rag eval`). lexical_miss and unknown_share are left out:
-    # a question in the reader's own words lacks the article's words by construction, and
-    # with them the model hid paraphrased answers (held-out false abstention above 5%).
-    # Held out: paraphrase-dev#report answerable 0.017 "not found", unanswerable 0.179;
-    # unanswerable-dev 0.350. --samples eval-out/abst/s20.npz keeps the features for reruns.
+    # The logistic model over rag.abstention.FEATURES that `python -m eval.abstention ...
+    # --write rag/fitted/abstention.json` fitted: that file holds the weights, bias and
+    # threshold with the record of the fit (its command, the sets held out, the rates); the
+    # environment overrides them. docs/abstention.md has the figures.
     abstain_weights: list[float] = Field(
-        default_factory=lambda: [
-            27.2516,
-            0.0949,
-            4.2164,
-            -0.3033,
-            2.7126,
-            -0.7824,
-            0.0,
-            -2.4277,
-            0.0,
-        ],
+        default_factory=lambda: list(shipped_abstention().weights),
         min_length=len(FEATURES),
         max_length=len(FEATURES),
         description="one weight per rag.abstention.FEATURES, in that order",
     )
-    abstain_bias: float = -26.0271
-    abstain_threshold: float = Field(0.0486, ge=0, le=1)
+    abstain_bias: float = Field(default_factory=lambda: shipped_abstention().bias)
+    abstain_threshold: float = Field(
+        default_factory=lambda: shipped_abstention().threshold, ge=0, le=1
+    )
     abstain_full_match_standout: float = Field(
         1.0, description="a passage holding all question terms answers if it stands out this far"
     )

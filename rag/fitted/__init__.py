@@ -1,0 +1,64 @@
+"""Models fitted by the project's own commands, shipped as data beside the code.
+
+``abstention.json`` is written by ``python -m eval.abstention ... --write``: the weights, bias
+and threshold the service uses by default, with a record of the fit (its command, the
+features used, the sets held out, the rates it reached). Settings read it for their
+defaults, so ``RAG_ABSTAIN_*`` environment variables still override it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from rag.abstention import FEATURES
+
+ABSTENTION_FILE = Path(__file__).resolve().parent / "abstention.json"
+
+
+@dataclass(frozen=True)
+class FittedAbstention:
+    weights: list[float]  # one per rag.abstention.FEATURES, in that order
+    bias: float
+    threshold: float
+    fit: dict[str, Any] = field(default_factory=dict)
+    features: tuple[str, ...] = FEATURES
+
+
+def read_fitted(path: Path) -> FittedAbstention:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(data.get("features", ())) != FEATURES:
+        raise ValueError(
+            f"{path} was fitted over other features than rag.abstention.FEATURES; "
+            "refit it with python -m eval.abstention ... --write"
+        )
+    return FittedAbstention(
+        weights=[float(w) for w in data["weights"]],
+        bias=float(data["bias"]),
+        threshold=float(data["threshold"]),
+        fit=dict(data.get("fit", {})),
+    )
+
+
+def write_fitted(model: FittedAbstention, path: Path) -> None:
+    """Written whole or not at all (a temporary file renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = asdict(model)
+    record["features"] = list(model.features)
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
+    ) as handle:
+        json.dump(record, handle, ensure_ascii=False, indent=1)
+        handle.write("\n")
+    os.replace(handle.name, path)
+
+
+@cache
+def shipped_abstention() -> FittedAbstention:
+    """The model in the package, read once."""
+    return read_fitted(ABSTENTION_FILE)

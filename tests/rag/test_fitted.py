@@ -1,0 +1,57 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.abstention import FEATURES
+from rag.config import Settings
+from rag.fitted import (
+    ABSTENTION_FILE,
+    FittedAbstention,
+    read_fitted,
+    shipped_abstention,
+    write_fitted,
+)
+
+
+def test_the_settings_default_to_the_shipped_model_and_the_environment_overrides_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shipped = shipped_abstention()
+    settings = Settings()
+    assert settings.abstain_weights == shipped.weights
+    assert (settings.abstain_bias, settings.abstain_threshold) == (shipped.bias, shipped.threshold)
+    monkeypatch.setenv("RAG_ABSTAIN_THRESHOLD", "0.5")
+    assert Settings().abstain_threshold == 0.5
+
+
+def test_the_shipped_model_records_how_it_was_fitted() -> None:
+    fit = shipped_abstention().fit
+    assert fit["command"].startswith("python -m eval.abstention ")
+    assert "--write rag/fitted/abstention.json" in fit["command"]
+    assert set(fit["held_out"]) <= set(fit["command"].split())
+    assert fit["samples"] > 0 and 0 < fit["max_false"] <= 0.05
+    # A feature left out of the fit keeps a zero weight.
+    unused = [
+        w
+        for name, w in zip(FEATURES, shipped_abstention().weights, strict=True)
+        if name not in fit["features_used"]
+    ]
+    assert unused and all(w == 0 for w in unused)
+
+
+def test_a_model_is_written_whole_and_read_back(tmp_path: Path) -> None:
+    model = FittedAbstention([0.5] * len(FEATURES), -1.0, 0.1, {"command": "x"})
+    path = tmp_path / "models" / "abstention.json"
+    write_fitted(model, path)
+    assert read_fitted(path) == model
+    assert [p.name for p in path.parent.iterdir()] == ["abstention.json"]  # no temporary left
+
+
+def test_a_model_of_other_features_is_refused(tmp_path: Path) -> None:
+    record = json.loads(ABSTENTION_FILE.read_text(encoding="utf-8"))
+    record["features"] = [*record["features"], "something_new"]
+    path = tmp_path / "abstention.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(ValueError, match="other features"):
+        read_fitted(path)
