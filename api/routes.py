@@ -22,6 +22,7 @@ from api.validation import check_limits
 from index.live import Snapshot
 from rag.config import Settings
 from rag.corpus import Filters
+from rag.stages import Trace
 
 router = APIRouter()
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
@@ -64,7 +65,8 @@ def _filters(body: FiltersIn) -> Filters:
 def ask(body: AskRequest, snapshot: SnapshotDep, settings: SettingsDep) -> AnswerOut:
     """Answer a question with cited passages, or say that the articles do not answer it."""
     check_limits(settings, "body", "question", body.question, body.top_k)
-    answer = snapshot.engine.answer(body.question, body.top_k, _filters(body.filters))
+    trace = Trace() if body.trace else None
+    answer = snapshot.engine.answer(body.question, body.top_k, _filters(body.filters), trace=trace)
     return AnswerOut.model_validate(answer.to_dict())
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -42,6 +42,15 @@ class AskRequest(BaseModel):
         None, ge=1, description="passages to return (default from settings)"
     )
     filters: FiltersIn = Field(default_factory=FiltersIn)
+    trace: StrictBool = Field(
+        False, description="also return each stage's time and output (prepare, rank, judge, cite)"
+    )
+
+
+class StageOut(BaseModel):
+    stage: Literal["prepare", "rank", "judge", "cite"]
+    ms: float = Field(description="milliseconds the stage took")
+    output: dict[str, Any] = Field(description="a summary of what the stage made")
 
 
 class HighlightOut(BaseModel):
@@ -77,6 +86,9 @@ class AnswerOut(BaseModel):
     passages: list[PassageOut] = Field(
         description="cited passages, best first; with found=false the closest passages, "
         "which do not answer the question"
+    )
+    trace: list[StageOut] | None = Field(
+        None, description="each stage's time and output, when the request asked for it"
     )
 
 

@@ -17,6 +17,7 @@ import httpx
 from bench.stats import median, percentile
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
+from rag.stages import STAGES, Trace, answer_query, prepare
 
 STARTUP_TIMEOUT_S = 180
 REQUEST_TIMEOUT_S = 60
@@ -161,8 +162,8 @@ def _time_ms(run: Callable[[str], object], question: str) -> float:
 def in_process_search(
     engine: SearchEngine, encoder: Encoder, questions: Sequence[str], rounds: int
 ) -> list[LatencyRow]:
-    """The bare model's query encoding beside query preparation + hybrid ranking + answer
-    decision (no HTTP, no highlighting), timed on each question in turn so that every row
+    """The bare model's query encoding beside the answer path that serves (``rag.stages``:
+    prepare, rank, judge, cite; no HTTP), timed on each question in turn so that every row
     sees the same machine state (these machines are noisy).
 
     A first pass meets the question's words for the first time: those not in the index's
@@ -175,20 +176,15 @@ def in_process_search(
     translator = engine.translator
     packed_settings = engine.settings
     separate_settings = packed_settings.model_copy(update={"pack_queries": False})
-    stages: dict[str, list[float]] = {"prepare": [], "rank": [], "decide": []}
+    stages: dict[str, list[float]] = {stage: [] for stage in STAGES}
 
     def retrieve(question: str, stages: dict[str, list[float]] | None = None) -> None:
-        started = time.perf_counter()
-        query = engine.make_query(question)
-        prepared = time.perf_counter()
-        ranking = engine.rank(query)
-        ranked = time.perf_counter()
-        engine.decide(query, ranking)
-        if stages is not None:
-            decided = time.perf_counter()
-            stages["prepare"].append((prepared - started) * 1000)
-            stages["rank"].append((ranked - prepared) * 1000)
-            stages["decide"].append((decided - ranked) * 1000)
+        trace = None if stages is None else Trace()
+        query = prepare(engine, question, trace=trace)
+        answer_query(engine, query, engine.settings.top_k, trace=trace)
+        if stages is not None and trace is not None:
+            for record in trace.stages:
+                stages[record.stage].append(record.ms)
 
     def retrieve_by_stage(question: str) -> None:
         retrieve(question, stages)
@@ -226,6 +222,7 @@ def in_process_search(
         _row("retrieval in process, first pass, words packed with the question", packed),
         _row("  of which query preparation (analysis, encoding, translation)", stages["prepare"]),
         _row("  of which hybrid ranking", stages["rank"]),
-        _row("  of which the answer decision", stages["decide"]),
+        _row("  of which the answer decision", stages["judge"]),
+        _row("  of which citing (passages, quoted sentences)", stages["cite"]),
         _row("retrieval in process, repeated", repeated),
     ]

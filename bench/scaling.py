@@ -15,7 +15,7 @@ import faiss
 import numpy as np
 
 from bench.stats import median, percentile
-from rag.retrieval.dense import build_faiss_index, configure_search
+from rag.vectors import build_faiss_index, configure_search
 
 QUERIES = 200
 K = 10

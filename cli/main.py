@@ -112,12 +112,17 @@ def _print_answer(answer: Any) -> None:
             f"    article {passage.article_id}, characters {passage.start}-{passage.end}, "
             f"score {passage.score:.4f}"
         )
+    if answer.trace:
+        print("\nStages:")
+        for record in answer.trace:
+            print(f"    {record['stage']:<8} {record['ms']:>9.1f} ms")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from index.loader import load_current
     from rag.corpus import Filters
     from rag.embedding.encoder import Encoder
+    from rag.stages import Trace
 
     settings = _settings(args)
     _, engine = load_current(settings, Encoder(settings))
@@ -127,7 +132,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         published_from=args.published_from,
         published_to=args.published_to,
     )
-    answer = engine.answer(args.question, args.top_k, filters)
+    answer = engine.answer(
+        args.question, args.top_k, filters, trace=Trace() if args.trace else None
+    )
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -251,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--top-k", type=int)
     ask.add_argument("--json", action="store_true", help="machine-readable output")
+    ask.add_argument(
+        "--trace", action="store_true", help="time each stage (prepare, rank, judge, cite)"
+    )
     ask.add_argument("--source")
     ask.add_argument("--lang", choices=["ko", "en"])
     ask.add_argument("--from", dest="published_from", type=_date, metavar="YYYY-MM-DD")

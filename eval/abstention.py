@@ -85,7 +85,7 @@ def foreign_samples(suites: list[Suite], count: int, related: set[frozenset[str]
             questions = sample_questions(answerable, count)
             engine = owner.engine
             for query in engine.make_queries([q.text for q in questions]):
-                signals = engine.signals(query, engine.rank(query))
+                signals = engine.judge.signals(query, engine.rank(query))
                 if signals is not None:
                     group = f"{owner.eval_set.name}{FOREIGN_SEPARATOR}{asking.eval_set.name}"
                     samples.append(Sample(group, "foreign", signals.vector(), False))
@@ -104,7 +104,7 @@ def altered_samples(
     texts = altered_questions(questions, count, gold_text, engine.analyzer)
     samples = []
     for query in engine.make_queries(texts):
-        signals = engine.signals(query, engine.rank(query))
+        signals = engine.judge.signals(query, engine.rank(query))
         if signals is not None:
             samples.append(Sample(name, "altered", signals.vector(), False))
     return samples
@@ -137,13 +137,13 @@ def collect(
         queries = engine.make_queries([q.text for q in questions])
         chosen = {id(q) for q in gold_removable(questions, gold_removed)}
         for question, query in zip(questions, queries, strict=True):
-            signals = engine.signals(query, engine.rank(query))
+            signals = engine.judge.signals(query, engine.rank(query))
             if signals is not None:
                 kind = "answerable" if question.answerable else "unanswerable"
                 samples.append(Sample(eval_set.name, kind, signals.vector(), question.answerable))
             if id(question) in chosen:
                 allowed = engine.corpus.without_articles(question.gold)
-                signals = engine.signals(query, engine.rank(query, allowed), allowed)
+                signals = engine.judge.signals(query, engine.rank(query, allowed), allowed)
                 if signals is not None:
                     samples.append(Sample(eval_set.name, "gold-removed", signals.vector(), False))
         if altered:

@@ -30,24 +30,24 @@ from index.manifest import FORMAT_VERSION
 from index.store import IndexStore
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
-from rag.engine import Decision, SearchEngine
+from rag.engine import SearchEngine
 from rag.errors import IndexStoreError
-from rag.retrieval.base import Query
+from rag.judge import Decision
+from rag.parts import build_settings
+from rag.stages import answer_query
+from rag.types import Query
 
-# Settings baked into a build; changing one of them needs another index.
-BUILD_SETTINGS = (
+# Settings baked into a build: how the corpus is cleaned and chunked, and every part's build
+# parameters (rag.parts); changing one of them needs another index.
+CORPUS_SETTINGS = (
     "model",
     "chunk_tokens",
     "chunk_overlap_tokens",
     "title_tokens",
     "title_prompt",
-    "bm25_k1",
-    "bm25_b",
-    "faiss_factory",
     "min_repeat_line_chars",
-    "language_centering",
-    "lexicon_min_df",
 )
+BUILD_SETTINGS = tuple(sorted({*CORPUS_SETTINGS, *build_settings()}))
 # Settings that change how a question becomes a query (as opposed to how it is ranked).
 QUERY_SETTINGS = (
     "translate",
@@ -242,16 +242,17 @@ def run_set(
             started = time.perf_counter()
             if method.base != "hybrid":  # the pure baselines get no translation terms
                 query = replace(query, translations=[])
-            ranking = engine.rank(query, method=method.base)
-            decision = engine.decide(query, ranking) if method.base == "hybrid" else None
+            # The path that serves, citing deeper (answer-hit@k for k up to ANSWER_DEPTH);
+            # the first passage is quoted as the service quotes it (quote@1).
+            answered = answer_query(engine, query, ANSWER_DEPTH, method=method.base, quoted=1)
             elapsed = (time.perf_counter() - started) * 1000 + prep_ms
+            hits = answered.ranking.hits if answered.ranking is not None else []
             documents = document_ranking(
-                [engine.corpus.chunks[h.position].article_id for h in ranking.hits]
+                [engine.corpus.chunks[h.position].article_id for h in hits]
             )
-            passages = engine.passages(ranking.hits, ANSWER_DEPTH)
+            passages, decision = answered.passages, answered.decision
             quoted = False
             if question.answers and passages:
-                engine.highlight(passages[:1], query)
                 quote = " ".join(h.text for h in passages[0].highlights)
                 quoted = answer_rank([quote], question.answers) == 1
             gold_lang = next((languages.get(d, "") for d in question.gold), "")
@@ -280,7 +281,8 @@ def run_set(
             for question, query in zip(questions, queries, strict=True):
                 if id(question) in chosen:
                     allowed = engine.corpus.without_articles(question.gold)
-                    decision = engine.decide(query, engine.rank(query, allowed), allowed)
+                    judged = answer_query(engine, query, 1, allowed, quoted=0).decision
+                    decision = judged or Decision(False, 0.0)
                     outcome.gold_removed.append(
                         GoldRemovedResult(
                             question.id, method.name, not decision.found, _features(decision)

@@ -16,38 +16,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
 from tqdm import tqdm
 
-from index.cache import embed_with_cache
-from index.crosslingual import build_lexicons, write_crosslingual
+from index.cache import cached_embedder, embed_with_cache
 from index.files import (
     ARTICLES_FILE,
-    BM25_DIR,
     CHUNKS_FILE,
-    DENSE_FILE,
     DUPLICATES_FILE,
-    PHRASES_DIR,
-    SENTENCES_FILE,
     SKIPPED_FILE,
-    SYLLABLES_DIR,
-    VECTORS_FILE,
     write_jsonl,
 )
 from index.manifest import FORMAT_VERSION, Manifest
 from index.store import IndexStore
-from index.titles import build_titles, write_titles
+from rag import parts as registry
 from rag.config import Settings
-from rag.crosslingual import center, language_means
 from rag.documents import Article
 from rag.embedding.encoder import Encoder
 from rag.errors import InputError
 from rag.ingest import IngestReport, Skipped, read_articles
 from rag.lexical.analyzer import LexicalAnalyzer
-from rag.lexical.bm25 import build_bm25
-from rag.lexical.phrases import phrase_terms
-from rag.lexical.syllables import syllable_terms
+from rag.parts import BuildContext, write_params
 from rag.pipeline import (
     PreparedCorpus,
     chunk_articles,
@@ -55,9 +44,7 @@ from rag.pipeline import (
     drop_duplicates,
     make_chunker,
 )
-from rag.retrieval.dense import build_faiss_index
 from rag.screening import TextScreen
-from rag.sentence_table import SentenceTable
 
 
 @dataclass
@@ -207,39 +194,22 @@ def _build(
     vectors, encoded = embed_passages(prepared.passages, encoder, settings, progress=progress)
     timings["embed"] = time.perf_counter() - mark
 
-    mark = time.perf_counter()
-    languages = [c.lang for c in prepared.chunks]
-    means = language_means(vectors, languages)
-    centred = center(vectors, languages, means, settings.language_centering)
-    analyzer = LexicalAnalyzer(workers=-1)  # batches: kiwipiepy's threads pay off here
-    lexicons = build_lexicons(prepared.chunks, settings, encoder, analyzer, progress=progress)
-    timings["lexicons"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    titles = build_titles(prepared.articles, prepared.chunks, settings, encoder, progress=progress)
-    timings["titles"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    with _bar(len(prepared.passages), "bm25", progress, "chunk") as bar:
-        terms = []
-        step = 512
-        for begin in range(0, len(prepared.passages), step):
-            batch = prepared.passages[begin : begin + step]
-            terms.extend(analyzer.terms_batch(batch))
-            bar.update(len(batch))
-    bm25 = build_bm25(terms, k1=settings.bm25_k1, b=settings.bm25_b)
-    syllables = build_bm25(
-        [syllable_terms(p) for p in prepared.passages], k1=settings.bm25_k1, b=settings.bm25_b
+    context = BuildContext(
+        articles=prepared.articles,
+        chunks=prepared.chunks,
+        passages=prepared.passages,
+        vectors=vectors,
+        encoder=encoder,
+        analyzer=LexicalAnalyzer(workers=-1),  # batches: kiwipiepy's threads pay off here
+        embed=cached_embedder(encoder, settings, progress=progress),
+        progress=progress,
     )
-    phrases = build_bm25(
-        [phrase_terms(passage_terms) for passage_terms in terms],
-        k1=settings.bm25_k1,
-        b=settings.bm25_b,
-    )
-    dense = build_faiss_index(centred, settings.faiss_factory)
-    with _bar(len(prepared.articles), "sentences", progress, "article") as bar:
-        sentences = SentenceTable.build(prepared.articles, analyzer, on_articles=bar.update)
-    timings["index"] = time.perf_counter() - mark
+    params = {part.name: part.params(settings) for part in registry.PARTS}
+    built = {}
+    for part in registry.PARTS:
+        mark = time.perf_counter()
+        built[part.name] = part.build(context, params[part.name])
+        timings[part.name] = time.perf_counter() - mark
 
     fingerprint = corpus_fingerprint(prepared.articles)
     with store.writing() as staging:
@@ -247,14 +217,11 @@ def _build(
         write_jsonl(staging / CHUNKS_FILE, (c.to_dict() for c in prepared.chunks))
         write_jsonl(staging / DUPLICATES_FILE, (vars(d) for d in prepared.duplicates))
         write_jsonl(staging / SKIPPED_FILE, (vars(s) for s in all_skipped))
-        np.save(staging / VECTORS_FILE, vectors)
-        faiss.write_index(dense, str(staging / DENSE_FILE))
-        bm25.save(str(staging / BM25_DIR), show_progress=False)
-        syllables.save(str(staging / SYLLABLES_DIR), show_progress=False)
-        phrases.save(str(staging / PHRASES_DIR), show_progress=False)
-        write_crosslingual(staging, means, lexicons)
-        np.savez(staging / SENTENCES_FILE, **sentences.to_arrays())  # type: ignore[arg-type]
-        write_titles(staging, titles)
+        for part in registry.PARTS:
+            folder = staging / part.name
+            folder.mkdir()
+            part.save(built[part.name], folder)
+            write_params(folder, params[part.name])
         timings["total"] = time.perf_counter() - started
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -268,15 +235,8 @@ def _build(
                 "chunk_tokens": settings.chunk_tokens,
                 "overlap_tokens": settings.chunk_overlap_tokens,
                 "title_tokens": settings.title_tokens,
-                "title_prompt": encoder.title_prompt,
             },
-            retrieval={
-                "faiss_factory": settings.faiss_factory,
-                "bm25_k1": settings.bm25_k1,
-                "bm25_b": settings.bm25_b,
-                "language_centering": settings.language_centering,
-                "lexicon_min_df": settings.lexicon_min_df,
-            },
+            parts=params,
             corpus_fingerprint=fingerprint,
             counts={
                 "articles": len(prepared.articles),
@@ -285,9 +245,11 @@ def _build(
                 "skipped": len(all_skipped),
                 "files": files,
                 "encoded": encoded,
-                "sentences": len(sentences.starts),
-                "titles": len(titles.vectors),
-                **{f"lexicon_{lang}": len(lex.words) for lang, lex in lexicons.items()},
+                **{
+                    name: count
+                    for part in registry.PARTS
+                    for name, count in part.counts(built[part.name]).items()
+                },
             },
             inputs=list(inputs),
             timings_s={k: round(v, 3) for k, v in timings.items()},

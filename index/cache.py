@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
+from rag.parts.base import EmbedTexts
 
 CACHE_FILE = "embeddings.sqlite"  # under ``settings.cache_dir``
 _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
@@ -125,3 +126,25 @@ def embed_with_cache(
             return cache.embed(texts, encode_batch, on_cached=bar.update)
     finally:
         cache.close()
+
+
+def cached_embedder(encoder: Encoder, settings: Settings, *, progress: bool) -> EmbedTexts:
+    """What a build's parts embed their texts with (``rag.parts.BuildContext.embed``): the
+    settings' embedding cache, encoding only what it does not hold."""
+
+    def embed(
+        texts: Sequence[str], encode: ProgressEncode, *, namespace: str, desc: str, unit: str
+    ) -> np.ndarray:
+        vectors, _ = embed_with_cache(
+            texts,
+            encode,
+            encoder=encoder,
+            settings=settings,
+            namespace=namespace,
+            desc=desc,
+            unit=unit,
+            progress=progress,
+        )
+        return vectors
+
+    return embed

@@ -1,4 +1,4 @@
-"""Names of the files in one build folder, and JSON-lines reading and writing."""
+"""Names of the corpus files in one build folder, and JSON-lines reading and writing."""
 
 from __future__ import annotations
 
@@ -11,16 +11,7 @@ ARTICLES_FILE = "articles.jsonl"
 CHUNKS_FILE = "chunks.jsonl"
 DUPLICATES_FILE = "duplicates.jsonl"
 SKIPPED_FILE = "skipped.jsonl"
-VECTORS_FILE = "vectors.npy"
-DENSE_FILE = "dense.faiss"
-BM25_DIR = "bm25"
-SYLLABLES_DIR = "bm25-syllables"
-PHRASES_DIR = "bm25-phrases"
-LANGUAGE_MEANS_FILE = "language_means.npz"
-LEXICON_WORDS = "lexicon-{lang}.jsonl"
-LEXICON_VECTORS = "lexicon-{lang}.npy"
-SENTENCES_FILE = "sentences.npz"
-TITLES_FILE = "titles.npz"
+# Each part of the index (rag.parts) has a folder of its own, named after it.
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:

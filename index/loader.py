@@ -1,43 +1,23 @@
-"""Load a built index into a ready :class:`~rag.engine.SearchEngine`."""
+"""Load a built index into a ready :class:`~rag.engine.SearchEngine`: the corpus, then every
+registered part (``rag.parts.PARTS``) from its folder, with the parameters it was built with."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
+from typing import Any
 
-import faiss
-import numpy as np
-
-from index.crosslingual import read_crosslingual
-from index.files import (
-    ARTICLES_FILE,
-    BM25_DIR,
-    CHUNKS_FILE,
-    DENSE_FILE,
-    PHRASES_DIR,
-    SENTENCES_FILE,
-    SYLLABLES_DIR,
-    VECTORS_FILE,
-    read_jsonl,
-)
+from index.files import ARTICLES_FILE, CHUNKS_FILE, read_jsonl
 from index.manifest import Manifest
 from index.store import IndexStore
-from index.titles import read_titles
+from rag import parts as registry
 from rag.config import Settings
 from rag.corpus import Corpus
-from rag.crosslingual import Translator
-from rag.dictionary import load_dictionary
 from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
-from rag.errors import IndexStoreError, MissingDependencyError
-from rag.language import ENGLISH, KOREAN
+from rag.errors import IndexStoreError
 from rag.lexical.analyzer import LexicalAnalyzer
-from rag.lexical.bm25 import BM25Retriever, PhraseRetriever, SyllableRetriever
-from rag.retrieval.dense import DenseRetriever
-from rag.sentence_table import ARRAYS, SentenceTable
-
-logger = logging.getLogger(__name__)
+from rag.parts import LoadContext, read_params
 
 
 def load_build(
@@ -47,71 +27,37 @@ def load_build(
     index passes its own: a new one loads kiwipiepy's model again, seconds and ~100 MB)."""
     manifest = Manifest.read(folder)
     manifest.check_model(encoder.name, encoder.fingerprint, encoder.dimension)
+    context = LoadContext(
+        settings, encoder, analyzer or LexicalAnalyzer(workers=settings.query_analyzer_threads)
+    )
+    loaded: dict[str, Any] = {}
     try:
-        import bm25s
-
         articles = [Article.from_dict(row) for row in read_jsonl(folder / ARTICLES_FILE)]
         chunks = [Chunk.from_dict(row) for row in read_jsonl(folder / CHUNKS_FILE)]
-        dense = faiss.read_index(str(folder / DENSE_FILE))
-        bm25 = bm25s.BM25.load(str(folder / BM25_DIR), load_vocab=True)
-        syllables = bm25s.BM25.load(str(folder / SYLLABLES_DIR), load_vocab=True)
-        phrases = bm25s.BM25.load(str(folder / PHRASES_DIR), load_vocab=True)
-        vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
-        means, lexicons = read_crosslingual(folder)
-        with np.load(folder / SENTENCES_FILE) as stored:
-            sentences = SentenceTable.from_arrays({name: stored[name] for name in ARRAYS})
-        titles = read_titles(folder)
+        for part in registry.PARTS:
+            part_folder = folder / part.name
+            loaded[part.name] = part.load(part_folder, read_params(part_folder), context)
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         raise IndexStoreError(f"index build {folder} is damaged: {exc}") from exc
-    if (
-        dense.ntotal != len(chunks)
-        or len(vectors) != len(chunks)
-        or manifest.counts.get("chunks") != len(chunks)
-        or len(titles.chunk_titles) != len(chunks)
-        or int(syllables.scores["num_docs"]) != len(chunks)
-        or int(phrases.scores["num_docs"]) != len(chunks)
-    ):
+    sizes = {part.name: part.rows(loaded[part.name]) for part in registry.PARTS}
+    wrong = {name: rows for name, rows in sizes.items() if rows is not None and rows != len(chunks)}
+    if wrong or manifest.counts.get("chunks") != len(chunks):
         raise IndexStoreError(
-            f"index build {folder} is inconsistent: {len(chunks)} chunks, "
-            f"{dense.ntotal} vectors, manifest says {manifest.counts.get('chunks')}"
+            f"index build {folder} is inconsistent: {len(chunks)} chunks, manifest says "
+            f"{manifest.counts.get('chunks')}"
+            + "".join(f", {name} has {rows} rows" for name, rows in wrong.items())
         )
-    bm25_retriever = BM25Retriever(bm25)
-    analyzer = analyzer or LexicalAnalyzer(workers=settings.query_analyzer_threads)
-    dictionary = None
-    # The dictionary translates Korean questions into English terms: only a corpus with both
-    # languages needs it (reading it costs start-up time and memory).
-    if settings.translation_dictionary and {KOREAN, ENGLISH} <= set(lexicons):
-        try:
-            dictionary = load_dictionary()
-        except MissingDependencyError as exc:  # translation still works by embeddings
-            logger.warning("%s", exc)
-    translator = Translator(
-        lexicons,
-        analyzer,
-        encoder.encode_queries,
-        cache_size=settings.translation_cache,
-        factory=settings.lexicon_faiss_factory,
-        ef_search=settings.faiss_ef_search,
-        dictionary=dictionary,
-    )
+    served = {part.name: part.serve(loaded[part.name], context) for part in registry.PARTS}
     engine = SearchEngine(
         settings,
         encoder,
-        analyzer,
+        context.analyzer,
         Corpus(articles, chunks),
-        DenseRetriever(
-            dense,
-            vectors=vectors,
-            ef_search=settings.faiss_ef_search,
-            nprobe=settings.faiss_nprobe,
-        ),
-        bm25_retriever,
-        language_means=means,
-        translator=translator,
-        sentences=sentences,
-        titles=titles,
-        syllables=SyllableRetriever(syllables),
-        phrases=PhraseRetriever(phrases),
+        served["dense"],
+        served["bm25"],
+        translator=served.get("lexicons"),
+        sentences=served.get("sentences"),
+        rankings=[served[part.name] for part in registry.PARTS if part.fused],
     )
     return manifest, engine
 

@@ -19,7 +19,8 @@ from rag.errors import IncompatibleIndexError, IndexStoreError
 # lists as UTF-8 JSON bytes instead of fixed-width unicode arrays. 6: titles.npz, a vector
 # per distinct article title (title retrieval), and bm25-syllables/, BM25 over Hangul syllable
 # bigrams. 7: bm25-phrases/, BM25 over pairs of neighbouring terms; Korean terms in text order.
-FORMAT_VERSION = 7
+# 8: a folder per part (rag.parts) with its build parameters; the manifest lists them.
+FORMAT_VERSION = 8
 MANIFEST_FILE = "manifest.json"
 
 
@@ -33,7 +34,7 @@ class Manifest:
     dimension: int
     max_tokens: int
     chunking: dict[str, Any]
-    retrieval: dict[str, Any]
+    parts: dict[str, dict[str, Any]]  # each part's build parameters, also in its folder
     corpus_fingerprint: str
     counts: dict[str, int]
     inputs: list[str] = field(default_factory=list)

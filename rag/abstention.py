@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from rag.retrieval.base import concept_weight
+from rag.types import concept_weight
 
 FEATURES = (
     "similarity",

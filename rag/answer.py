@@ -54,6 +54,7 @@ class Answer:
     message: str
     passages: list[Passage]
     confidence: float
+    trace: list[dict[str, Any]] | None = None  # each stage's time and output, when asked
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -30,33 +30,11 @@ import numpy as np
 from rag.dictionary import BilingualDictionary
 from rag.language import ENGLISH, KOREAN
 from rag.lexical.analyzer import ENGLISH_STOP_WORDS, MIN_LATIN_WORD, LexicalAnalyzer
-from rag.retrieval.dense import build_faiss_index, configure_search
 from rag.transliteration import MIN_SKELETON, word_skeleton
+from rag.vectors import build_faiss_index, configure_search
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 _SENSE_WORD = re.compile(r"[a-z][a-z\-']*")
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    unit: np.ndarray = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
-    return unit
-
-
-def language_means(vectors: np.ndarray, languages: Sequence[str]) -> dict[str, np.ndarray]:
-    labels = np.asarray(languages)
-    return {lang: vectors[labels == lang].mean(axis=0) for lang in sorted(set(languages))}
-
-
-def center(
-    vectors: np.ndarray, languages: Sequence[str], means: Mapping[str, np.ndarray], alpha: float
-) -> np.ndarray:
-    """Unit vectors with ``alpha`` times their language's mean vector removed."""
-    if alpha == 0 or not means:
-        return unit_rows(vectors)
-    fallback = np.mean(list(means.values()), axis=0)
-    shift = np.stack([means.get(lang, fallback) for lang in languages])
-    return unit_rows(vectors - alpha * shift)
 
 
 @dataclass

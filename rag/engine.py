@@ -1,60 +1,29 @@
-"""The question-answering engine: a question in, ranked and cited passages out."""
+"""The question-answering engine: a loaded index with its stages (``rag.stages``): prepare a
+question, rank, judge (``rag.judge``), cite."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from rag.abstention import (
-    AbstentionModel,
-    AnswerSignals,
-    missing_year,
-    standardized_top,
-    term_coverage,
-    unknown_share,
-)
-from rag.answer import (
-    NO_CONTENT_MESSAGE,
-    NOT_FOUND_MESSAGE,
-    NOTHING_RETRIEVED_MESSAGE,
-    Answer,
-    Passage,
-    SentenceHighlighter,
-    add_passage,
-)
+from rag.answer import Answer, Passage, SentenceHighlighter, add_passage
 from rag.config import Settings
 from rag.corpus import Corpus, Filters
-from rag.crosslingual import Translator, center
+from rag.crosslingual import Translator
 from rag.embedding.encoder import Encoder
 from rag.errors import InputError
+from rag.judge import Judge
 from rag.language import detect_language
-from rag.lexical.analyzer import LexicalAnalyzer, has_content
-from rag.lexical.bm25 import BM25Retriever, PhraseRetriever, SyllableRetriever
-from rag.lexical.phrases import phrase_terms
-from rag.lexical.syllables import syllable_terms
+from rag.lexical.analyzer import LexicalAnalyzer
+from rag.lexical.bm25 import BM25Retriever
 from rag.question_type import asks_for_number, question_focus
-from rag.retrieval.base import Hit, Query
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.hybrid import METHODS, HybridRanker, Ranking
 from rag.retrieval.sentence_match import SentenceMatcher
-from rag.retrieval.title import TitleRetriever
 from rag.sentence_table import SentenceTable
-
-
-@dataclass(frozen=True)
-class Decision:
-    """Whether the ranking holds an answer, how sure the engine is (0..1), and the signals
-    it read (None when nothing was retrieved)."""
-
-    found: bool
-    confidence: float
-    signals: AnswerSignals | None = None
-
-
-def _abstention_model(settings: Settings) -> AbstentionModel:
-    return AbstentionModel(tuple(settings.abstain_weights), settings.abstain_bias)
+from rag.stages import Trace, answer_query, prepare
+from rag.types import FusedRanking, Hit, Query
 
 
 class SearchEngine:
@@ -67,33 +36,27 @@ class SearchEngine:
         dense: DenseRetriever,
         bm25: BM25Retriever,
         *,
-        language_means: dict[str, np.ndarray] | None = None,
         translator: Translator | None = None,
         sentences: SentenceTable | None = None,
-        titles: TitleRetriever | None = None,
-        syllables: SyllableRetriever | None = None,
-        phrases: PhraseRetriever | None = None,
+        rankings: Sequence[FusedRanking] = (),
     ) -> None:
+        """``rankings``: the fused rankings besides dense and BM25, in fusion order."""
         self.settings = settings
         self.encoder = encoder
         self.analyzer = analyzer
         self.corpus = corpus
         self.dense = dense
         self.bm25 = bm25
-        self.abstention = _abstention_model(settings)
-        self.language_means = language_means or {}
         self.translator = translator
         self.ranker = HybridRanker(
             settings,
             dense,
             bm25,
             corpus.chunk_languages(),
-            self.language_means,
-            titles,
-            syllables,
-            phrases,
+            rankings,
             None if sentences is None else SentenceMatcher(sentences, corpus.chunks, bm25.idf),
         )
+        self.judge = Judge(settings, self.ranker, corpus)
         self.highlighter = SentenceHighlighter(
             analyzer,
             bm25.idf,
@@ -106,7 +69,7 @@ class SearchEngine:
         """Switch query-time settings (fusion, feedback, limits) without reloading the index."""
         self.settings = settings
         self.ranker.use_settings(settings)
-        self.abstention = _abstention_model(settings)
+        self.judge.use_settings(settings)
 
     def warm_up(self) -> None:
         """Run one query end to end so the first user does not pay for lazy initialisation."""
@@ -170,9 +133,7 @@ class SearchEngine:
             word_vectors = self.encoder.encode_queries(words)
         if translator is not None and words:
             translator.remember(words, word_vectors)
-        centred = center(
-            raw, [q.lang for q in queries], self.language_means, self.settings.language_centering
-        )
+        centred = self.dense.center(raw, [q.lang for q in queries])
         for query, vector, original in zip(queries, centred, raw, strict=True):
             query.vector = vector
             query.raw_vector = original
@@ -191,8 +152,7 @@ class SearchEngine:
             analysed = self.analyzer.query_terms_batch(texts)
             for query, (terms, words) in zip(queries, analysed, strict=True):
                 query.terms = terms
-                query.syllables = syllable_terms(" ".join(words)) if words else []
-                query.phrases = phrase_terms(terms)
+                query.words = words
         elif method == "bm25":
             for query, terms in zip(queries, self.analyzer.terms_batch(texts), strict=True):
                 query.terms = terms
@@ -257,66 +217,6 @@ class SearchEngine:
             passage.citation = number
         return chosen
 
-    def signals(
-        self, query: Query, ranking: Ranking, allowed: np.ndarray | None = None
-    ) -> AnswerSignals | None:
-        """What the abstention model reads off a ranking; None when nothing was retrieved.
-
-        ``allowed``: the filter mask the ranking was made under. The best passage of a
-        filtered ranking is compared with the unfiltered dense candidates, since a passage
-        that stands out among a handful of filtered ones may not stand out at all."""
-        evidence = ranking.evidence
-        if not len(evidence):
-            return None
-        best = evidence.positions[: self.settings.abstain_passages].tolist()
-        top, first = best[0], int(ranking.ranked.positions[0])
-        similarity, standout = 0.0, 0.0
-        pool = ranking.dense if allowed is None else self.ranker.dense_candidates(query)
-        candidates = sorted(set(pool.positions.tolist()) | {top})
-        rows = self.dense.rows(candidates)
-        chunks = self.corpus.chunks
-        if query.raw_vector is not None and rows is not None:
-            # Raw model similarities: unlike centred ones, they do not depend on the corpus mix.
-            scores = rows @ query.raw_vector
-            similarity = float(scores[candidates.index(top)])
-            standout = standardized_top(scores.tolist(), similarity)
-        coverage, rarest_missing = term_coverage(
-            query.concepts, best, self.bm25.contains, self.highlighter.idf
-        )
-        lexical_miss = 0.0
-        if chunks[first].lang == query.lang:
-            _, lexical_miss = term_coverage(
-                query.concepts, [first], self.bm25.contains, self.highlighter.idf
-            )
-        article = self.corpus.article_of(first)
-        return AnswerSignals(
-            similarity=similarity,
-            standout=standout,
-            coverage=coverage,
-            rarest_missing=rarest_missing,
-            cross=float(chunks[top].lang != query.lang),
-            agreement=float(chunks[top].article_id == article.id),
-            lexical_miss=lexical_miss,
-            missing_year=missing_year(query.text, f"{article.title}\n{chunks[first].text}"),
-            unknown_share=unknown_share(query.concepts, lambda term: self.bm25.held(term, allowed)),
-        )
-
-    def decide(self, query: Query, ranking: Ranking, allowed: np.ndarray | None = None) -> Decision:
-        signals = self.signals(query, ranking, allowed)
-        if signals is None:
-            return Decision(False, 0.0)
-        probability = self.abstention.probability(signals)
-        # Every concept of the question, its rarest included, is in a passage that stands out:
-        # lexical evidence a short question ("NSTRI는 무엇인가요?") cannot show in similarity.
-        complete = (
-            signals.coverage >= 1.0
-            and signals.rarest_missing == 0.0
-            and signals.standout >= self.settings.abstain_full_match_standout
-        )
-        found = complete or probability >= self.settings.abstain_threshold
-        confidence = round(max(probability, 0.5) if complete else probability, 4)
-        return Decision(found, confidence, signals)
-
     def highlight(self, passages: list[Passage], query: Query) -> None:
         """Quote the sentences that best match; translations let a Korean question quote an
         English sentence by shared terms, embeddings decide when no term is shared."""
@@ -339,30 +239,27 @@ class SearchEngine:
         *,
         method: str = "hybrid",
     ) -> list[Passage]:
+        """Ranked and cited passages, not judged."""
         top_k = self.validate_top_k(self.settings.top_k if top_k is None else top_k)
-        query = self.make_query(question, method=method)
+        query = prepare(self, question, method=method)
         allowed = self.corpus.mask(filters or Filters())
-        passages = self.passages(self.rank(query, allowed, method=method).hits, top_k)
-        self.highlight(passages, query)
-        return passages
+        return answer_query(self, query, top_k, allowed, method=method, judged=False).passages
 
     def answer(
-        self, question: str, top_k: int | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        *,
+        trace: Trace | None = None,
     ) -> Answer:
-        """Cited passages. When the engine judges that they do not answer the question,
-        ``found`` is false and the passages are the closest ones, for a person to judge."""
+        """Cited passages. When the judge finds that they do not answer the question,
+        ``found`` is false and the passages are the closest ones, for a person to judge.
+        With ``trace``, each stage's time and output are recorded there and in the answer."""
         top_k = self.validate_top_k(self.settings.top_k if top_k is None else top_k)
-        query = self.make_query(question)
-        if not has_content(query.terms):
-            return Answer(query.text, False, NO_CONTENT_MESSAGE, [], 0.0)
+        query = prepare(self, question, trace=trace)
         allowed = self.corpus.mask(filters or Filters())
-        ranking = self.rank(query, allowed)
-        decision = self.decide(query, ranking, allowed)
-        passages = self.passages(ranking.hits, top_k)
-        self.highlight(passages, query)
-        found = decision.found or not self.settings.abstain
-        if not found:
-            message = NOT_FOUND_MESSAGE if passages else NOTHING_RETRIEVED_MESSAGE
-        else:
-            message = f"Found {len(passages)} cited passages."
-        return Answer(query.text, found, message, passages, decision.confidence)
+        answer = answer_query(self, query, top_k, allowed, trace=trace).answer
+        if trace is not None:
+            answer.trace = trace.to_list()
+        return answer

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from rag.language import KOREAN
-from rag.retrieval.base import Query
+from rag.types import Query
 
 _ENGLISH_QUANTITY = re.compile(
     r"\b(?:how\s+(?:many|much|long|often|old|far|large|big|high|low|fast)"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag.retrieval.base import Query, Scored, top_scored
+from rag.types import Query, Scored, top_scored
 
 
 def build_bm25(corpus_terms: Sequence[list[str]], *, k1: float, b: float) -> Any:
@@ -20,6 +21,12 @@ def build_bm25(corpus_terms: Sequence[list[str]], *, k1: float, b: float) -> Any
     return model
 
 
+def load_bm25(folder: Path) -> Any:
+    import bm25s
+
+    return bm25s.BM25.load(str(folder), load_vocab=True)
+
+
 class BM25Retriever:
     def __init__(self, model: Any) -> None:
         self.model = model
@@ -27,6 +34,11 @@ class BM25Retriever:
         # Column-compressed term-document matrix: the passages holding a term, sorted.
         self._indptr = np.asarray(model.scores["indptr"])
         self._indices = np.asarray(model.scores["indices"])
+
+    @property
+    def size(self) -> int:
+        """Passages indexed."""
+        return int(self.model.scores["num_docs"])
 
     @cached_property
     def idf(self) -> dict[str, float]:
@@ -76,22 +88,6 @@ class BM25Retriever:
         best = top_scored(scores, k, allowed)
         sharing = best.scores > 0
         return Scored(best.positions[sharing], best.scores[sharing])
-
-
-class SyllableRetriever(BM25Retriever):
-    """BM25 over Hangul syllable bigrams (``rag.lexical.syllables``): a query scores by its
-    ``syllables``, which only a question in Korean has."""
-
-    def query_scores(self, query: Query) -> np.ndarray:
-        return self.scores(query.syllables)
-
-
-class PhraseRetriever(BM25Retriever):
-    """BM25 over pairs of neighbouring terms (``rag.lexical.phrases``): a query scores by its
-    ``phrases``."""
-
-    def query_scores(self, query: Query) -> np.ndarray:
-        return self.scores(query.phrases)
 
 
 def inverse_document_frequencies(model: Any) -> dict[str, float]:

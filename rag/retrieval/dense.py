@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import faiss
 import numpy as np
 
-from rag.retrieval.base import Query, Scored
-
-
-def build_faiss_index(vectors: np.ndarray, factory: str = "Flat") -> Any:
-    """An inner-product FAISS index over ``vectors`` (rows already L2-normalized)."""
-    index = faiss.index_factory(vectors.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
-    if not index.is_trained:
-        index.train(vectors)
-    index.add(vectors)
-    return index
-
-
-def configure_search(index: Any, *, ef_search: int, nprobe: int) -> None:
-    """Search-time accuracy knobs of approximate indexes (no effect on exact ``Flat``)."""
-    if isinstance(index, faiss.IndexHNSW):
-        index.hnsw.efSearch = ef_search
-    elif isinstance(index, faiss.IndexIVF):
-        index.nprobe = nprobe
+from rag.types import Query, Scored
+from rag.vectors import center, configure_search
 
 
 def _search_parameters(index: Any, selector: Any) -> Any:
@@ -44,6 +29,8 @@ class DenseRetriever:
         index: Any,
         *,
         vectors: np.ndarray | None = None,
+        means: Mapping[str, np.ndarray] | None = None,
+        centering: float = 0.0,
         ef_search: int = 64,
         nprobe: int = 16,
     ) -> None:
@@ -51,7 +38,15 @@ class DenseRetriever:
         # The passages' raw model vectors (memory-mapped): the index holds transformed ones
         # (centred, perhaps compressed), feedback and abstention need the originals.
         self.vectors = vectors
+        # Each language's mean vector and the share of it removed from the indexed vectors:
+        # queries are centred the same way to be compared with them.
+        self.means = dict(means or {})
+        self.centering = centering
         configure_search(index, ef_search=ef_search, nprobe=nprobe)
+
+    def center(self, vectors: np.ndarray, languages: Sequence[str]) -> np.ndarray:
+        """Unit vectors centred as the indexed ones were."""
+        return center(vectors, languages, self.means, self.centering)
 
     def rows(self, positions: list[int]) -> np.ndarray | None:
         """Raw vectors of the given passages, or None when they are not kept."""

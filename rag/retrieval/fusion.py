@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag.retrieval.base import Scored
+from rag.types import Scored
 
 
 def reciprocal_rank_fusion(

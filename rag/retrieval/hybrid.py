@@ -15,19 +15,19 @@ best passage of an off-topic partition would rank with the best of the right one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 from rag.config import Settings
-from rag.crosslingual import center
-from rag.lexical.bm25 import BM25Retriever, PhraseRetriever, SyllableRetriever
-from rag.retrieval.base import Hit, Query, Scored
+from rag.lexical.bm25 import BM25Retriever
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.fusion import reciprocal_rank_fusion, zscore_fusion
 from rag.retrieval.sentence_match import SentenceMatcher
-from rag.retrieval.title import TitleRetriever
+from rag.types import FusedRanking, Hit, Query, Scored
 
 METHODS = ("hybrid", "dense", "bm25")
 
@@ -81,40 +81,26 @@ class HybridRanker:
         dense: DenseRetriever,
         bm25: BM25Retriever,
         languages: np.ndarray,
-        language_means: dict[str, np.ndarray],
-        titles: TitleRetriever | None = None,
-        syllables: SyllableRetriever | None = None,
-        phrases: PhraseRetriever | None = None,
+        rankings: Sequence[FusedRanking] = (),
         sentences: SentenceMatcher | None = None,
     ) -> None:
+        """``rankings``: the index's other fused rankings (``rag.parts``), in fusion order."""
         self.settings = settings
         self.dense = dense
         self.bm25 = bm25
-        self.titles = titles
-        self.syllables = syllables
-        self.phrases = phrases
+        self.rankings = list(rankings)
         self.sentences = sentences
         self.languages = languages
         self._own_language: dict[str, tuple[np.ndarray, bool]] = {}
-        self.language_means = language_means
         self.partitions = language_partitions(languages, settings.min_partition_chunks)
 
     def use_settings(self, settings: Settings) -> None:
         self.settings = settings
         self.partitions = language_partitions(self.languages, settings.min_partition_chunks)
 
-    @property
-    def title_weight(self) -> float:
-        """The title ranking's fusion weight: the setting, scaled by how many articles have a
-        title of their own (0 without titles)."""
-        if self.titles is None:
-            return 0.0
-        return self.settings.title_weight * self.titles.distinct_share
-
-    def title_candidates(self, query: Query, allowed: np.ndarray | None) -> Scored:
-        if self.titles is None or self.title_weight == 0:
-            return Scored.empty()
-        return self.titles.search(query, self.settings.candidates, allowed)
+    def ranking(self, name: str) -> FusedRanking | None:
+        """The fused ranking called ``name``, if the index has it."""
+        return next((r for r in self.rankings if r.name == name), None)
 
     def own_language(self, lang: str) -> tuple[np.ndarray, bool]:
         """The mask of chunks in ``lang`` and whether it covers every chunk (made once)."""
@@ -123,39 +109,23 @@ class HybridRanker:
             self._own_language[lang] = (mask, bool(mask.all()))
         return self._own_language[lang]
 
-    def syllable_scores(self, query: Query) -> np.ndarray | None:
-        """Syllable-bigram BM25 scores of every passage; None when that ranking is off or the
-        question has no Korean."""
-        if self.syllables is None or self.settings.syllable_weight == 0 or not query.syllables:
-            return None
-        return self.syllables.query_scores(query)
-
-    def phrase_scores(self, query: Query) -> np.ndarray | None:
-        """Phrase BM25 scores of every passage; None when that ranking is off or the question
-        has no pair of terms."""
-        if self.phrases is None or self.settings.phrase_weight == 0 or not query.phrases:
-            return None
-        return self.phrases.query_scores(query)
-
-    def fuse(
-        self, dense: Scored, bm25: Scored, title: Scored, syllables: Scored, phrases: Scored
-    ) -> Scored:
-        rankings = [dense, bm25, title, syllables, phrases]
+    def fuse(self, dense: Scored, bm25: Scored, others: Sequence[Scored]) -> Scored:
+        """Fusion of the dense, BM25 and other rankings (``others``: in ``rankings`` order)."""
         settings = self.settings
+        rankings = [dense, bm25, *others]
         weights = [
             settings.dense_weight,
             settings.bm25_weight,
-            self.title_weight,
-            settings.syllable_weight,
-            settings.phrase_weight,
+            *(r.weight(settings) for r in self.rankings),
         ]
         if settings.fusion == "rrf":
             return reciprocal_rank_fusion(rankings, weights, k=settings.rrf_k)
-        # BM25 lists only passages sharing a term; the rest of its depth scores zero. Phrases
-        # are not padded: most passages share no pair with a question, and against a floor
-        # of zeros any passage sharing one would stand out, however common the pair.
+        # BM25 lists only passages sharing a term; the rest of its depth scores zero.
         return zscore_fusion(
-            rankings, weights, depth=settings.candidates, pads=[None, 0.0, None, 0.0, None]
+            rankings,
+            weights,
+            depth=settings.candidates,
+            pads=[None, 0.0, *(r.pad for r in self.rankings)],
         )
 
     def feedback_query(self, query: Query, fused: Scored) -> Query | None:
@@ -168,12 +138,7 @@ class HybridRanker:
         if rows is None:
             return None
         # Feedback happens where the index searches: among centred vectors.
-        centroid = center(
-            rows,
-            [str(self.languages[p]) for p in positions],
-            self.language_means,
-            self.settings.language_centering,
-        ).mean(axis=0)
+        centroid = self.dense.center(rows, [str(self.languages[p]) for p in positions]).mean(axis=0)
         vector = query.vector + self.settings.feedback_weight * centroid
         return replace(query, vector=(vector / np.linalg.norm(vector)).astype(np.float32))
 
@@ -222,32 +187,27 @@ class HybridRanker:
         self,
         query: Query,
         allowed: np.ndarray | None,
+        prepared: Sequence[Any | None],
         bm25_scores: np.ndarray | None = None,
-        syllable_scores: np.ndarray | None = None,
-        phrase_scores: np.ndarray | None = None,
     ) -> tuple[Scored, Scored, Scored]:
         depth = self.settings.candidates
         dense = self.dense.search(query, depth, allowed)
         bm25 = self.bm25.search(query, depth, allowed, scores=bm25_scores)
-        # Titles, syllables and phrases are matched within the question's language only: a
-        # short title in another language is a weak match for the encoder, syllable bigrams
-        # are there to catch the analyzer's Korean mistakes, not to match numbers in English
-        # text, and a question's pairs of terms are pairs of its own language.
         own, everything = self.own_language(query.lang)
         same = own if allowed is None else allowed & own
-        title, syllables, phrases = Scored.empty(), Scored.empty(), Scored.empty()
-        if same.any():
-            mask = allowed if everything else same  # no mask to apply where nothing is left out
-            title = self.title_candidates(query, mask)
-            if syllable_scores is not None and self.syllables is not None:
-                syllables = self.syllables.search(query, depth, mask, scores=syllable_scores)
-            if phrase_scores is not None and self.phrases is not None:
-                phrases = self.phrases.search(query, depth, mask, scores=phrase_scores)
-        fused = self.fuse(dense, bm25, title, syllables, phrases)
+        own_mask = allowed if everything else same  # no mask to apply where nothing is left out
+        others = []
+        for ranking, ready in zip(self.rankings, prepared, strict=True):
+            mask = own_mask if ranking.own_language_only else allowed
+            if ready is None or (ranking.own_language_only and not same.any()):
+                others.append(Scored.empty())
+            else:
+                others.append(ranking.search_prepared(query, depth, mask, ready))
+        fused = self.fuse(dense, bm25, others)
         expanded = self.feedback_query(query, fused)
         if expanded is not None:
             dense = self.dense.search(expanded, depth, allowed)
-            fused = self.fuse(dense, bm25, title, syllables, phrases)
+            fused = self.fuse(dense, bm25, others)
         if self.sentences is not None:
             settings = self.settings
             # In a partition of another language the share counts translations, which cover a
@@ -266,21 +226,16 @@ class HybridRanker:
         if method == "bm25":
             bm25 = self.bm25.search(query, depth, allowed)
             return Ranking(bm25, Scored.empty(), bm25)
-        # Like BM25's, these scores are computed once for all partitions.
-        syllable_scores = self.syllable_scores(query)
-        phrase_scores = self.phrase_scores(query)
+        # Like BM25's, the other rankings' scores are computed once for all partitions.
+        prepared = [ranking.prepare(query, self.settings) for ranking in self.rankings]
         if len(self.partitions) == 1:
-            return Ranking(
-                *self._rank_partition(query, allowed, None, syllable_scores, phrase_scores)
-            )
+            return Ranking(*self._rank_partition(query, allowed, prepared))
         parts: list[tuple[Scored, Scored, Scored]] = []
         bm25_scores = self.bm25.query_scores(query)  # the same for every partition
         for partition in self.partitions:
             mask = partition if allowed is None else partition & allowed
             if mask.any():
-                parts.append(
-                    self._rank_partition(query, mask, bm25_scores, syllable_scores, phrase_scores)
-                )
+                parts.append(self._rank_partition(query, mask, prepared, bm25_scores))
         within, dense, bm25 = (Scored.concatenate([part[i] for part in parts]) for i in range(3))
         return Ranking(
             self.own_language_lead(query, self.calibrate(query, within).best_first()),

@@ -18,8 +18,8 @@ from functools import cached_property
 import numpy as np
 
 from rag.documents import Chunk
-from rag.retrieval.base import Query, Scored, concept_weight
 from rag.sentence_table import SentenceTable
+from rag.types import Query, Scored, concept_weight
 
 
 class SentenceMatcher:

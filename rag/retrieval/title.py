@@ -15,11 +15,15 @@ scaled by ``distinct_share``: distinct titles per titled article.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rag.documents import Article, Chunk
-from rag.retrieval.base import Query, Scored, top_scored
+from rag.types import Query, Scored, top_scored
+
+if TYPE_CHECKING:
+    from rag.config import Settings
 
 NO_TITLE = -1  # chunk_titles entry of a chunk whose article has no title
 
@@ -47,6 +51,11 @@ class TitleTable:
 
 
 class TitleRetriever:
+    name = "titles"
+    pad: float | None = None
+    # A short title in another language is a weak match for the encoder.
+    own_language_only = True
+
     def __init__(self, vectors: np.ndarray, chunk_titles: np.ndarray, titled_articles: int) -> None:
         if len(chunk_titles) and int(chunk_titles.max(initial=NO_TITLE)) >= len(vectors):
             raise ValueError("a chunk refers to a title that has no vector")
@@ -69,3 +78,15 @@ class TitleRetriever:
         by_title = self.vectors @ query.raw_vector
         scores = np.where(self._titled, by_title[np.maximum(self.chunk_titles, 0)], -np.inf)
         return top_scored(scores.astype(np.float64), k, allowed)
+
+    def weight(self, settings: Settings) -> float:
+        """The setting, scaled by how many articles have a title of their own."""
+        return settings.title_weight * self.distinct_share
+
+    def prepare(self, query: Query, settings: Settings) -> bool | None:
+        return True if self.weight(settings) > 0 else None
+
+    def search_prepared(
+        self, query: Query, k: int, allowed: np.ndarray | None, prepared: Any
+    ) -> Scored:
+        return self.search(query, k, allowed)

@@ -66,6 +66,17 @@ def test_a_question_without_words_is_not_found(server: str) -> None:
         assert answer["found"] is False and answer["passages"] == [], question
 
 
+def test_a_traced_answer_gives_each_stage_its_time_and_output(server: str) -> None:
+    body = {"question": "서울대병원이 보스턴에서 소개한 플랫폼은?", "top_k": 2, "trace": True}
+    answer = httpx.post(f"{server}/ask", json=body, timeout=30).json()
+    assert [stage["stage"] for stage in answer["trace"]] == ["prepare", "rank", "judge", "cite"]
+    assert all(stage["ms"] > 0 for stage in answer["trace"])
+    assert answer["trace"][2]["output"]["found"] == answer["found"]
+    assert answer["trace"][3]["output"]["passages"] == len(answer["passages"]) == 2
+    untraced = httpx.post(f"{server}/ask", json={"question": "NSTRI?"}, timeout=30).json()
+    assert untraced["trace"] is None
+
+
 def test_search_returns_ranked_passages(server: str) -> None:
     response = httpx.get(f"{server}/search", params={"q": "지카바이러스", "top_k": 3}, timeout=30)
     assert response.status_code == 200
@@ -102,6 +113,7 @@ def test_health_reports_the_manifest(server: str) -> None:
         ),
         ({"question": "ok", "filters": {"lang": "fr"}}, "lang"),
         ({"question": "ok", "unknown": 1}, "unknown"),
+        ({"question": "ok", "trace": 1}, "trace"),
     ],
 )
 def test_bad_input_is_a_422_naming_the_problem(server: str, body: dict, field: str | None) -> None:

@@ -15,6 +15,7 @@ def test_in_process_rows_time_the_first_pass_by_stage(
         "of which query preparation (analysis, encoding, translation)",
         "of which hybrid ranking",
         "of which the answer decision",
+        "of which citing (passages, quoted sentences)",
     ]
     # Each stage is timed inside the call timed as a whole, question by question.
     assert all(0 < row.median_ms <= first.median_ms for row in stages)

@@ -2,26 +2,20 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.builder import BuildResult, build_index
-from index.files import (
-    ARTICLES_FILE,
-    CHUNKS_FILE,
-    PHRASES_DIR,
-    SKIPPED_FILE,
-    SYLLABLES_DIR,
-    TITLES_FILE,
-    read_jsonl,
-)
+from index.files import ARTICLES_FILE, CHUNKS_FILE, SKIPPED_FILE, read_jsonl
 from index.loader import load_build, load_current
 from index.manifest import FORMAT_VERSION, MANIFEST_FILE, Manifest
 from index.store import IndexStore
-from index.titles import read_titles
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
 from rag.errors import IncompatibleIndexError, IndexStoreError, InputError
+from rag.parts import PARTS, read_params
+from rag.parts.titles import TITLES_FILE
 from rag.sentences import split_sentences
 from tests.conftest import SEED
 
@@ -38,7 +32,30 @@ def test_manifest_records_model_chunking_and_counts(built: BuildResult, encoder:
     assert manifest.counts["articles"] == 1 + 50 + 25
     titles = {a["title"].strip() for a in articles if a["title"].strip()}
     assert manifest.counts["titles"] == len(titles) > 50
-    assert read_titles(built.folder).chunk_titles.shape == (len(chunks),)
+    with np.load(built.folder / "titles" / TITLES_FILE) as stored:
+        assert stored["chunk_titles"].shape == (len(chunks),)
+
+
+def test_every_part_saves_its_build_parameters_beside_its_files(built: BuildResult) -> None:
+    manifest = Manifest.read(built.folder)
+    assert set(manifest.parts) == {part.name for part in PARTS}
+    for part in PARTS:
+        assert read_params(built.folder / part.name) == manifest.parts[part.name]
+    assert manifest.parts["dense"]["language_centering"] == 0.5
+    assert manifest.parts["bm25"] == {"bm25_k1": 1.2, "bm25_b": 0.75}
+
+
+def test_queries_are_centred_as_the_build_was_whatever_the_serving_settings_say(
+    built: BuildResult, settings: Settings, encoder: Encoder
+) -> None:
+    _, as_built = load_build(built.folder, settings, encoder)
+    serving = settings.model_copy(update={"language_centering": 0.0})
+    _, served = load_build(built.folder, serving, encoder)
+    assert served.ranker.dense.centering == 0.5
+    question = "서울대병원이 보스턴에서 소개한 플랫폼은?"
+    first, second = as_built.make_query(question), served.make_query(question)
+    assert first.vector is not None and second.vector is not None
+    assert np.array_equal(first.vector, second.vector)
 
 
 def test_seed_sentences_are_indexed_once_and_headlines_never(built: BuildResult) -> None:
@@ -109,7 +126,7 @@ def test_a_failed_build_leaves_the_previous_build_serving(
     def explode(*_: object, **__: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("index.builder.faiss.write_index", explode)
+    monkeypatch.setattr("rag.parts.dense.faiss.write_index", explode)
     with pytest.raises(OSError, match="disk full"):
         build_index([SEED], target, encoder, progress=False)
     assert store.current() == before
@@ -145,13 +162,31 @@ def test_empty_input_and_missing_index_are_clear_errors(
         load_current(target, encoder)
 
 
-def test_a_build_missing_its_title_syllable_or_phrase_index_is_refused_as_damaged(
+def test_a_build_missing_a_part_or_its_parameters_is_refused_as_damaged(
     built: BuildResult, settings: Settings, encoder: Encoder, tmp_path: Path
 ) -> None:
-    for part in (TITLES_FILE, SYLLABLES_DIR, PHRASES_DIR):
-        copy = tmp_path / part
+    for part in PARTS:
+        copy = tmp_path / part.name
         shutil.copytree(built.folder, copy)
-        target = copy / part
-        shutil.rmtree(target) if target.is_dir() else target.unlink()
+        shutil.rmtree(copy / part.name)
         with pytest.raises(IndexStoreError, match="damaged"):
             load_build(copy, settings, encoder)
+    no_params = tmp_path / "no-params"
+    shutil.copytree(built.folder, no_params)
+    (no_params / "bm25" / "params.json").unlink()
+    with pytest.raises(IndexStoreError, match="damaged"):
+        load_build(no_params, settings, encoder)
+
+
+def test_a_part_with_another_row_count_than_the_corpus_is_refused(
+    built: BuildResult, settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    copy = tmp_path / "short"
+    shutil.copytree(built.folder, copy)
+    titles = copy / "titles" / TITLES_FILE
+    with np.load(titles) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["chunk_titles"] = arrays["chunk_titles"][:-1]
+    np.savez(titles, **arrays)
+    with pytest.raises(IndexStoreError, match="titles has"):
+        load_build(copy, settings, encoder)

@@ -5,6 +5,7 @@ from index.builder import build_index
 from index.live import LiveIndex
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
+from rag.parts.dense import INDEX_FILE
 from tests.conftest import SEED
 
 
@@ -30,6 +31,6 @@ def test_a_new_build_is_swapped_in_and_a_broken_one_is_not(
     current = live.snapshot.folder
     (current / "manifest.json").write_text("{}")  # a damaged build is published next
     (target.index_dir / "CURRENT").write_text(old.folder.name)
-    (old.folder / "dense.faiss").write_bytes(b"garbage")
+    (old.folder / "dense" / INDEX_FILE).write_bytes(b"garbage")
     assert live.refresh() is False
     assert live.snapshot.folder == current

@@ -9,6 +9,7 @@ from index.live import LiveIndex
 from index.store import CURRENT_FILE
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
+from rag.parts.dense import INDEX_FILE
 from tests.conftest import index_with_copies
 
 LOGGER = "index.live"
@@ -24,7 +25,7 @@ def live(settings: Settings, encoder: Encoder, seed_build: Path, tmp_path: Path)
         update={"index_dir": tmp_path / "live", "highlight_dense_max_sentences": 0}
     )
     store = index_with_copies(seed_build, target.index_dir, ["build-a", "build-b", "broken"])
-    (store.builds / "broken" / "dense.faiss").write_bytes(b"garbage")
+    (store.builds / "broken" / "dense" / INDEX_FILE).write_bytes(b"garbage")
     return LiveIndex(target, encoder)
 
 

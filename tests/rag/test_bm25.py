@@ -1,7 +1,7 @@
 import numpy as np
 
 from rag.lexical.bm25 import BM25Retriever, build_bm25, inverse_document_frequencies
-from rag.retrieval.base import Query
+from rag.types import Query
 
 
 def test_contains_matches_the_indexed_terms_of_every_passage() -> None:

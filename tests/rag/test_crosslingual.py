@@ -1,13 +1,14 @@
 import numpy as np
 
 from rag.config import Settings
-from rag.crosslingual import Lexicon, Translator, center, language_means
+from rag.crosslingual import Lexicon, Translator
 from rag.embedding.encoder import Encoder
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import BM25Retriever
-from rag.retrieval.base import Hit, Query, Scored
-from rag.retrieval.dense import DenseRetriever, build_faiss_index
+from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.hybrid import HybridRanker, language_partitions
+from rag.types import Hit, Query, Scored
+from rag.vectors import build_faiss_index, center, language_means
 from tests.conftest import english_translator
 
 
@@ -58,14 +59,14 @@ def test_partitions_are_merged_on_similarity_not_on_their_own_scale() -> None:
     dense = DenseRetriever(build_faiss_index(vectors), vectors=vectors, ef_search=16, nprobe=1)
     settings = Settings(min_partition_chunks=1)
     bm25 = BM25Retriever.__new__(BM25Retriever)  # not consulted by the merge
-    ranker = HybridRanker(settings, dense, bm25, languages, {})
+    ranker = HybridRanker(settings, dense, bm25, languages)
     query = Query(text="q", lang="ko", raw_vector=question.astype(np.float32))
     within = Scored.of([Hit(2, 1.5), Hit(0, 1.2), Hit(3, -0.5), Hit(1, -0.6)])
     merged = ranker.calibrate(query, within).best_first().hits()
     # 0.8 + 0.09 (other language) beats 0.7, by more than the 0.3 lead in fused score.
     assert [h.position for h in merged][:2] == [0, 2]
     off = HybridRanker(
-        settings.model_copy(update={"merge_similarity_weight": 0.0}), dense, bm25, languages, {}
+        settings.model_copy(update={"merge_similarity_weight": 0.0}), dense, bm25, languages
     )
     assert off.calibrate(query, within) is within
 

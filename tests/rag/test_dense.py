@@ -2,8 +2,9 @@ import faiss
 import numpy as np
 import pytest
 
-from rag.retrieval.base import Query
-from rag.retrieval.dense import DenseRetriever, build_faiss_index
+from rag.retrieval.dense import DenseRetriever
+from rag.types import Query
+from rag.vectors import build_faiss_index
 
 
 @pytest.mark.parametrize("factory", ["Flat", "HNSW32", "IVF20,Flat"])

@@ -1,7 +1,7 @@
 import pytest
 
-from rag.retrieval.base import Hit, Scored
 from rag.retrieval.fusion import reciprocal_rank_fusion
+from rag.types import Hit, Scored
 
 
 def test_rrf_sums_reciprocal_ranks_with_weights() -> None:

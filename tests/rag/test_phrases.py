@@ -3,6 +3,7 @@ import numpy as np
 from rag.engine import SearchEngine
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.phrases import phrase_terms
+from rag.parts.phrases import PhraseRanking
 from tests.conftest import SEED, changed_settings
 
 
@@ -24,16 +25,24 @@ def test_korean_terms_keep_the_order_of_the_text_latin_words_included(
     ]
 
 
+def _ranking(engine: SearchEngine) -> PhraseRanking:
+    ranking = engine.ranker.ranking("phrases")
+    assert isinstance(ranking, PhraseRanking)
+    return ranking
+
+
 def test_a_question_ranks_the_passage_holding_its_phrases(engine: SearchEngine) -> None:
+    phrases = _ranking(engine)
     query = engine.make_query("서울대병원이 보스턴에서 소개한 플랫폼은?")
-    assert "보스턴 소개" in query.phrases
-    scores = engine.ranker.phrase_scores(query)
+    assert "보스턴 소개" in phrases.query_terms(query)
+    scores = phrases.prepare(query, engine.settings)
     assert scores is not None
     assert engine.corpus.chunks[int(np.argmax(scores))].article_id == SEED.stem
     with changed_settings(engine, phrase_weight=0.0):
-        assert engine.ranker.phrase_scores(query) is None
+        assert phrases.prepare(query, engine.settings) is None
 
 
 def test_a_one_term_question_has_no_phrase_ranking(engine: SearchEngine) -> None:
+    phrases = _ranking(engine)
     query = engine.make_query("NSTRI?")
-    assert query.phrases == [] and engine.ranker.phrase_scores(query) is None
+    assert phrases.query_terms(query) == [] and phrases.prepare(query, engine.settings) is None

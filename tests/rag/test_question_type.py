@@ -1,5 +1,5 @@
 from rag.question_type import asks_for_number, question_focus
-from rag.retrieval.base import Query
+from rag.types import Query
 
 
 def test_questions_asking_for_a_quantity_or_a_date() -> None:

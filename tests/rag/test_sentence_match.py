@@ -3,10 +3,10 @@ import pytest
 
 from rag.documents import Article, Chunk
 from rag.engine import SearchEngine
-from rag.retrieval.base import Query, Scored
 from rag.retrieval.hybrid import Ranking
 from rag.retrieval.sentence_match import SentenceMatcher
 from rag.sentence_table import SentenceTable
+from rag.types import Query, Scored
 from tests.conftest import SEED, changed_settings, shared_analyzer
 
 SPREAD = "Insulin prices rose again. Germany capped what patients pay for many drugs."

@@ -2,6 +2,7 @@ import numpy as np
 
 from rag.engine import SearchEngine
 from rag.lexical.syllables import syllable_terms
+from rag.parts.syllables import SyllableRanking
 from tests.conftest import SEED, changed_settings
 
 
@@ -18,17 +19,26 @@ def test_a_question_is_matched_by_its_words_with_content_not_its_question_words(
 ) -> None:
     [(_, words)] = engine.analyzer.query_terms_batch(["테드 번디의 외할아버지는 누구?"])
     assert words == ["테드", "번디의", "외할아버지는"]  # one name over two words; 누구 goes
-    assert engine.make_query("NSTRI는 무엇인가요?").syllables == ["nstri"]
+    syllables = _ranking(engine)
+    assert syllables.query_terms(engine.make_query("NSTRI는 무엇인가요?")) == ["nstri"]
+
+
+def _ranking(engine: SearchEngine) -> SyllableRanking:
+    ranking = engine.ranker.ranking("syllables")
+    assert isinstance(ranking, SyllableRanking)
+    return ranking
 
 
 def test_only_korean_questions_get_a_syllable_ranking(engine: SearchEngine) -> None:
+    syllables, settings = _ranking(engine), engine.settings
     english = engine.make_query("What platform did the hospital present in Boston?")
-    assert english.syllables == [] and engine.ranker.syllable_scores(english) is None
+    assert syllables.query_terms(english) == [] and syllables.prepare(english, settings) is None
     korean = engine.make_query("서울대병원이 보스턴에서 소개한 플랫폼은?")
-    assert "서울" in korean.syllables and "보스" in korean.syllables
-    scores = engine.ranker.syllable_scores(korean)
+    terms = syllables.query_terms(korean)
+    assert "서울" in terms and "보스" in terms
+    scores = syllables.prepare(korean, settings)
     assert scores is not None
     best = engine.corpus.chunks[int(np.argmax(scores))]
     assert best.article_id == SEED.stem
     with changed_settings(engine, syllable_weight=0.0):
-        assert engine.ranker.syllable_scores(korean) is None
+        assert syllables.prepare(korean, engine.settings) is None

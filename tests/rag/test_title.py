@@ -3,8 +3,8 @@ import pytest
 
 from rag.documents import Article, Chunk
 from rag.engine import SearchEngine
-from rag.retrieval.base import Query
 from rag.retrieval.title import NO_TITLE, TitleRetriever, TitleTable
+from rag.types import Query
 from tests.conftest import changed_settings
 
 
@@ -48,11 +48,12 @@ def test_distinct_share_is_low_when_articles_share_titles() -> None:
 
 
 def test_a_question_phrased_like_a_title_ranks_that_article_first(engine: SearchEngine) -> None:
-    ranker = engine.ranker
-    assert ranker.titles is not None and ranker.title_weight > 0.9  # news: own headlines
+    titles = engine.ranker.ranking("titles")
+    assert titles is not None and titles.weight(engine.settings) > 0.9  # news: own headlines
     article = next(a for a in engine.corpus.articles.values() if a.lang == "en" and a.title)
     query = engine.make_query(article.title)
-    found = ranker.title_candidates(query, None)
+    prepared = titles.prepare(query, engine.settings)
+    found = titles.search_prepared(query, 10, None, prepared)
     assert engine.corpus.chunks[int(found.positions[0])].article_id == article.id
     with changed_settings(engine, title_weight=0.0):
-        assert len(ranker.title_candidates(query, None)) == 0
+        assert titles.prepare(query, engine.settings) is None

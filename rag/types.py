@@ -1,17 +1,21 @@
-"""The retriever interface: a query in, scored chunk positions out.
+"""The ground floor of ranking: a query, scored chunk positions, and the retriever interface.
 
-Every retriever (dense FAISS, BM25, their fusion, later an ANN index or a remote shard) answers
-``search(query, k, allowed)``; ``allowed`` is an optional boolean mask over chunk positions
-that filters (source, language, dates) are turned into, so filtering is exact, not post hoc.
+Every module that ranks imports these and nothing above them. Every retriever (dense FAISS,
+BM25, their fusion, an ANN index or a remote shard) answers ``search(query, k, allowed)``;
+``allowed`` is an optional boolean mask over chunk positions that filters (source, language,
+dates) are turned into, so filtering is exact, not post hoc.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from rag.config import Settings
 
 
 @dataclass
@@ -22,8 +26,8 @@ class Query:
     raw_vector: np.ndarray | None = None  # the model's own unit embedding
     terms: list[str] = field(default_factory=list)  # BM25 terms
     translations: list[str] = field(default_factory=list)  # BM25 terms in other languages
-    syllables: list[str] = field(default_factory=list)  # syllable-bigram terms (Korean only)
-    phrases: list[str] = field(default_factory=list)  # pairs of neighbouring BM25 terms
+    # The question's words that hold a content morpheme (Korean questions only).
+    words: list[str] = field(default_factory=list)
     # One set per question term: the term and the translations of the word it came from.
     concepts: list[set[str]] = field(default_factory=list)
 
@@ -82,6 +86,27 @@ class Scored:
 
 class Retriever(Protocol):
     def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> Scored: ...
+
+
+class FusedRanking(Protocol):
+    """A ranking fused with the dense and BM25 rankings in each language partition (titles,
+    syllables, phrases: see ``rag.parts``)."""
+
+    name: str
+    pad: float | None  # z-score fusion: the score of a passage it does not list (None: none)
+    own_language_only: bool  # matched only against passages in the question's language
+
+    def weight(self, settings: Settings) -> float:
+        """Its weight in fusion (0: off)."""
+        ...
+
+    def prepare(self, query: Query, settings: Settings) -> Any | None:
+        """What a query needs, once for all partitions; None: no ranking for this query."""
+        ...
+
+    def search_prepared(
+        self, query: Query, k: int, allowed: np.ndarray | None, prepared: Any
+    ) -> Scored: ...
 
 
 def top_scored(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> Scored:

@@ -1,0 +1,61 @@
+"""The answer path as stages: what each stage records, and the paths that skip stages."""
+
+from __future__ import annotations
+
+from rag.answer import Highlight, Passage
+from rag.engine import SearchEngine
+from rag.stages import STAGES, Trace, answer_query, prepare
+from tests.conftest import SEED
+
+
+def test_a_traced_answer_records_every_stage_in_order_with_its_output(
+    engine: SearchEngine,
+) -> None:
+    trace = Trace()
+    answer = engine.answer("서울대병원이 보스턴에서 소개한 플랫폼은?", 3, trace=trace)
+    assert [record.stage for record in trace.stages] == list(STAGES)
+    assert all(record.ms > 0 for record in trace.stages)
+    by_stage = {record.stage: record.output for record in trace.stages}
+    assert by_stage["prepare"]["lang"] == "ko" and by_stage["prepare"]["terms"]
+    assert by_stage["rank"]["hits"][0]["chunk_id"] == answer.passages[0].chunk_id
+    assert by_stage["judge"]["found"] == answer.found
+    assert by_stage["judge"]["confidence"] == answer.confidence
+    assert set(by_stage["judge"]["signals"]) >= {"similarity", "coverage"}
+    assert by_stage["cite"]["passages"] == len(answer.passages) == 3
+    assert answer.trace == trace.to_list()
+    assert engine.answer("서울대병원이 보스턴에서 소개한 플랫폼은?", 3).trace is None
+
+
+def test_the_path_answers_as_the_engine_does(engine: SearchEngine) -> None:
+    question = "What did the hospital present in Boston?"
+    served = engine.answer(question, 5)
+    answered = answer_query(engine, prepare(engine, question), 5)
+
+    def cited(passages: list[Passage]) -> list[tuple[str, int, int, list[Highlight]]]:
+        return [(p.chunk_id, p.start, p.end, p.highlights) for p in passages]
+
+    # The same citations; scores may differ in the last digits, since the question's new
+    # words were embedded with it the first time and found in the word cache the second.
+    assert cited(answered.answer.passages) == cited(served.passages)
+    assert (answered.answer.found, answered.answer.message) == (served.found, served.message)
+    assert answered.ranking is not None and answered.decision is not None
+    assert answered.passages[0].article_id == SEED.stem
+
+
+def test_a_question_without_content_is_not_ranked(engine: SearchEngine) -> None:
+    trace = Trace()
+    answered = answer_query(engine, prepare(engine, "무엇인가요?"), 5, trace=trace)
+    assert answered.ranking is None and not answered.answer.found
+    assert answered.answer.passages == []
+    assert [record.stage for record in trace.stages] == []  # no stage ran past preparation
+
+
+def test_an_unjudged_path_skips_the_judge_and_quotes_only_what_it_is_asked(
+    engine: SearchEngine,
+) -> None:
+    trace = Trace()
+    query = prepare(engine, "NSTRI는 무엇인가요?")
+    answered = answer_query(engine, query, 4, judged=False, quoted=1, trace=trace)
+    assert [record.stage for record in trace.stages] == ["rank", "cite"]
+    assert answered.decision is None and answered.answer.found
+    assert answered.passages[0].highlights and not answered.passages[1].highlights
