@@ -53,10 +53,11 @@ def peak_rss_mb(pid: int) -> float:
 class Server:
     """``rag serve`` in its own process on 127.0.0.1, stopped on exit."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, env: dict[str, str] | None = None) -> None:
+        """``env``: settings of the server process (``RAG_*`` variables) besides ours."""
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "RAG_RELOAD_INTERVAL_S": "0"}
+        env = {**os.environ, "RAG_RELOAD_INTERVAL_S": "0", **(env or {})}
         self.process = subprocess.Popen(
             [
                 sys.executable,

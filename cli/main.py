@@ -217,12 +217,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- model
 def cmd_model(args: argparse.Namespace) -> int:
     from rag.config import DEFAULT_MODEL
+    from rag.embedding.onnx import export_onnx
     from rag.embedding.provision import provision_e5_small
 
     settings = _settings(args)
     started = time.perf_counter()
     target = provision_e5_small(settings.resolved_models_dir() / DEFAULT_MODEL, force=args.force)
-    print(f"{DEFAULT_MODEL} ready at {target} ({time.perf_counter() - started:.1f} s)")
+    # The ONNX Runtime backend's copy of the same weights, exported here, offline.
+    exported = export_onnx(target, force=args.force)
+    print(
+        f"{DEFAULT_MODEL} ready at {target}, ONNX export at {exported} "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
     return 0
 
 

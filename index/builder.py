@@ -231,6 +231,8 @@ def _build(
             model_fingerprint=encoder.fingerprint,
             dimension=encoder.dimension,
             max_tokens=encoder.max_tokens,
+            encoder_backend=encoder.backend,
+            build_encoder_backend=encoder.build_backend,
             chunking={
                 "chunk_tokens": settings.chunk_tokens,
                 "overlap_tokens": settings.chunk_overlap_tokens,

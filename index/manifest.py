@@ -20,7 +20,8 @@ from rag.errors import IncompatibleIndexError, IndexStoreError
 # per distinct article title (title retrieval), and bm25-syllables/, BM25 over Hangul syllable
 # bigrams. 7: bm25-phrases/, BM25 over pairs of neighbouring terms; Korean terms in text order.
 # 8: a folder per part (rag.parts) with its build parameters; the manifest lists them.
-FORMAT_VERSION = 8
+# 9: dense/probe.npz, the build encoder's vectors of fixed texts; the encoder backend.
+FORMAT_VERSION = 9
 MANIFEST_FILE = "manifest.json"
 
 
@@ -39,6 +40,8 @@ class Manifest:
     counts: dict[str, int]
     inputs: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
+    encoder_backend: str = "torch"  # what ran the model on questions: torch or onnx
+    build_encoder_backend: str = "torch"  # what ran it on the build's passages
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

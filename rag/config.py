@@ -38,6 +38,24 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(32, ge=1)
     device: str = "cpu"
+    encoder_backend: Literal["torch", "onnx"] = Field(
+        "onnx",
+        description="what runs the model: onnx (ONNX Runtime, exported offline from the same "
+        "weights by `rag model`; about 3x faster per question) or torch (sentence-transformers "
+        "on PyTorch, which packs a question with its new words in one pass)",
+    )
+    build_encoder_backend: Literal["torch", "onnx"] = Field(
+        "torch",
+        description="what runs the model on a build's batches of passages, titles and words "
+        "(bench.encoders: ONNX Runtime is no faster than PyTorch on long batches here)",
+    )
+    encoder_tolerance: float = Field(
+        0.999,
+        gt=0,
+        le=1,
+        description="least cosine between the probe vectors a build stored and the serving "
+        "encoder's: below it the index is refused (another model, backend or precision)",
+    )
     query_analyzer_threads: int = Field(
         2,
         ge=0,

@@ -50,6 +50,12 @@ def encoder(settings: Settings) -> Encoder:
     return Encoder(settings)
 
 
+@pytest.fixture(scope="session")
+def torch_encoder(settings: Settings) -> Encoder:
+    """The same model on PyTorch (the default backend is ONNX Runtime)."""
+    return Encoder(settings.model_copy(update={"encoder_backend": "torch"}))
+
+
 @functools.cache
 def shared_analyzer() -> LexicalAnalyzer:
     """One analyzer for the tests that build no index: loading kiwipiepy's model takes seconds."""

@@ -11,6 +11,8 @@ import faiss
 import numpy as np
 
 from rag.config import Settings
+from rag.embedding.encoder import Encoder
+from rag.errors import IncompatibleIndexError
 from rag.parts.base import BuildContext, IndexPart, LoadContext
 from rag.retrieval.dense import DenseRetriever
 from rag.vectors import build_faiss_index, center
@@ -18,6 +20,13 @@ from rag.vectors import build_faiss_index, center
 VECTORS_FILE = "vectors.npy"  # raw model vectors, memory-mapped when served
 INDEX_FILE = "index.faiss"
 MEANS_FILE = "language_means.npz"
+PROBE_FILE = "probe.npz"  # the build encoder's vectors of PROBE_TEXTS, and its backend
+# Texts the build's encoder and the serving one must embed alike for the index to be used.
+PROBE_TEXTS = (
+    "What did Seoul National University Hospital present in Boston?",
+    "서울대병원이 보스턴에서 소개한 플랫폼은?",
+    "insulin prices",
+)
 
 
 class DensePart(IndexPart[DenseRetriever]):
@@ -34,19 +43,24 @@ class DensePart(IndexPart[DenseRetriever]):
         centering = float(params["language_centering"])
         centred = center(context.vectors, context.languages, means, centering)
         index = build_faiss_index(centred, params["faiss_factory"])
-        return DenseRetriever(index, vectors=context.vectors, means=means, centering=centering)
+        built = DenseRetriever(index, vectors=context.vectors, means=means, centering=centering)
+        built.probe = context.encoder.encode_queries(list(PROBE_TEXTS))
+        built.probe_backend = context.encoder.backend
+        return built
 
     def save(self, built: DenseRetriever, folder: Path) -> None:
-        if built.vectors is None:
-            raise ValueError("a dense part is saved with its raw vectors")
+        if built.vectors is None or built.probe is None:
+            raise ValueError("a dense part is saved with its raw and probe vectors")
         np.save(folder / VECTORS_FILE, np.asarray(built.vectors))
         faiss.write_index(built.index, str(folder / INDEX_FILE))
         np.savez(folder / MEANS_FILE, **built.means)  # type: ignore[arg-type]
+        np.savez(folder / PROBE_FILE, vectors=built.probe, backend=np.array(built.probe_backend))
 
     def load(self, folder: Path, params: dict[str, Any], context: LoadContext) -> DenseRetriever:
         with np.load(folder / MEANS_FILE) as stored:
             means = {lang: stored[lang] for lang in stored.files}
         settings = context.settings
+        check_encoder(folder, context.encoder, settings.encoder_tolerance)
         return DenseRetriever(
             faiss.read_index(str(folder / INDEX_FILE)),
             vectors=np.load(folder / VECTORS_FILE, mmap_mode="r"),
@@ -60,3 +74,21 @@ class DensePart(IndexPart[DenseRetriever]):
         if built.vectors is not None and len(built.vectors) != built.size:
             return -1  # the vectors and the index disagree: never a chunk count
         return built.size
+
+
+def check_encoder(folder: Path, encoder: Encoder, tolerance: float) -> None:
+    """Refuse an index whose vectors the serving encoder would not reproduce: its probe
+    texts must embed within ``tolerance`` (cosine) of the vectors the build stored."""
+    with np.load(folder / PROBE_FILE) as stored:
+        built, backend = stored["vectors"], str(stored["backend"])
+    ours = encoder.encode_queries(list(PROBE_TEXTS))
+    if built.shape != ours.shape:
+        raise IncompatibleIndexError(f"index {folder.parent.name} has other probe vectors")
+    cosine = float(np.min(np.sum(built * ours, axis=1)))
+    if cosine < tolerance:
+        raise IncompatibleIndexError(
+            f"index {folder.parent.name} was embedded by the {backend} encoder backend, whose "
+            f"vectors differ from this {encoder.backend} encoder's (cosine {cosine:.6f} < "
+            f"RAG_ENCODER_TOLERANCE {tolerance}). Set RAG_ENCODER_BACKEND={backend} or "
+            "rebuild the index with `rag build`."
+        )

@@ -42,6 +42,9 @@ class DenseRetriever:
         # queries are centred the same way to be compared with them.
         self.means = dict(means or {})
         self.centering = centering
+        # What the build's encoder made of fixed probe texts (rag.parts.dense.check_encoder).
+        self.probe: np.ndarray | None = None
+        self.probe_backend = ""
         configure_search(index, ef_search=ef_search, nprobe=nprobe)
 
     def center(self, vectors: np.ndarray, languages: Sequence[str]) -> np.ndarray:

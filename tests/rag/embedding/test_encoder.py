@@ -12,7 +12,7 @@ def test_provisioned_model_embeds_in_384_dimensions_with_prompts(encoder: Encode
 
 
 def test_tokenizer_is_the_xlmr_sentencepiece(encoder: Encoder) -> None:
-    tokenizer = encoder.model.tokenizer
+    tokenizer = encoder.tokenizer
     assert tokenizer("Hello world")["input_ids"] == [0, 35378, 8999, 2]
     assert tokenizer.convert_ids_to_tokens(tokenizer("서울대병원")["input_ids"])[0] == "<s>"
 

@@ -1,0 +1,182 @@
+"""The encoder on ONNX Runtime: the same weights, exported offline, without PyTorch at run time.
+
+``export_onnx`` writes ``onnx/model.onnx`` beside the provisioned sentence-transformers folder
+(the transformer's last hidden state, from PyTorch's own exporter: no hub, no Optimum), and
+``OnnxModel`` runs it with mean pooling and unit length, as the model's sentence-transformers
+configuration does. Only mean-pooling models qualify (``onnx_compatible``); the vectors match
+PyTorch's to a cosine of about 1e-7 (``bench.encoders`` measures it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.errors import MissingDependencyError, ModelError
+
+ONNX_DIR = "onnx"  # left out of the model's fingerprint: the weights are the same
+ONNX_FILE = "model.onnx"
+_OPSET = 17
+_EXPORT_TEXTS = ("query: hello world", "passage: 서울대병원")
+
+
+def onnx_path(model_dir: Path) -> Path:
+    return model_dir / ONNX_DIR / ONNX_FILE
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def onnx_compatible(model_dir: Path) -> str | None:
+    """None if the folder is a transformer + mean pooling (+ normalize) sentence-transformers
+    model, else why it is not."""
+    try:
+        listed: Any = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
+        modules = [str(m["type"]) for m in listed]
+        pooling = _read_json(model_dir / "1_Pooling" / "config.json")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"{model_dir} is not a local sentence-transformers folder ({exc})"
+    kinds = [kind.rsplit(".", 1)[-1] for kind in modules]
+    modes = [key for key, on in pooling.items() if key.startswith("pooling_mode") and on]
+    if kinds[:2] != ["Transformer", "Pooling"] or kinds[2:] not in ([], ["Normalize"]):
+        return f"its modules are {kinds}, not Transformer, Pooling (and Normalize)"
+    if modes != ["pooling_mode_mean_tokens"]:
+        return f"it pools by {modes}, not by the mean of its tokens"
+    return None
+
+
+def export_onnx(model_dir: Path, *, force: bool = False) -> Path:
+    """Export the folder's transformer to ONNX (about 10 s on two cores), once."""
+    target = onnx_path(model_dir)
+    if target.is_file() and not force:
+        return target
+    problem = onnx_compatible(model_dir)
+    if problem:
+        raise ModelError(f"cannot export {model_dir} to ONNX: {problem}")
+    try:
+        import onnx  # noqa: F401  (the exporter needs it)
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"exporting to ONNX needs {exc.name}: pip install onnx"
+        ) from exc
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    model = LastHiddenState(AutoModel.from_pretrained(str(model_dir))).eval()
+    sample = AutoTokenizer.from_pretrained(str(model_dir))(
+        list(_EXPORT_TEXTS), padding=True, return_tensors="pt"
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    axes = {0: "batch", 1: "tokens"}
+    # The exporter warns that negative gather indices would be misread; the model has none
+    # (the vectors match PyTorch's: tests/rag/embedding/test_onnx.py).
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model,
+            (sample["input_ids"], sample["attention_mask"]),
+            str(partial),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+            opset_version=_OPSET,
+            dynamo=False,
+        )
+    os.replace(partial, target)  # a reader never sees half a file
+    return target
+
+
+class FastTokenizer:
+    """The model's ``tokenizer.json`` through the ``tokenizers`` library alone: what
+    transformers' fast tokenizer runs, without importing PyTorch (some hundreds of MB that an
+    ONNX Runtime server does not need)."""
+
+    def __init__(self, model_dir: Path, max_tokens: int) -> None:
+        from tokenizers import Tokenizer
+
+        path = str(model_dir / "tokenizer.json")
+        # Two instances, since truncation is the tokenizer's state and requests run in
+        # threads: one whole (token counts), one cut to the model's window (encoding).
+        self._tokenizer = Tokenizer.from_file(path)
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+        self._window = Tokenizer.from_file(path)
+        self._window.no_padding()
+        self._window.enable_truncation(max_length=max_tokens)
+        pad = self._tokenizer.token_to_id("<pad>")
+        self.pad_id = 0 if pad is None else int(pad)
+
+    def __call__(self, text: str, add_special_tokens: bool = True) -> dict[str, list[int]]:
+        encoded = self._tokenizer.encode(text, add_special_tokens=add_special_tokens)
+        return {"input_ids": list(encoded.ids)}
+
+    def convert_ids_to_tokens(self, ids: Sequence[int]) -> list[str | None]:
+        return [self._tokenizer.id_to_token(i) for i in ids]
+
+    def batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and attention mask of ``texts``, cut to the model's window (special
+        tokens included) and padded to the longest."""
+        encoded = self._window.encode_batch(list(texts))
+        width = max(len(e.ids) for e in encoded)
+        ids = np.full((len(encoded), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(encoded), width), dtype=np.int64)
+        for row, item in enumerate(encoded):
+            ids[row, : len(item.ids)] = item.ids
+            mask[row, : len(item.ids)] = 1
+        return ids, mask
+
+
+class OnnxModel:
+    """Mean-pooled unit vectors from the exported model on ONNX Runtime's CPU provider."""
+
+    def __init__(self, model_dir: Path, max_tokens: int) -> None:
+        try:
+            import onnxruntime
+        except ImportError as exc:
+            raise MissingDependencyError(
+                f"the onnx encoder backend needs {exc.name}: pip install onnxruntime"
+            ) from exc
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = onnxruntime.InferenceSession(
+            str(onnx_path(model_dir)), options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = FastTokenizer(model_dir, max_tokens)
+        self.max_tokens = max_tokens
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        """Unit vectors of ``texts`` (prompts applied), in batches of similar length."""
+        order = np.argsort([-len(text) for text in texts], kind="stable")
+        out = np.empty((len(texts), 0), dtype=np.float32)
+        for begin in range(0, len(texts), batch_size):
+            rows = order[begin : begin + batch_size]
+            vectors = self._batch([texts[i] for i in rows])
+            if out.shape[1] == 0:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[rows] = vectors
+        return out
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        ids, mask = self.tokenizer.batch(texts)
+        (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.ascontiguousarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)

@@ -1,0 +1,75 @@
+"""The ONNX Runtime backend: exported offline beside the weights, the same vectors as
+PyTorch, and indexes refused when the serving encoder would not reproduce their vectors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.builder import BuildResult
+from index.loader import load_build
+from rag.config import Settings
+from rag.embedding.encoder import Encoder
+from rag.embedding.onnx import ONNX_DIR, onnx_compatible, onnx_path
+from rag.errors import IncompatibleIndexError
+from rag.parts.dense import PROBE_FILE
+
+TEXTS = ["서울대병원이 보스턴에서 소개한 플랫폼은?", "insulin prices", "heart failure " * 300]
+
+
+def test_the_default_backend_is_the_onnx_export_beside_the_weights(encoder: Encoder) -> None:
+    folder = Path(encoder.path)
+    assert encoder.backend == "onnx" and onnx_path(folder).is_file()
+    assert onnx_path(folder).parent.name == ONNX_DIR
+    assert onnx_compatible(folder) is None
+    assert not encoder.packs_queries  # packing is PyTorch's
+
+
+def test_onnx_and_torch_give_the_same_vectors_and_fingerprint(
+    encoder: Encoder, torch_encoder: Encoder
+) -> None:
+    for encode in ("encode_queries", "encode_passages"):
+        ours = getattr(encoder, encode)(TEXTS)
+        theirs = getattr(torch_encoder, encode)(TEXTS)
+        assert ours.shape == theirs.shape == (3, 384) and ours.dtype == np.float32
+        assert float(np.min(np.sum(ours * theirs, axis=1))) > 0.99999
+    # The export is not part of the weights' identity: indexes and the cache are shared.
+    assert encoder.fingerprint == torch_encoder.fingerprint
+    assert encoder.max_tokens == torch_encoder.max_tokens == 512
+    assert encoder.count_tokens("서울대병원") == torch_encoder.count_tokens("서울대병원")
+
+
+def test_a_model_that_does_not_pool_by_the_mean_is_not_exported(tmp_path: Path) -> None:
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "modules.json").write_text(
+        '[{"type": "sentence_transformers.models.Transformer"},'
+        ' {"type": "sentence_transformers.models.Pooling"}]'
+    )
+    (tmp_path / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
+    assert "mean" in str(onnx_compatible(tmp_path))
+    assert "not a local" in str(onnx_compatible(tmp_path / "missing"))
+
+
+def test_an_index_is_served_by_either_backend_within_tolerance_else_refused(
+    built: BuildResult,
+    settings: Settings,
+    encoder: Encoder,
+    torch_encoder: Encoder,
+    tmp_path: Path,
+) -> None:
+    assert built.manifest.encoder_backend == "onnx"
+    _, by_onnx = load_build(built.folder, settings, encoder)
+    _, by_torch = load_build(built.folder, settings, torch_encoder)
+    question = "서울대병원이 보스턴에서 소개한 플랫폼은?"
+    assert by_onnx.search(question, 1)[0].chunk_id == by_torch.search(question, 1)[0].chunk_id
+    copy = tmp_path / "other-vectors"
+    shutil.copytree(built.folder, copy)
+    probe = copy / "dense" / PROBE_FILE
+    with np.load(probe) as stored:
+        vectors, backend = stored["vectors"], stored["backend"]
+    np.savez(probe, vectors=np.roll(vectors, 1, axis=1), backend=backend)
+    with pytest.raises(IncompatibleIndexError, match="RAG_ENCODER_BACKEND=onnx"):
+        load_build(copy, settings, torch_encoder)
