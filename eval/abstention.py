@@ -180,7 +180,7 @@ def load_samples(path: Path) -> list[Sample]:
         ]
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m eval.abstention", description=__doc__.splitlines()[0]
     )
@@ -258,35 +258,74 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="no fit: report the rates of the model in the settings (RAG_ABSTAIN_*)",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _related(args: argparse.Namespace, parser: argparse.ArgumentParser) -> set[frozenset[str]]:
     related = set()
     for pair in args.related:
         first, _, second = pair.partition(":")
         if not first or not second:
             parser.error(f"--related expects SUITE:SUITE, got {pair!r}")
         related.add(frozenset({first, second}))
+    return related
+
+
+def _samples(
+    args: argparse.Namespace, settings: Settings, related: set[frozenset[str]]
+) -> list[Sample]:
+    """The collected samples: read from ``--samples`` if it exists, else asked (and saved)."""
+    if args.samples is not None and args.samples.is_file():
+        return load_samples(args.samples)
+    corpus = [Path(p) for p in (args.corpus or settings.eval_news_corpus)]
+    samples = collect(
+        [Path(s) for s in args.suites],
+        corpus,
+        settings,
+        Encoder(settings),
+        args.gold_removed,
+        args.limit,
+        foreign=args.foreign,
+        related=related,
+        altered=args.altered,
+    )
+    if args.samples is not None:
+        save_samples(samples, args.samples)
+    return samples
+
+
+def _print_current(samples: list[Sample], raw: np.ndarray, answered: np.ndarray) -> None:
+    settings = Settings()
+    current = probabilities(raw, np.array(settings.abstain_weights), settings.abstain_bias)
+    current[answered] = np.inf
+    print("the settings' model (complete lexical matches answered):")
+    print("\n| group | n | not-found rate |")
+    print("|---|---|---|")
+    for group, (count, rate) in rates(samples, current < settings.abstain_threshold).items():
+        print(f"| {group} | {count} | {rate:.3f} |")
+
+
+def _print_leave_one_out(samples: list[Sample], keep: np.ndarray, max_false: float) -> None:
+    print("\n| set held out | false abstention | not found, unanswerable | not found, gold out |")
+    print("|---|---|---|---|")
+    standout = Settings().abstain_full_match_standout
+    for row in leave_one_set_out(samples, keep, max_false, standout):
+        print(
+            f"| {row.suite} | {row.false_abstention:.3f} | {row.not_found:.3f} "
+            f"| {row.not_found_gold_removed:.3f} |"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    related = _related(args, parser)
     used = [name.strip() for name in args.features.split(",")]
     unknown = sorted(set(used) - set(FEATURES))
     if unknown:
         parser.error(f"unknown features: {', '.join(unknown)}")
     settings = Settings()
-    corpus = [Path(p) for p in (args.corpus or settings.eval_news_corpus)]
-    if args.samples is not None and args.samples.is_file():
-        samples = load_samples(args.samples)
-    else:
-        samples = collect(
-            [Path(s) for s in args.suites],
-            corpus,
-            settings,
-            Encoder(settings),
-            args.gold_removed,
-            args.limit,
-            foreign=args.foreign,
-            related=related,
-            altered=args.altered,
-        )
-        if args.samples is not None:
-            save_samples(samples, args.samples)
+    samples = _samples(args, settings, related)
     held = set(args.hold_out)
     missing = sorted(held - {s.suite for s in samples})
     if missing:
@@ -295,13 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     # Answered whatever the model says, as the service does.
     answered = complete_matches(raw, settings.abstain_full_match_standout)
     if args.current:
-        current = probabilities(raw, np.array(settings.abstain_weights), settings.abstain_bias)
-        current[answered] = np.inf
-        print("the settings' model (complete lexical matches answered):")
-        print("\n| group | n | not-found rate |")
-        print("|---|---|---|")
-        for group, (count, rate) in rates(samples, current < settings.abstain_threshold).items():
-            print(f"| {group} | {count} | {rate:.3f} |")
+        _print_current(samples, raw, answered)
         return 0
     # Unused features keep a zero weight, so the printed vector still lines up with FEATURES.
     keep = np.array([name in used for name in FEATURES], dtype=float)
@@ -352,17 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         unseen = " (held out)" if set(group.split("/")[0].split(FOREIGN_SEPARATOR)) & held else ""
         print(f"| {group}{unseen} | {count} | {rate:.3f} | {cross[group][1]:.3f} |")
     if args.leave_one_out:
-        print(
-            "\n| set held out | false abstention | not found, unanswerable | not found, gold out |"
-        )
-        print("|---|---|---|---|")
-        for row in leave_one_set_out(
-            samples, keep, args.max_false, settings.abstain_full_match_standout
-        ):
-            print(
-                f"| {row.suite} | {row.false_abstention:.3f} | {row.not_found:.3f} "
-                f"| {row.not_found_gold_removed:.3f} |"
-            )
+        _print_leave_one_out(samples, keep, args.max_false)
     return 0
 
 
