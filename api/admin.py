@@ -56,7 +56,9 @@ def _out(job: ReindexJob) -> ReindexJobOut:
 
 def admin_key(settings: Settings) -> bytes | None:
     """The configured admin key; None when there is none (an empty one counts as none)."""
-    key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else ""
+    key = (
+        settings.service.admin_api_key.get_secret_value() if settings.service.admin_api_key else ""
+    )
     return key.encode() if key.strip() else None
 
 
@@ -132,7 +134,7 @@ async def reindex_status(
     if job is None:
         raise HTTPException(404, f"no reindex job {job_id}")
     settings: Settings = request.app.state.settings
-    timeout = min(wait, settings.admin_wait_max_s)
+    timeout = min(wait, settings.service.admin_wait_max_s)
     if timeout > 0 and not job.done.is_set():
         await run_in_threadpool(job.done.wait, timeout)
     return _out(job)

@@ -41,9 +41,9 @@ def create_app(settings: Settings | None = None, live: LiveIndex | None = None) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.live_index = live or LiveIndex(settings, Encoder(settings))
         watcher = None
-        if settings.reload_interval_s > 0:
+        if settings.service.reload_interval_s > 0:
             watcher = asyncio.create_task(
-                _watch_for_new_builds(app.state.live_index, settings.reload_interval_s)
+                _watch_for_new_builds(app.state.live_index, settings.service.reload_interval_s)
             )
         async with running_reindexer(app, settings):
             yield

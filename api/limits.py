@@ -190,13 +190,13 @@ class InFlightMiddleware:
 def install_limits(app: FastAPI, settings: Settings) -> InFlightLimiter:
     """Add the guard rails to ``app`` (the body's first, then the cap on requests in flight);
     the limiter is also ``app.state.in_flight``."""
-    limiter = InFlightLimiter(settings.max_in_flight, settings.retry_after_s)
+    limiter = InFlightLimiter(settings.service.max_in_flight, settings.service.retry_after_s)
     app.state.in_flight = limiter
     app.add_middleware(InFlightMiddleware, limiter=limiter, paths=QUERY_PATHS)
     app.add_middleware(
         BodyLimitMiddleware,
-        max_bytes=settings.max_body_bytes,
-        timeout_s=settings.body_timeout_s,
-        max_json_depth=settings.max_json_depth,
+        max_bytes=settings.service.max_body_bytes,
+        timeout_s=settings.service.body_timeout_s,
+        max_json_depth=settings.service.max_json_depth,
     )
     return limiter

@@ -94,7 +94,7 @@ def install_observability(app: FastAPI, settings: Settings) -> None:
     last, so that it sees every request, refused ones included, with its final status."""
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
-    metrics = RequestMetrics(registry, settings.metrics_latency_buckets_s)
+    metrics = RequestMetrics(registry, settings.service.metrics_latency_buckets_s)
     registry.register(ServiceCollector(app.state))
     app.include_router(metrics_router)
-    app.add_middleware(RequestObserver, metrics=metrics, header=settings.request_id_header)
+    app.add_middleware(RequestObserver, metrics=metrics, header=settings.service.request_id_header)

@@ -101,7 +101,7 @@ def article(article_id: str, snapshot: SnapshotDep) -> ArticleOut:
 
 @router.get("/health", response_model=HealthOut, responses=_ALWAYS)
 def health(snapshot: SnapshotDep) -> HealthOut:
-    """The served build's manifest: model, chunking, corpus fingerprint and counts."""
+    """The served build's manifest: model, index config, corpus fingerprint and counts."""
     manifest = snapshot.manifest.to_dict()
     # The inputs' names only: where the corpus lies on the server is not the client's business.
     manifest["inputs"] = [PurePath(path).name for path in manifest.get("inputs", [])]

@@ -26,20 +26,22 @@ def check_limits(
     """Raise a 422 naming ``where.<field>`` for a question longer than ``max_question_chars``
     or a ``top_k`` above ``max_top_k``."""
     problems: list[dict[str, Any]] = []
-    if len(question) > settings.max_question_chars:
+    if len(question) > settings.service.max_question_chars:
         problems.append(
             {
                 "type": "string_too_long",
                 "loc": (where, question_field),
-                "msg": f"String should have at most {settings.max_question_chars} characters",
+                "msg": (
+                    f"String should have at most {settings.service.max_question_chars} characters"
+                ),
             }
         )
-    if top_k is not None and top_k > settings.max_top_k:
+    if top_k is not None and top_k > settings.service.max_top_k:
         problems.append(
             {
                 "type": "less_than_equal",
                 "loc": (where, "top_k"),
-                "msg": f"Input should be less than or equal to {settings.max_top_k}",
+                "msg": f"Input should be less than or equal to {settings.service.max_top_k}",
             }
         )
     if problems:
@@ -76,10 +78,10 @@ def document_limits(app: FastAPI, settings: Settings) -> None:
             schema = build()
             for where, owner, field in _QUESTIONS:
                 question = _field_schema(schema, where, owner, field)
-                question["maxLength"] = settings.max_question_chars
+                question["maxLength"] = settings.service.max_question_chars
             for where, owner, field in _TOP_KS:
                 branch = _integer_branch(_field_schema(schema, where, owner, field))
-                branch["maximum"] = settings.max_top_k
+                branch["maximum"] = settings.service.max_top_k
             app.openapi_schema = schema
         return app.openapi_schema
 

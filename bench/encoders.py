@@ -178,7 +178,7 @@ def serve_figures(
     for row in rows:
         same = sum(a == b for a, b in zip(tops[row.backend], tops["torch"], strict=True))
         row.same_top = f"{same}/{len(questions)}"
-        with Server(settings.index_dir, {"RAG_ENCODER_BACKEND": row.backend}) as server:
+        with Server(settings.service.index_dir, {"RAG_ENCODER_BACKEND": row.backend}) as server:
             measured = load_test(server.base, questions, requests, 1, encoders["torch"])
             row.ask_p50_ms = measured.median_ms
             row.server_peak_mib = peak_rss_mb(server.process.pid)
@@ -201,12 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     base = Settings()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    settings = base.model_copy(update={"index_dir": out / "encoders-index"})
-    encoders = {
-        name: Encoder(settings.model_copy(update={"encoder_backend": name})) for name in BACKENDS
-    }
+    settings = base.but(index_dir=out / "encoders-index")
+    encoders = {name: Encoder(settings.but(encoder_backend=name)) for name in BACKENDS}
     questions = _questions()[: args.questions]
-    corpus = list(base.eval_news_corpus)
+    corpus = list(base.eval.eval_news_corpus)
     rows = measure(encoders, questions, _passages(corpus, args.passages), args.repeats)
     if not args.no_serve:
         serve_figures(rows, encoders, settings, corpus, questions, args.requests)

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from bench.stats import median, percentile
+from rag.config import QueryParams
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
 from rag.stages import STAGES, Trace, answer_query, prepare
@@ -175,17 +176,24 @@ def in_process_search(
     to the median of their sums).
     """
     translator = engine.translator
-    packed_settings = engine.settings
-    separate_settings = packed_settings.model_copy(update={"pack_queries": False})
+    packed_params = engine.params
+    separate_params = packed_params.but(pack_queries=False)
     stages: dict[str, list[float]] = {stage: [] for stage in STAGES}
 
-    def retrieve(question: str, stages: dict[str, list[float]] | None = None) -> None:
+    def retrieve(
+        question: str,
+        stages: dict[str, list[float]] | None = None,
+        params: QueryParams = packed_params,
+    ) -> None:
         trace = None if stages is None else Trace()
-        query = prepare(engine, question, trace=trace)
-        answer_query(engine, query, engine.settings.top_k, trace=trace)
+        query = prepare(engine, question, trace=trace, params=params)
+        answer_query(engine, query, params.top_k, trace=trace, params=params)
         if stages is not None and trace is not None:
             for record in trace.stages:
                 stages[record.stage].append(record.ms)
+
+    def retrieve_separately(question: str) -> None:
+        retrieve(question, params=separate_params)
 
     def retrieve_by_stage(question: str) -> None:
         retrieve(question, stages)
@@ -199,16 +207,14 @@ def in_process_search(
     separate: list[float] = []
     packed: list[float] = []
     repeated: list[float] = []
-    passes = ((separate_settings, separate, retrieve), (packed_settings, packed, retrieve_by_stage))
+    passes = ((separate, retrieve_separately), (packed, retrieve_by_stage))
     for _ in range(rounds):  # a first pass is a first pass each round: the cache is emptied
         for question in questions:
             bare.append(_time_ms(encode, question))
-            for settings, latencies, run in passes:
+            for latencies, run in passes:
                 if translator is not None:
                     translator.forget()
-                engine.use_settings(settings)
                 latencies.append(_time_ms(run, question))
-    engine.use_settings(packed_settings)
     # The first-pass loop emptied the word cache before each question: one untimed pass fills
     # it with every question's words, so that each repeated round finds them all.
     for question in questions:

@@ -132,7 +132,7 @@ def _http_rows(
 ) -> tuple[list[LatencyRow], float]:
     """``/ask`` over HTTP at concurrency 1 and 8, and the server's peak memory (MiB)."""
     rows = []
-    with Server(run.settings.index_dir) as server:
+    with Server(run.settings.service.index_dir) as server:
         for concurrency in (1, 8):
             runs = [
                 load_test(server.base, questions, requests, concurrency, run.encoder)
@@ -216,8 +216,8 @@ def run_scaling_section(run: BenchRun, sizes: list[int]) -> None:
     scaling = run_scaling(
         sizes,
         run.encoder.dimension,
-        ef_search=base.faiss_ef_search,
-        nprobe=base.faiss_nprobe,
+        ef_search=base.service.faiss_ef_search,
+        nprobe=base.service.faiss_nprobe,
         repeats=run.repeats,
     )
     run.results["scaling"] = [asdict(r) for r in scaling]
@@ -241,7 +241,7 @@ def run_scaling_section(run: BenchRun, sizes: list[int]) -> None:
         "scaling",
         [
             f"## FAISS scaling (dimension {run.encoder.dimension}, efSearch "
-            f"{base.faiss_ef_search}, nprobe {base.faiss_nprobe}; "
+            f"{base.service.faiss_ef_search}, nprobe {base.service.faiss_nprobe}; "
             f"{time.perf_counter() - started:.0f} s)",
             table,
         ],
@@ -255,14 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     base = Settings()
     # A fresh index and embedding cache under --out: the build is measured cold.
-    settings = base.model_copy(
-        update={"index_dir": out / "index", "cache_dir": out / "cache", "reload_interval_s": 0}
-    )
+    settings = base.but(index_dir=out / "index", cache_dir=out / "cache", reload_interval_s=0)
     run = BenchRun(
         out=out,
         base=base,
         settings=settings,
-        corpus=[Path(p) for p in (args.corpus or base.eval_news_corpus)],
+        corpus=[Path(p) for p in (args.corpus or base.eval.eval_news_corpus)],
         encoder=Encoder(settings),
         repeats=args.repeats,
         results={

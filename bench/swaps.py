@@ -70,7 +70,7 @@ def sliced(paths: list[Path], limit: int | None, scratch: Path) -> list[Path]:
 
 def swap_repeatedly(live: LiveIndex, builds: list[str], swaps: int) -> SwapFigures:
     """Point ``CURRENT`` at each of ``builds`` in turn and refresh, ``swaps`` times."""
-    store = IndexStore(live.settings.index_dir)
+    store = IndexStore(live.settings.service.index_dir)
     rss_loaded = rss_bytes()
     engines: list[weakref.ref[SearchEngine]] = []
     translators: list[weakref.ref[object]] = []

@@ -52,7 +52,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     list(iter_files(paths))  # fail on a bad path before the model loads
     started = time.perf_counter()
-    store = IndexStore(settings.index_dir)
+    store = IndexStore(settings.service.index_dir)
     serving = store.current_name()
     try:
         # Locked before the model loads: a second build of this index fails at once.
@@ -68,7 +68,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         else:
             state = f"serves {now}, published before the interrupt"
         # On a line of its own: a progress bar may be mid-line (written with \r, no newline).
-        print(f"\nrag: build interrupted; {settings.index_dir} {state}", file=sys.stderr)
+        print(f"\nrag: build interrupted; {settings.service.index_dir} {state}", file=sys.stderr)
         return EXIT_INTERRUPTED
     elapsed = time.perf_counter() - started
     counts = result.manifest.counts
@@ -151,24 +151,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from rag.embedding.encoder import Encoder
 
     settings = _settings(args)
-    missing = IndexStore(settings.index_dir).current() is None
+    missing = IndexStore(settings.service.index_dir).current() is None
     if missing and args.no_build:
         from rag.errors import IndexStoreError
 
-        raise IndexStoreError(f"no index at {settings.index_dir}; run `rag build PATH...`")
+        raise IndexStoreError(f"no index at {settings.service.index_dir}; run `rag build PATH...`")
     encoder = Encoder(settings)
     if missing:
         from index.builder import build_index
 
-        print(f"no index at {settings.index_dir}: building the demo corpus {settings.demo_corpus}")
-        build_index([settings.demo_corpus], settings, encoder, progress=True)
+        print(
+            f"no index at {settings.service.index_dir}: building the demo corpus "
+            f"{settings.service.demo_corpus}"
+        )
+        build_index([settings.service.demo_corpus], settings, encoder, progress=True)
     # Loaded before the server starts: an index of another model or format is a one-line
     # error here, not a traceback from the server's startup.
     live = LiveIndex(settings, encoder)
     from api.app import create_app
 
-    host = args.host or settings.host
-    port = args.port or settings.port
+    host = args.host or settings.service.host
+    port = args.port or settings.service.port
     print(f"serving on http://{host}:{port} (OpenAPI at /docs)")
     import logging
 
@@ -184,7 +187,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=port,
         log_level=args.log_level,
         access_log=False,
-        timeout_keep_alive=settings.keep_alive_timeout_s,
+        timeout_keep_alive=settings.service.keep_alive_timeout_s,
     )
     return 0
 
@@ -196,9 +199,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from rag.errors import IndexStoreError
 
     settings = _settings(args)
-    folder = IndexStore(settings.index_dir).current()
+    folder = IndexStore(settings.service.index_dir).current()
     if folder is None:
-        raise IndexStoreError(f"no index at {settings.index_dir}; run `rag build PATH...`")
+        raise IndexStoreError(f"no index at {settings.service.index_dir}; run `rag build PATH...`")
     manifest = Manifest.read(folder)
     if args.json:
         print(json.dumps(manifest.to_dict(), indent=2))
@@ -222,7 +225,9 @@ def cmd_model(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     started = time.perf_counter()
-    target = provision_e5_small(settings.resolved_models_dir() / DEFAULT_MODEL, force=args.force)
+    target = provision_e5_small(
+        settings.encoder.resolved_models_dir() / DEFAULT_MODEL, force=args.force
+    )
     # The ONNX Runtime backend's copy of the same weights, exported here, offline.
     exported = export_onnx(target, force=args.force)
     print(

@@ -85,7 +85,7 @@ def foreign_samples(suites: list[Suite], count: int, related: set[frozenset[str]
             questions = sample_questions(answerable, count)
             engine = owner.engine
             for query in engine.make_queries([q.text for q in questions]):
-                signals = engine.judge.signals(query, engine.rank(query))
+                signals = engine.judge.signals(query, engine.rank(query), engine.params)
                 if signals is not None:
                     group = f"{owner.eval_set.name}{FOREIGN_SEPARATOR}{asking.eval_set.name}"
                     samples.append(Sample(group, "foreign", signals.vector(), False))
@@ -104,7 +104,7 @@ def altered_samples(
     texts = altered_questions(questions, count, gold_text, engine.analyzer)
     samples = []
     for query in engine.make_queries(texts):
-        signals = engine.judge.signals(query, engine.rank(query))
+        signals = engine.judge.signals(query, engine.rank(query), engine.params)
         if signals is not None:
             samples.append(Sample(name, "altered", signals.vector(), False))
     return samples
@@ -137,13 +137,15 @@ def collect(
         queries = engine.make_queries([q.text for q in questions])
         chosen = {id(q) for q in gold_removable(questions, gold_removed)}
         for question, query in zip(questions, queries, strict=True):
-            signals = engine.judge.signals(query, engine.rank(query))
+            signals = engine.judge.signals(query, engine.rank(query), engine.params)
             if signals is not None:
                 kind = "answerable" if question.answerable else "unanswerable"
                 samples.append(Sample(eval_set.name, kind, signals.vector(), question.answerable))
             if id(question) in chosen:
                 allowed = engine.corpus.without_articles(question.gold)
-                signals = engine.judge.signals(query, engine.rank(query, allowed), allowed)
+                signals = engine.judge.signals(
+                    query, engine.rank(query, allowed), engine.params, allowed
+                )
                 if signals is not None:
                     samples.append(Sample(eval_set.name, "gold-removed", signals.vector(), False))
         if altered:
@@ -277,7 +279,7 @@ def _samples(
     """The collected samples: read from ``--samples`` if it exists, else asked (and saved)."""
     if args.samples is not None and args.samples.is_file():
         return load_samples(args.samples)
-    corpus = [Path(p) for p in (args.corpus or settings.eval_news_corpus)]
+    corpus = [Path(p) for p in (args.corpus or settings.eval.eval_news_corpus)]
     samples = collect(
         [Path(s) for s in args.suites],
         corpus,
@@ -296,19 +298,21 @@ def _samples(
 
 def _print_current(samples: list[Sample], raw: np.ndarray, answered: np.ndarray) -> None:
     settings = Settings()
-    current = probabilities(raw, np.array(settings.abstain_weights), settings.abstain_bias)
+    current = probabilities(
+        raw, np.array(settings.query.abstain_weights), settings.query.abstain_bias
+    )
     current[answered] = np.inf
     print("the settings' model (complete lexical matches answered):")
     print("\n| group | n | not-found rate |")
     print("|---|---|---|")
-    for group, (count, rate) in rates(samples, current < settings.abstain_threshold).items():
+    for group, (count, rate) in rates(samples, current < settings.query.abstain_threshold).items():
         print(f"| {group} | {count} | {rate:.3f} |")
 
 
 def _print_leave_one_out(samples: list[Sample], keep: np.ndarray, max_false: float) -> None:
     print("\n| set held out | false abstention | not found, unanswerable | not found, gold out |")
     print("|---|---|---|---|")
-    standout = Settings().abstain_full_match_standout
+    standout = Settings().query.abstain_full_match_standout
     for row in leave_one_set_out(samples, keep, max_false, standout):
         print(
             f"| {row.suite} | {row.false_abstention:.3f} | {row.not_found:.3f} "
@@ -332,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--hold-out names no suite given: {', '.join(missing)}")
     raw = np.stack([s.features for s in samples])
     # Answered whatever the model says, as the service does.
-    answered = complete_matches(raw, settings.abstain_full_match_standout)
+    answered = complete_matches(raw, settings.query.abstain_full_match_standout)
     if args.current:
         _print_current(samples, raw, answered)
         return 0

@@ -76,8 +76,10 @@ def held_out_rates(outcomes: Sequence[SetResult], settings: Settings) -> list[He
     ]
     if len({s.suite for s in samples}) < 2:
         return []
-    keep = (np.array(settings.abstain_weights) != 0).astype(float)
-    return leave_one_set_out(samples, keep, ABSTAIN_MAX_FALSE, settings.abstain_full_match_standout)
+    keep = (np.array(settings.query.abstain_weights) != 0).astype(float)
+    return leave_one_set_out(
+        samples, keep, ABSTAIN_MAX_FALSE, settings.query.abstain_full_match_standout
+    )
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -88,11 +90,11 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError("--limit must be at least 1")
     if args.gold_removed < 0:
         raise InputError("--gold-removed must be 0 or more")
-    corpus = [Path(p) for p in (args.corpus or settings.eval_news_corpus)]
+    corpus = [Path(p) for p in (args.corpus or settings.eval.eval_news_corpus)]
     sets = [load_eval_set(Path(s), corpus) for s in args.suites]
     # Rankings deep enough for recall@100 at document level.
-    settings = settings.model_copy(
-        update={"candidates": max(settings.candidates, settings.eval_candidates)}
+    settings = settings.but(
+        candidates=max(settings.query.candidates, settings.eval.eval_candidates)
     )
     encoder = Encoder(settings)
     outcomes: list[SetResult] = []

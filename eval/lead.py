@@ -104,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", nargs="*", default=[], metavar="SUITE")
     parser.add_argument("--corpus", action="append", help="corpus of answer-span sets")
     args = parser.parse_args(argv)
-    settings = Settings().model_copy(update={"lead_margin": 0.0})
-    corpus = [Path(p) for p in (args.corpus or settings.eval_news_corpus)]
+    settings = Settings().but(lead_margin=0.0)
+    corpus = [Path(p) for p in (args.corpus or settings.eval.eval_news_corpus)]
     encoder = Encoder(settings)
     cases: dict[str, list[LeadCase]] = {}
     for path in [*args.fit, *args.report]:

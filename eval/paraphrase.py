@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from rag.config import Settings
 
-    corpus = args.corpus or Settings().eval_news_corpus
+    corpus = args.corpus or Settings().eval.eval_news_corpus
     articles = read_articles(corpus).articles
     analyzer = LexicalAnalyzer()
     failed = 0

@@ -75,7 +75,7 @@ class Method:
         return f"{self.base}[{','.join(f'{k}={v}' for k, v in self.overrides)}]"
 
     def settings(self, settings: Settings) -> Settings:
-        return settings.model_validate({**settings.model_dump(), **dict(self.overrides)})
+        return settings.but(**dict(self.overrides))
 
 
 @dataclass
@@ -133,7 +133,7 @@ def _corpus_key(eval_set: EvalSet, settings: Settings, encoder: Encoder) -> str:
             if file.is_file():
                 stat = file.stat()
                 digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    build = {name: str(getattr(settings, name)) for name in BUILD_SETTINGS}
+    build = {name: str(settings.value(name)) for name in BUILD_SETTINGS}
     digest.update(json.dumps([build, encoder.fingerprint, FORMAT_VERSION], sort_keys=True).encode())
     return digest.hexdigest()[:12]
 
@@ -145,10 +145,11 @@ def engine_for(
     # Answer-span sets share their corpus (the news articles), hence one index for all of them.
     label = "news" if eval_set.kind == "answers" else eval_set.name
     root = (
-        settings.eval_index_dir.expanduser() / f"{label}-{_corpus_key(eval_set, settings, encoder)}"
+        settings.eval.eval_index_dir.expanduser()
+        / f"{label}-{_corpus_key(eval_set, settings, encoder)}"
     )
     # Eval corpora are indexed as they are: every document of the qrels must stay.
-    build_settings = settings.model_copy(update={"index_dir": root, "drop_duplicates": False})
+    build_settings = settings.but(index_dir=root, drop_duplicates=False)
     store = IndexStore(root)
     seconds = 0.0
     if store.current() is None:
@@ -216,20 +217,20 @@ def run_set(
     prepared: dict[str, tuple[list[Query], float]] = {}
     for method in methods:
         method_settings = method.settings(settings)
-        build_key = json.dumps({k: str(getattr(method_settings, k)) for k in BUILD_SETTINGS})
+        build_key = json.dumps({k: str(method_settings.value(k)) for k in BUILD_SETTINGS})
         if build_key not in engines:
             engine, seconds = engine_for(eval_set, method_settings, encoder, progress=progress)
             outcome.build_seconds[method.name] = seconds
             fill_gold_from_answers(questions, engine)
             engines[build_key] = engine
         engine = engines[build_key]
-        engine.use_settings(method_settings)  # query-time settings of this method
+        params = method_settings.query  # this method's, passed with each question
         query_key = build_key + json.dumps(
-            {k: str(getattr(method_settings, k)) for k in QUERY_SETTINGS}
+            {k: str(method_settings.value(k)) for k in QUERY_SETTINGS}
         )
         if query_key not in prepared:
             started = time.perf_counter()
-            batch = engine.make_queries([q.text for q in questions])
+            batch = engine.make_queries([q.text for q in questions], params=params)
             per_query_ms = (time.perf_counter() - started) * 1000 / max(len(questions), 1)
             prepared[query_key] = (batch, per_query_ms)
             log(
@@ -244,7 +245,9 @@ def run_set(
                 query = replace(query, translations=[])
             # The path that serves, citing deeper (answer-hit@k for k up to ANSWER_DEPTH);
             # the first passage is quoted as the service quotes it (quote@1).
-            answered = answer_query(engine, query, ANSWER_DEPTH, method=method.base, quoted=1)
+            answered = answer_query(
+                engine, query, ANSWER_DEPTH, method=method.base, quoted=1, params=params
+            )
             elapsed = (time.perf_counter() - started) * 1000 + prep_ms
             hits = answered.ranking.hits if answered.ranking is not None else []
             documents = document_ranking(
@@ -281,7 +284,9 @@ def run_set(
             for question, query in zip(questions, queries, strict=True):
                 if id(question) in chosen:
                     allowed = engine.corpus.without_articles(question.gold)
-                    judged = answer_query(engine, query, 1, allowed, quoted=0).decision
+                    judged = answer_query(
+                        engine, query, 1, allowed, quoted=0, params=params
+                    ).decision
                     decision = judged or Decision(False, 0.0)
                     outcome.gold_removed.append(
                         GoldRemovedResult(

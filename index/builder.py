@@ -119,7 +119,7 @@ def build_index(
     The root's build lock is held from start to end (pass ``store`` when the caller already
     holds it with :meth:`IndexStore.building`, as ``rag build`` does before loading the model).
     """
-    store = store or IndexStore(settings.index_dir)
+    store = store or IndexStore(settings.service.index_dir)
     with store.building():
         started = time.perf_counter()
         report: IngestReport = read_articles(paths, TextScreen.from_settings(settings))
@@ -153,9 +153,9 @@ def build_from_articles(
     started: float | None = None,
     store: IndexStore | None = None,
 ) -> BuildResult:
-    """Index ``articles`` into ``settings.index_dir`` and publish the build atomically, under
-    the root's build lock (see :func:`build_index`)."""
-    store = store or IndexStore(settings.index_dir)
+    """Index ``articles`` into ``settings.service.index_dir`` and publish the build
+    atomically, under the root's build lock (see :func:`build_index`)."""
+    store = store or IndexStore(settings.service.index_dir)
     with store.building():
         return _build(
             articles,
@@ -233,11 +233,7 @@ def _build(
             max_tokens=encoder.max_tokens,
             encoder_backend=encoder.backend,
             build_encoder_backend=encoder.build_backend,
-            chunking={
-                "chunk_tokens": settings.chunk_tokens,
-                "overlap_tokens": settings.chunk_overlap_tokens,
-                "title_tokens": settings.title_tokens,
-            },
+            config=settings.index.model_dump(mode="json"),
             parts=params,
             corpus_fingerprint=fingerprint,
             counts={
@@ -258,5 +254,5 @@ def _build(
         )
         manifest.write(staging)
         folder = store.publish(staging, manifest.build_id)
-    store.prune(settings.keep_builds)
+    store.prune(settings.service.keep_builds)
     return BuildResult(folder, manifest, all_skipped, encoded)

@@ -19,7 +19,7 @@ from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.parts.base import EmbedTexts
 
-CACHE_FILE = "embeddings.sqlite"  # under ``settings.cache_dir``
+CACHE_FILE = "embeddings.sqlite"  # under ``settings.service.cache_dir``
 _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
 _LOOKUP_BATCH = 500  # SQLite's default limit on host parameters is 999
 
@@ -111,7 +111,7 @@ def embed_with_cache(
     and ``namespace`` (what kind of text, with which prompt), encoding the missing ones with
     ``encode(batch, progress=...)`` behind a progress bar; (vectors, how many were encoded)."""
     cache = EmbeddingCache(
-        settings.cache_dir.expanduser() / CACHE_FILE,
+        settings.service.cache_dir.expanduser() / CACHE_FILE,
         f"{encoder.fingerprint}:{namespace}",
         encoder.dimension,
     )

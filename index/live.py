@@ -78,7 +78,7 @@ class LiveIndex:
     def __init__(self, settings: Settings, encoder: Encoder) -> None:
         self.settings = settings
         self.encoder = encoder
-        self.store = IndexStore(settings.index_dir)
+        self.store = IndexStore(settings.service.index_dir)
         self._lock = threading.Lock()
         self.swaps = 0  # builds swapped in since start
         # What ``CURRENT`` named when it last could not be served (None: nothing rejected).

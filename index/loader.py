@@ -23,12 +23,19 @@ from rag.parts import LoadContext, read_params
 def load_build(
     folder: Path, settings: Settings, encoder: Encoder, analyzer: LexicalAnalyzer | None = None
 ) -> tuple[Manifest, SearchEngine]:
-    """The build in ``folder`` as a search engine. ``analyzer`` is reused when given (a live
-    index passes its own: a new one loads kiwipiepy's model again, seconds and ~100 MB)."""
+    """The build in ``folder`` as a search engine, with ``analyzer`` when given (a live index
+    passes its own; kiwipiepy's model is shared by all analyzers in a process anyway)."""
     manifest = Manifest.read(folder)
     manifest.check_model(encoder.name, encoder.fingerprint, encoder.dimension)
+    try:
+        # The index config is the build's, whatever the serving environment says.
+        settings = settings.model_copy(update={"index": manifest.index_config()})
+    except ValueError as exc:
+        raise IndexStoreError(f"index build {folder} has a malformed config: {exc}") from exc
     context = LoadContext(
-        settings, encoder, analyzer or LexicalAnalyzer(workers=settings.query_analyzer_threads)
+        settings,
+        encoder,
+        analyzer or LexicalAnalyzer(workers=settings.service.query_analyzer_threads),
     )
     loaded: dict[str, Any] = {}
     try:
@@ -63,9 +70,10 @@ def load_build(
 
 
 def load_current(settings: Settings, encoder: Encoder) -> tuple[Manifest, SearchEngine]:
-    folder = IndexStore(settings.index_dir).current()
+    folder = IndexStore(settings.service.index_dir).current()
     if folder is None:
         raise IndexStoreError(
-            f"no index at {settings.index_dir.expanduser()}; build one with `rag build PATH...`"
+            f"no index at {settings.service.index_dir.expanduser()}; "
+            "build one with `rag build PATH...`"
         )
     return load_build(folder, settings, encoder)

@@ -1,7 +1,8 @@
 """The manifest of a built index: what it was built from, with what, and in which format.
 
-Loading checks it against the running settings: an index embedded by another model, chunked
-differently or written in another format version is refused with a message saying why.
+Loading checks it against the running settings: an index embedded by another model or written
+in another format version is refused with a message saying why. Its ``config`` is the index
+config the build was made with, which the loaded index serves with.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.config import IndexConfig
 from rag.errors import IncompatibleIndexError, IndexStoreError
 
 # Bump when the files of a build change shape or meaning; older builds are then refused, not
@@ -21,7 +23,8 @@ from rag.errors import IncompatibleIndexError, IndexStoreError
 # bigrams. 7: bm25-phrases/, BM25 over pairs of neighbouring terms; Korean terms in text order.
 # 8: a folder per part (rag.parts) with its build parameters; the manifest lists them.
 # 9: dense/probe.npz, the build encoder's vectors of fixed texts; the encoder backend.
-FORMAT_VERSION = 9
+# 10: the whole index config (rag.config.IndexConfig) under ``config``, not ``chunking``.
+FORMAT_VERSION = 10
 MANIFEST_FILE = "manifest.json"
 
 
@@ -34,7 +37,9 @@ class Manifest:
     model_fingerprint: str
     dimension: int
     max_tokens: int
-    chunking: dict[str, Any]
+    # The index config it was built with (rag.config.IndexConfig): what the build, not the
+    # serving environment, says about how the index was made.
+    config: dict[str, Any]
     parts: dict[str, dict[str, Any]]  # each part's build parameters, also in its folder
     corpus_fingerprint: str
     counts: dict[str, int]
@@ -70,6 +75,10 @@ class Manifest:
             return cls(**data)
         except TypeError as exc:
             raise IndexStoreError(f"{path} is malformed: {exc}") from exc
+
+    def index_config(self) -> IndexConfig:
+        """The config the index was built with, as read back from the build."""
+        return IndexConfig.model_validate(self.config)
 
     def check_model(self, model: str, fingerprint: str, dimension: int) -> None:
         if self.dimension != dimension or self.model_fingerprint != fingerprint:

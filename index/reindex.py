@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from index.live import LiveIndex
-from rag.config import Settings
+from rag.config import ENV_PREFIX, GROUPS, Settings
 from rag.errors import InputError, RagError
 
 log = logging.getLogger(__name__)
@@ -86,13 +86,16 @@ class ReindexJob:
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    """``RAG_*`` variables that give a child process exactly these settings."""
+    """``RAG_*`` variables that give a child process exactly these settings: by their nested
+    names, which win over any bare name the child inherits."""
     env = {}
-    for name, value in settings.model_dump(mode="json", exclude=set(_NOT_PASSED)).items():
-        if value is None:
-            continue
-        text = value if isinstance(value, str) else json.dumps(value)
-        env[f"RAG_{name.upper()}"] = text
+    for group in GROUPS:
+        values = getattr(settings, group).model_dump(mode="json", exclude=set(_NOT_PASSED))
+        for name, value in values.items():
+            if value is None:
+                continue
+            text = value if isinstance(value, str) else json.dumps(value)
+            env[f"{ENV_PREFIX}{group.upper()}__{name.upper()}"] = text
     return env
 
 
@@ -131,7 +134,7 @@ class Reindexer:
             if missing:
                 raise InputError(f"the served build's inputs are gone: {', '.join(missing)}")
             return paths
-        roots = [Path(r).expanduser().resolve() for r in self.settings.admin_allowed_roots]
+        roots = [Path(r).expanduser().resolve() for r in self.settings.service.admin_allowed_roots]
         if not roots:
             raise PathNotAllowedError(
                 "paths can be given only inside RAG_ADMIN_ALLOWED_ROOTS, which is empty; "
@@ -157,12 +160,12 @@ class Reindexer:
                 id=uuid.uuid4().hex,
                 paths=[str(p) for p in paths],
                 started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                output=deque(maxlen=self.settings.reindex_log_lines),
+                output=deque(maxlen=self.settings.service.reindex_log_lines),
             )
             env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
             # The live index's own settings: its index root, its model.
             env.update(settings_env(self.live.settings), PYTHONUNBUFFERED="1")
-            niceness = self.settings.reindex_nice
+            niceness = self.settings.service.reindex_nice
             command, niced = build_command(paths, niceness)
             process = subprocess.Popen(
                 command,
@@ -179,7 +182,7 @@ class Reindexer:
                     os.setpriority(os.PRIO_PROCESS, process.pid, current + niceness)
             self._running = (job, process)
             self._jobs[job.id] = job
-            while len(self._jobs) > self.settings.reindex_jobs_kept:
+            while len(self._jobs) > self.settings.service.reindex_jobs_kept:
                 del self._jobs[next(iter(self._jobs))]
         log.info("reindex %s started: rag build %s", job.id, " ".join(job.paths))
         threading.Thread(
@@ -202,7 +205,7 @@ class Reindexer:
             expired.set()
             self._stop(process)
 
-        timer = threading.Timer(self.settings.reindex_timeout_s, time_out)
+        timer = threading.Timer(self.settings.service.reindex_timeout_s, time_out)
         timer.daemon = True
         timer.start()
         try:
@@ -224,7 +227,7 @@ class Reindexer:
         else:
             job.status = "failed"
             if expired.is_set():
-                job.error = f"timed out after {self.settings.reindex_timeout_s:g} s"
+                job.error = f"timed out after {self.settings.service.reindex_timeout_s:g} s"
             elif job.exit_code == 0:
                 job.error = "the build printed no build id"
             else:
@@ -250,7 +253,7 @@ class Reindexer:
         with contextlib.suppress(ProcessLookupError):
             process.send_signal(signal.SIGINT)
             try:
-                process.wait(timeout=self.settings.reindex_stop_grace_s)
+                process.wait(timeout=self.settings.service.reindex_stop_grace_s)
             except subprocess.TimeoutExpired:
                 process.kill()
 
@@ -259,4 +262,4 @@ class Reindexer:
         running = self._running
         if running is not None:
             self._stop(running[1])
-            running[0].done.wait(self.settings.reindex_stop_grace_s)
+            running[0].done.wait(self.settings.service.reindex_stop_grace_s)

@@ -152,10 +152,8 @@ class SentenceHighlighter:
         analyzer: LexicalAnalyzer,
         idf: dict[str, float],
         encoder: Any,
-        dense_limit: int,
         table: SentenceTable | None = None,
     ) -> None:
-        self.dense_limit = dense_limit
         self.analyzer = analyzer
         self.idf = idf
         self.encoder = encoder
@@ -180,11 +178,13 @@ class SentenceHighlighter:
         number_bonus: float = 0.0,
         focus: Collection[str] = (),
         focus_bonus: float = 0.0,
+        dense_limit: int = 0,
     ) -> None:
         """Set each passage's ``count`` best sentences as its highlights. ``number_bonus`` is
         added to the score of sentences with a digit (for a question asking for a number);
         the terms in ``focus`` (what the question asks for) weigh ``1 + focus_bonus`` times
-        their IDF."""
+        their IDF. When no sentence shares a term, embeddings decide among at most
+        ``dense_limit`` sentences (0: never)."""
         spans: list[list[tuple[int, int]]] = []
         terms: list[list[str] | None] = []
         for passage in passages:
@@ -212,7 +212,7 @@ class SentenceHighlighter:
             digits = np.array([any(c.isdigit() for c in s) for s in sentences], dtype=np.float32)
             lexical = lexical + number_bonus * digits * (lexical > 0)
         scores = lexical
-        if query_vector is not None and not lexical.any() and len(sentences) <= self.dense_limit:
+        if query_vector is not None and not lexical.any() and len(sentences) <= dense_limit:
             # No shared term (e.g. a question in the other language): let embeddings decide.
             scores = self.encoder.encode_passages(sentences) @ query_vector
         row = 0

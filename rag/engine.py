@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from rag.answer import Answer, Passage, SentenceHighlighter, add_passage
-from rag.config import Settings
+from rag.config import QueryParams, Settings
 from rag.corpus import Corpus, Filters
 from rag.crosslingual import Translator
 from rag.embedding.encoder import Encoder
@@ -40,8 +40,11 @@ class SearchEngine:
         sentences: SentenceTable | None = None,
         rankings: Sequence[FusedRanking] = (),
     ) -> None:
-        """``rankings``: the fused rankings besides dense and BM25, in fusion order."""
+        """``rankings``: the fused rankings besides dense and BM25, in fusion order.
+        ``settings``: the service's; its ``query`` parameters are the defaults of a request
+        that brings none."""
         self.settings = settings
+        self.params = settings.query
         self.encoder = encoder
         self.analyzer = analyzer
         self.corpus = corpus
@@ -49,27 +52,19 @@ class SearchEngine:
         self.bm25 = bm25
         self.translator = translator
         self.ranker = HybridRanker(
-            settings,
             dense,
             bm25,
             corpus.chunk_languages(),
             rankings,
             None if sentences is None else SentenceMatcher(sentences, corpus.chunks, bm25.idf),
         )
-        self.judge = Judge(settings, self.ranker, corpus)
+        self.judge = Judge(self.ranker, corpus)
         self.highlighter = SentenceHighlighter(
             analyzer,
             bm25.idf,
             encoder,
-            settings.highlight_dense_max_sentences,
             sentences,
         )
-
-    def use_settings(self, settings: Settings) -> None:
-        """Switch query-time settings (fusion, feedback, limits) without reloading the index."""
-        self.settings = settings
-        self.ranker.use_settings(settings)
-        self.judge.use_settings(settings)
 
     def warm_up(self) -> None:
         """Run one query end to end so the first user does not pay for lazy initialisation."""
@@ -81,16 +76,16 @@ class SearchEngine:
         text = question.strip()
         if not text:
             raise InputError("question is empty")
-        if len(text) > self.settings.max_question_chars:
+        if len(text) > self.settings.service.max_question_chars:
             raise InputError(
                 f"question is {len(text)} characters long; the limit is "
-                f"{self.settings.max_question_chars}"
+                f"{self.settings.service.max_question_chars}"
             )
         return text
 
     def validate_top_k(self, top_k: int) -> int:
-        if not 1 <= top_k <= self.settings.max_top_k:
-            raise InputError(f"top_k must be between 1 and {self.settings.max_top_k}")
+        if not 1 <= top_k <= self.settings.service.max_top_k:
+            raise InputError(f"top_k must be between 1 and {self.settings.service.max_top_k}")
         return top_k
 
     def _add_translations(self, query: Query, translations: dict[str, list[str]]) -> None:
@@ -104,28 +99,31 @@ class SearchEngine:
             else:
                 concept.update(terms)
 
-    def _dictionary_senses(self) -> int:
+    @staticmethod
+    def _dictionary_senses(params: QueryParams) -> int:
         """Dictionary senses kept per word; 0 when the dictionary is off."""
-        settings = self.settings
-        return settings.dictionary_senses if settings.translation_dictionary else 0
+        return params.dictionary_senses if params.translation_dictionary else 0
 
-    def _senses_by_question(self) -> bool:
+    @staticmethod
+    def _senses_by_question(params: QueryParams) -> bool:
         """Whether a word's dictionary senses are chosen by the question's vector (then the
         word is not embedded for it)."""
-        return self.settings.dictionary_senses_by == "question"
+        return params.dictionary_senses_by == "question"
 
-    def _embed(self, queries: Sequence[Query], translator: Translator | None) -> None:
+    def _embed(
+        self, queries: Sequence[Query], translator: Translator | None, params: QueryParams
+    ) -> None:
         """Query vectors, raw and centred like the passages in the index. The new words that
         ``translator`` will need are embedded here too: for a single question in the same
         forward pass as the question, which costs little more than the question alone."""
         texts = [query.text for query in queries]
         words: list[str] = []
         if translator is not None:
-            senses = self._dictionary_senses()
-            by_question = self._senses_by_question()
+            senses = self._dictionary_senses(params)
+            by_question = self._senses_by_question(params)
             unseen = (translator.unseen_words(q.text, q.lang, senses, by_question) for q in queries)
             words = list(dict.fromkeys(word for found in unseen for word in found))
-        if len(texts) == 1 and self.settings.pack_queries:
+        if len(texts) == 1 and params.pack_queries:
             vectors = self.encoder.encode_queries_together([*texts, *words])
             raw, word_vectors = vectors[:1], vectors[1:]
         else:
@@ -138,13 +136,21 @@ class SearchEngine:
             query.vector = vector
             query.raw_vector = original
 
-    def make_query(self, question: str, *, method: str = "hybrid") -> Query:
-        return self.make_queries([question], method=method)[0]
+    def make_query(
+        self, question: str, *, method: str = "hybrid", params: QueryParams | None = None
+    ) -> Query:
+        return self.make_queries([question], method=method, params=params)[0]
 
     def make_queries(
-        self, questions: Sequence[str], *, method: str = "hybrid", batch_size: int = 64
+        self,
+        questions: Sequence[str],
+        *,
+        method: str = "hybrid",
+        batch_size: int = 64,
+        params: QueryParams | None = None,
     ) -> list[Query]:
         """Queries for questions: BM25 terms, centred vectors, translations (hybrid only)."""
+        params = params or self.params
         texts = [self.validate_question(q) for q in questions]
         languages = [detect_language(t) for t in texts]
         queries = [Query(text=t, lang=lang) for t, lang in zip(texts, languages, strict=True)]
@@ -158,31 +164,37 @@ class SearchEngine:
                 query.terms = terms
         for query in queries:
             query.concepts = [{term} for term in dict.fromkeys(query.terms)]
-        translator = self.translator if method == "hybrid" and self.settings.translate else None
+        translator = self.translator if method == "hybrid" and params.translate else None
         if method in ("hybrid", "dense"):
             for begin in range(0, len(queries), batch_size):
-                self._embed(queries[begin : begin + batch_size], translator)
+                self._embed(queries[begin : begin + batch_size], translator, params)
         if translator is not None:
-            settings = self.settings
+            senses = self._dictionary_senses(params)
+            by_question = self._senses_by_question(params)
             for query in queries:
                 translations = translator.translate(
                     query.text,
                     query.lang,
-                    settings.translation_threshold,
-                    sound_neighbours=settings.transliteration_neighbours,
-                    dictionary_senses=self._dictionary_senses(),
-                    question_vector=query.raw_vector if self._senses_by_question() else None,
+                    params.translation_threshold,
+                    sound_neighbours=params.transliteration_neighbours,
+                    dictionary_senses=senses,
+                    question_vector=query.raw_vector if by_question else None,
                 )
                 self._add_translations(query, translations)
         return queries
 
     # ----------------------------------------------------------------- ranking
     def rank(
-        self, query: Query, allowed: np.ndarray | None = None, *, method: str = "hybrid"
+        self,
+        query: Query,
+        allowed: np.ndarray | None = None,
+        *,
+        method: str = "hybrid",
+        params: QueryParams | None = None,
     ) -> Ranking:
         if method not in METHODS:
             raise InputError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-        return self.ranker.rank(query, allowed, method)
+        return self.ranker.rank(query, allowed, method, params or self.params)
 
     # ----------------------------------------------------------------- passages
     def _passage(self, hit: Hit, citation: int) -> Passage:
@@ -203,32 +215,38 @@ class SearchEngine:
             score=round(hit.score, 6),
         )
 
-    def passages(self, hits: list[Hit], top_k: int) -> list[Passage]:
+    def passages(
+        self, hits: list[Hit], top_k: int, params: QueryParams | None = None
+    ) -> list[Passage]:
         """The best ``top_k`` passages: neighbouring chunks of an article are joined, copies
         dropped, so no two passages repeat the same text."""
+        max_chars = (params or self.params).max_passage_chars
         chosen: list[Passage] = []
         for hit in hits:
             candidate = self._passage(hit, 0)
             article_text = self.corpus.articles[candidate.article_id].text
-            add_passage(chosen, candidate, article_text, max_chars=self.settings.max_passage_chars)
+            add_passage(chosen, candidate, article_text, max_chars=max_chars)
             if len(chosen) == top_k:
                 break
         for number, passage in enumerate(chosen, start=1):
             passage.citation = number
         return chosen
 
-    def highlight(self, passages: list[Passage], query: Query) -> None:
+    def highlight(
+        self, passages: list[Passage], query: Query, params: QueryParams | None = None
+    ) -> None:
         """Quote the sentences that best match; translations let a Korean question quote an
         English sentence by shared terms, embeddings decide when no term is shared."""
-        settings = self.settings
+        params = params or self.params
         self.highlighter.highlight(
             passages,
             [*query.terms, *query.translations],
             query.raw_vector,
-            settings.highlight_sentences,
-            number_bonus=settings.highlight_number_bonus if asks_for_number(query.text) else 0,
+            params.highlight_sentences,
+            number_bonus=params.highlight_number_bonus if asks_for_number(query.text) else 0,
             focus=question_focus(query),
-            focus_bonus=settings.highlight_focus_bonus,
+            focus_bonus=params.highlight_focus_bonus,
+            dense_limit=params.highlight_dense_max_sentences,
         )
 
     def search(
@@ -238,12 +256,18 @@ class SearchEngine:
         filters: Filters | None = None,
         *,
         method: str = "hybrid",
+        params: QueryParams | None = None,
     ) -> list[Passage]:
-        """Ranked and cited passages, not judged."""
-        top_k = self.validate_top_k(self.settings.top_k if top_k is None else top_k)
-        query = prepare(self, question, method=method)
+        """Ranked and cited passages, not judged. ``params``: this request's (the service's
+        defaults when None)."""
+        params = params or self.params
+        top_k = self.validate_top_k(params.top_k if top_k is None else top_k)
+        query = prepare(self, question, method=method, params=params)
         allowed = self.corpus.mask(filters or Filters())
-        return answer_query(self, query, top_k, allowed, method=method, judged=False).passages
+        answered = answer_query(
+            self, query, top_k, allowed, method=method, judged=False, params=params
+        )
+        return answered.passages
 
     def answer(
         self,
@@ -252,14 +276,16 @@ class SearchEngine:
         filters: Filters | None = None,
         *,
         trace: Trace | None = None,
+        params: QueryParams | None = None,
     ) -> Answer:
         """Cited passages. When the judge finds that they do not answer the question,
         ``found`` is false and the passages are the closest ones, for a person to judge.
         With ``trace``, each stage's time and output are recorded there and in the answer."""
-        top_k = self.validate_top_k(self.settings.top_k if top_k is None else top_k)
-        query = prepare(self, question, trace=trace)
+        params = params or self.params
+        top_k = self.validate_top_k(params.top_k if top_k is None else top_k)
+        query = prepare(self, question, trace=trace, params=params)
         allowed = self.corpus.mask(filters or Filters())
-        answer = answer_query(self, query, top_k, allowed, trace=trace).answer
+        answer = answer_query(self, query, top_k, allowed, trace=trace, params=params).answer
         if trace is not None:
             answer.trace = trace.to_list()
         return answer

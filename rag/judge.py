@@ -15,7 +15,7 @@ from rag.abstention import (
     term_coverage,
     unknown_share,
 )
-from rag.config import Settings
+from rag.config import QueryParams
 from rag.corpus import Corpus
 from rag.retrieval.hybrid import HybridRanker, Ranking
 from rag.types import Query
@@ -32,17 +32,20 @@ class Decision:
 
 
 class Judge:
-    def __init__(self, settings: Settings, ranker: HybridRanker, corpus: Corpus) -> None:
+    def __init__(self, ranker: HybridRanker, corpus: Corpus) -> None:
         self.ranker = ranker
         self.corpus = corpus
-        self.use_settings(settings)
 
-    def use_settings(self, settings: Settings) -> None:
-        self.settings = settings
-        self.model = AbstentionModel(tuple(settings.abstain_weights), settings.abstain_bias)
+    @staticmethod
+    def model(params: QueryParams) -> AbstentionModel:
+        return AbstentionModel(tuple(params.abstain_weights), params.abstain_bias)
 
     def signals(
-        self, query: Query, ranking: Ranking, allowed: np.ndarray | None = None
+        self,
+        query: Query,
+        ranking: Ranking,
+        params: QueryParams,
+        allowed: np.ndarray | None = None,
     ) -> AnswerSignals | None:
         """What the abstention model reads off a ranking; None when nothing was retrieved.
 
@@ -53,10 +56,10 @@ class Judge:
         if not len(evidence):
             return None
         bm25, dense = self.ranker.bm25, self.ranker.dense
-        best = evidence.positions[: self.settings.abstain_passages].tolist()
+        best = evidence.positions[: params.abstain_passages].tolist()
         top, first = best[0], int(ranking.ranked.positions[0])
         similarity, standout = 0.0, 0.0
-        pool = ranking.dense if allowed is None else self.ranker.dense_candidates(query)
+        pool = ranking.dense if allowed is None else self.ranker.dense_candidates(query, params)
         candidates = sorted(set(pool.positions.tolist()) | {top})
         rows = dense.rows(candidates)
         chunks = self.corpus.chunks
@@ -82,18 +85,24 @@ class Judge:
             unknown_share=unknown_share(query.concepts, lambda term: bm25.held(term, allowed)),
         )
 
-    def decide(self, query: Query, ranking: Ranking, allowed: np.ndarray | None = None) -> Decision:
-        signals = self.signals(query, ranking, allowed)
+    def decide(
+        self,
+        query: Query,
+        ranking: Ranking,
+        params: QueryParams,
+        allowed: np.ndarray | None = None,
+    ) -> Decision:
+        signals = self.signals(query, ranking, params, allowed)
         if signals is None:
             return Decision(False, 0.0)
-        probability = self.model.probability(signals)
+        probability = self.model(params).probability(signals)
         # Every concept of the question, its rarest included, is in a passage that stands out:
         # lexical evidence a short question ("NSTRI는 무엇인가요?") cannot show in similarity.
         complete = (
             signals.coverage >= 1.0
             and signals.rarest_missing == 0.0
-            and signals.standout >= self.settings.abstain_full_match_standout
+            and signals.standout >= params.abstain_full_match_standout
         )
-        found = complete or probability >= self.settings.abstain_threshold
+        found = complete or probability >= params.abstain_threshold
         confidence = round(max(probability, 0.5) if complete else probability, 4)
         return Decision(found, confidence, signals)

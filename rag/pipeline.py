@@ -50,7 +50,7 @@ def clean_articles(
         if too_long:
             skipped.append(Skipped(article.origin, too_long))
             continue
-        text = clean_text(article.text, min_repeat_chars=settings.min_repeat_line_chars)
+        text = clean_text(article.text, min_repeat_chars=settings.index.min_repeat_line_chars)
         if not text:
             skipped.append(Skipped(article.origin, "no text left after cleaning"))
             continue
@@ -62,14 +62,14 @@ def clean_articles(
 def drop_duplicates(
     articles: Sequence[Article], settings: Settings
 ) -> tuple[list[Article], list[Duplicate]]:
-    if not settings.drop_duplicates:
+    if not settings.index.drop_duplicates:
         return list(articles), []
     duplicates = find_duplicates(
         [a.id for a in articles],
         [a.text for a in articles],
-        threshold=settings.near_duplicate_jaccard,
-        permutations=settings.minhash_permutations,
-        shingle_words=settings.shingle_words,
+        threshold=settings.index.near_duplicate_jaccard,
+        permutations=settings.index.minhash_permutations,
+        shingle_words=settings.index.shingle_words,
     )
     dropped = {d.article_id for d in duplicates}
     return [a for a in articles if a.id not in dropped], duplicates
@@ -79,10 +79,10 @@ def make_chunker(
     settings: Settings, count_tokens: Callable[[str], int], *, max_tokens: int, overhead_tokens: int
 ) -> Chunker:
     plan = ChunkingPlan.for_model(
-        chunk_tokens=settings.chunk_tokens,
-        overlap_tokens=settings.chunk_overlap_tokens,
+        chunk_tokens=settings.index.chunk_tokens,
+        overlap_tokens=settings.index.chunk_overlap_tokens,
         model_max_tokens=max_tokens,
-        reserved_tokens=overhead_tokens + settings.title_tokens + TITLE_SEPARATOR_TOKENS,
+        reserved_tokens=overhead_tokens + settings.index.title_tokens + TITLE_SEPARATOR_TOKENS,
     )
     return Chunker(plan, count_tokens)
 
@@ -99,16 +99,16 @@ def chunk_articles(
     for article in articles:
         pieces = chunker.split(article.id, article.text)
         tick(1)
-        if len(pieces) > settings.max_article_passages:
+        if len(pieces) > settings.index.max_article_passages:
             skipped.append(
                 Skipped(
                     article.origin,
                     f"too many passages: {len(pieces):,}, more than max_article_passages "
-                    f"({settings.max_article_passages:,})",
+                    f"({settings.index.max_article_passages:,})",
                 )
             )
             continue
-        prefix = title_prefix(article.title, settings.title_tokens, chunker.count_tokens)
+        prefix = title_prefix(article.title, settings.index.title_tokens, chunker.count_tokens)
         kept.append(article)
         chunks.extend(pieces)
         passages.extend(passage_text(prefix, chunk.text) for chunk in pieces)

@@ -39,9 +39,9 @@ class TextScreen:
     @classmethod
     def from_settings(cls, settings: Settings) -> TextScreen:
         return cls(
-            max_chars=settings.max_article_chars,
-            max_garbled_share=settings.max_garbled_share,
-            min_letter_share=settings.min_letter_share,
+            max_chars=settings.index.max_article_chars,
+            max_garbled_share=settings.index.max_garbled_share,
+            min_letter_share=settings.index.min_letter_share,
         )
 
     def file_size_reason(self, size_bytes: int) -> str | None:

@@ -23,6 +23,7 @@ from rag.answer import (
     Answer,
     Passage,
 )
+from rag.config import QueryParams
 from rag.judge import Decision
 from rag.lexical.analyzer import has_content
 from rag.retrieval.hybrid import Ranking
@@ -79,11 +80,16 @@ def _untraced() -> Trace:
 
 
 def prepare(
-    engine: SearchEngine, question: str, *, method: str = "hybrid", trace: Trace | None = None
+    engine: SearchEngine,
+    question: str,
+    *,
+    method: str = "hybrid",
+    trace: Trace | None = None,
+    params: QueryParams | None = None,
 ) -> Query:
     """The prepare stage: analysis, encoding and translation of one question."""
     with (trace or _untraced()).stage("prepare") as out:
-        query = engine.make_query(question, method=method)
+        query = engine.make_query(question, method=method, params=params)
         out.update(
             lang=query.lang,
             terms=query.terms,
@@ -102,17 +108,20 @@ def answer_query(
     judged: bool = True,
     quoted: int | None = None,
     trace: Trace | None = None,
+    params: QueryParams | None = None,
 ) -> Answered:
     """Rank, judge and cite a prepared query: ``top_k`` passages, the first ``quoted`` of
     them (all by default) with their best sentences quoted. Only ``hybrid`` is judged, and
-    only when ``judged``; an answer not judged counts as found."""
+    only when ``judged``; an answer not judged counts as found. ``params``: this request's
+    (the engine's defaults when None)."""
     trace = trace or _untraced()
+    params = params or engine.params
     judged = judged and method == "hybrid"
     if judged and not has_content(query.terms):
         answer = Answer(query.text, False, NO_CONTENT_MESSAGE, [], 0.0)
         return Answered(query, None, Decision(False, 0.0), [], answer)
     with trace.stage("rank") as out:
-        ranking = engine.rank(query, allowed, method=method)
+        ranking = engine.rank(query, allowed, method=method, params=params)
         out["hits"] = [
             {"chunk_id": engine.corpus.chunks[hit.position].id, "score": round(hit.score, 6)}
             for hit in ranking.hits[:TRACED_HITS]
@@ -120,15 +129,15 @@ def answer_query(
     decision = None
     if judged:
         with trace.stage("judge") as out:
-            decision = engine.judge.decide(query, ranking, allowed)
+            decision = engine.judge.decide(query, ranking, params, allowed)
             out.update(found=decision.found, confidence=decision.confidence)
             if decision.signals is not None:
                 out["signals"] = decision.signals.to_dict()
     with trace.stage("cite") as out:
-        passages = engine.passages(ranking.hits, top_k)
-        engine.highlight(passages if quoted is None else passages[:quoted], query)
+        passages = engine.passages(ranking.hits, top_k, params)
+        engine.highlight(passages if quoted is None else passages[:quoted], query, params)
         out["passages"] = len(passages)
-    found = decision is None or decision.found or not engine.settings.abstain
+    found = decision is None or decision.found or not params.abstain
     if not found:
         message = NOT_FOUND_MESSAGE if passages else NOTHING_RETRIEVED_MESSAGE
     else:

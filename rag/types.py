@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 import numpy as np
 
 if TYPE_CHECKING:
-    from rag.config import Settings
+    from rag.config import QueryParams
 
 
 @dataclass
@@ -96,11 +96,11 @@ class FusedRanking(Protocol):
     pad: float | None  # z-score fusion: the score of a passage it does not list (None: none)
     own_language_only: bool  # matched only against passages in the question's language
 
-    def weight(self, settings: Settings) -> float:
+    def weight(self, params: QueryParams) -> float:
         """Its weight in fusion (0: off)."""
         ...
 
-    def prepare(self, query: Query, settings: Settings) -> Any | None:
+    def prepare(self, query: Query, params: QueryParams) -> Any | None:
         """What a query needs, once for all partitions; None: no ranking for this query."""
         ...
 

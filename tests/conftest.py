@@ -53,7 +53,7 @@ def encoder(settings: Settings) -> Encoder:
 @pytest.fixture(scope="session")
 def torch_encoder(settings: Settings) -> Encoder:
     """The same model on PyTorch (the default backend is ONNX Runtime)."""
-    return Encoder(settings.model_copy(update={"encoder_backend": "torch"}))
+    return Encoder(settings.but(encoder_backend="torch"))
 
 
 @functools.cache
@@ -99,17 +99,6 @@ def live_index(settings: Settings, encoder: Encoder, built: BuildResult) -> Live
 @pytest.fixture(scope="session")
 def engine(live_index: LiveIndex) -> SearchEngine:
     return live_index.snapshot.engine
-
-
-@contextmanager
-def changed_settings(engine: SearchEngine, **updates: Any) -> Iterator[None]:
-    """The session's shared engine with some query-time settings changed, restored after."""
-    original = engine.settings
-    engine.use_settings(original.model_copy(update=updates))
-    try:
-        yield
-    finally:
-        engine.use_settings(original)
 
 
 def _free_port() -> int:
@@ -158,7 +147,7 @@ def seed_build(
 ) -> Path:
     """The folder of an index build of the seed article alone, built once: tests copy it into
     index roots of their own (:func:`index_with_copies`) to swap builds in a second."""
-    target = settings.model_copy(update={"index_dir": tmp_path_factory.mktemp("seed-index")})
+    target = settings.but(index_dir=tmp_path_factory.mktemp("seed-index"))
     return build_index([SEED], target, encoder, progress=False).folder
 
 

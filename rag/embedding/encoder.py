@@ -26,12 +26,12 @@ _FINGERPRINT_SAMPLE_BYTES = 1 << 20
 
 def resolve_model_path(settings: Settings) -> str:
     """A local folder for the configured model, provisioning the bundled default if needed."""
-    if settings.model == DEFAULT_MODEL:
+    if settings.encoder.model == DEFAULT_MODEL:
         from rag.embedding.provision import provision_e5_small
 
-        return str(provision_e5_small(settings.resolved_models_dir() / DEFAULT_MODEL))
-    path = Path(settings.model).expanduser()
-    return str(path) if path.exists() else settings.model
+        return str(provision_e5_small(settings.encoder.resolved_models_dir() / DEFAULT_MODEL))
+    path = Path(settings.encoder.model).expanduser()
+    return str(path) if path.exists() else settings.encoder.model
 
 
 def _fingerprint(path: str) -> str:
@@ -41,7 +41,8 @@ def _fingerprint(path: str) -> str:
     digest = hashlib.sha256()
     for file in sorted(folder.rglob("*")):
         relative = file.relative_to(folder)
-        if not file.is_file() or file.name.startswith(".") or relative.parts[0] == ONNX_DIR:
+        hidden = any(part.startswith(".") for part in relative.parts)  # e.g. an export's staging
+        if not file.is_file() or hidden or relative.parts[0] == ONNX_DIR:
             continue  # the ONNX export holds the same weights: same fingerprint
         digest.update(str(relative).encode())
         size = file.stat().st_size
@@ -60,14 +61,14 @@ class Encoder:
     about three times faster per question; ``rag/embedding/onnx.py``)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.name = settings.model
+        self.name = settings.encoder.model
         self.path = resolve_model_path(settings)
         if Path(self.path).exists():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local model never needs the hub
-        self.device = settings.device
-        self.backend = settings.encoder_backend
-        self.build_backend = settings.build_encoder_backend
-        self.batch_size = settings.embed_batch_size
+        self.device = settings.encoder.device
+        self.backend = settings.encoder.encoder_backend
+        self.build_backend = settings.encoder.build_encoder_backend
+        self.batch_size = settings.encoder.embed_batch_size
         self._model: SentenceTransformer | None = None
         self._onnx: OnnxModel | None = None
         self._packed: PackedEncoder | None = None
@@ -75,11 +76,17 @@ class Encoder:
             self._init_onnx(Path(self.path))
         else:
             self._init_torch()
-        self.query_prompt = settings.query_prompt if settings.query_prompt in self.prompts else None
-        self.passage_prompt = (
-            settings.passage_prompt if settings.passage_prompt in self.prompts else None
+        self.query_prompt = (
+            settings.encoder.query_prompt if settings.encoder.query_prompt in self.prompts else None
         )
-        self.title_prompt = settings.title_prompt if settings.title_prompt in self.prompts else None
+        self.passage_prompt = (
+            settings.encoder.passage_prompt
+            if settings.encoder.passage_prompt in self.prompts
+            else None
+        )
+        self.title_prompt = (
+            settings.encoder.title_prompt if settings.encoder.title_prompt in self.prompts else None
+        )
         self.fingerprint = _fingerprint(self.path)
 
     def _init_torch(self) -> None:

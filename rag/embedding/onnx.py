@@ -1,7 +1,10 @@
 """The encoder on ONNX Runtime: the same weights, exported offline, without PyTorch at run time.
 
 ``export_onnx`` writes ``onnx/model.onnx`` beside the provisioned sentence-transformers folder
-(the transformer's last hidden state, from PyTorch's own exporter: no hub, no Optimum), and
+(the transformer's last hidden state, from PyTorch's own exporter: no hub, no Optimum), its
+weights in ``onnx/model.onnx.data``: ONNX Runtime maps that file into memory instead of
+reading it, so a server holds only the pages it touches (of the 250,000-row word-embedding
+table, the rows of the words it meets) and loading has no peak of two copies. And
 ``OnnxModel`` runs it with mean pooling and unit length, as the model's sentence-transformers
 configuration does. Only mean-pooling models qualify (``onnx_compatible``); the vectors match
 PyTorch's to a cosine of about 1e-7 (``bench.encoders`` measures it).
@@ -11,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +27,12 @@ from rag.errors import MissingDependencyError, ModelError
 
 ONNX_DIR = "onnx"  # left out of the model's fingerprint: the weights are the same
 ONNX_FILE = "model.onnx"
+ONNX_DATA_FILE = "model.onnx.data"  # the weights, beside the graph (ONNX external data)
+# The tokenizer as transformers runs it, saved by the export: transformers rebuilds some
+# models' tokenizers (e.g. XLM-R's drops trailing whitespace, the raw tokenizer.json does not),
+# and token counts decide where a build cuts its chunks.
+TOKENIZER_FILE = "tokenizer.json"
+EXPORT_FILES = (ONNX_FILE, ONNX_DATA_FILE, TOKENIZER_FILE)
 _OPSET = 17
 _EXPORT_TEXTS = ("query: hello world", "passage: 서울대병원")
 
@@ -54,9 +65,10 @@ def onnx_compatible(model_dir: Path) -> str | None:
 
 
 def export_onnx(model_dir: Path, *, force: bool = False) -> Path:
-    """Export the folder's transformer to ONNX (about 10 s on two cores), once."""
+    """Export the folder's transformer to ONNX (about 10 s on two cores), once; an export
+    of an older layout (weights inside the graph file) is redone."""
     target = onnx_path(model_dir)
-    if target.is_file() and not force:
+    if all((target.parent / name).is_file() for name in EXPORT_FILES) and not force:
         return target
     problem = onnx_compatible(model_dir)
     if problem:
@@ -79,10 +91,27 @@ def export_onnx(model_dir: Path, *, force: bool = False) -> Path:
             return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
     model = LastHiddenState(AutoModel.from_pretrained(str(model_dir))).eval()
-    sample = AutoTokenizer.from_pretrained(str(model_dir))(
-        list(_EXPORT_TEXTS), padding=True, return_tensors="pt"
-    )
-    target.parent.mkdir(parents=True, exist_ok=True)
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    sample = tokenizer(list(_EXPORT_TEXTS), padding=True, return_tensors="pt")
+    # Written in a folder beside the final one, then renamed: a reader never sees half.
+    staging = Path(tempfile.mkdtemp(prefix=f".{ONNX_DIR}-", dir=model_dir))
+    staging.chmod(0o755)  # mkdtemp's is 0700; the export is read like the weights beside it
+    try:
+        _export(model, sample, staging / ONNX_FILE)
+        tokenizer.backend_tokenizer.save(str(staging / TOKENIZER_FILE))
+        if target.parent.exists():
+            shutil.rmtree(target.parent)
+        os.replace(staging, target.parent)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _export(model: Any, sample: Any, target: Path) -> None:
+    """``model`` to ``target`` and its weights to ``ONNX_DATA_FILE`` beside it."""
+    import onnx
+    import torch
+
     partial = target.with_suffix(".partial")
     axes = {0: "batch", 1: "tokens"}
     # The exporter warns that negative gather indices would be misread; the model has none
@@ -99,19 +128,27 @@ def export_onnx(model_dir: Path, *, force: bool = False) -> Path:
             opset_version=_OPSET,
             dynamo=False,
         )
-    os.replace(partial, target)  # a reader never sees half a file
-    return target
+    graph = onnx.load(str(partial))
+    onnx.save_model(
+        graph,
+        str(target),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location=ONNX_DATA_FILE,
+        size_threshold=0,
+    )
+    partial.unlink()
 
 
 class FastTokenizer:
-    """The model's ``tokenizer.json`` through the ``tokenizers`` library alone: what
-    transformers' fast tokenizer runs, without importing PyTorch (some hundreds of MB that an
-    ONNX Runtime server does not need)."""
+    """The tokenizer transformers runs (saved by the export) through the ``tokenizers`` library
+    alone, without importing PyTorch (some hundreds of MB that an ONNX Runtime server does not
+    need)."""
 
     def __init__(self, model_dir: Path, max_tokens: int) -> None:
         from tokenizers import Tokenizer
 
-        path = str(model_dir / "tokenizer.json")
+        path = str(model_dir / ONNX_DIR / TOKENIZER_FILE)
         # Two instances, since truncation is the tokenizer's state and requests run in
         # threads: one whole (token counts), one cut to the model's window (encoding).
         self._tokenizer = Tokenizer.from_file(path)

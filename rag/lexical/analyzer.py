@@ -13,7 +13,7 @@ import bisect
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from rag.language import HANGUL_RUN, KOREAN, has_hangul
@@ -48,6 +48,19 @@ ENGLISH_STOP_WORDS = frozenset(
 )
 
 
+@cache
+def shared_kiwi(workers: int) -> Any:
+    """One kiwipiepy model per thread count in a process, shared by every analyzer: loading
+    one takes seconds (and its first analyses seconds more) and ~100 MB, and one model
+    already serves a server's request threads at once."""
+    from kiwipiepy import Kiwi
+
+    with warnings.catch_warnings():
+        # kiwipiepy warns that 0 changed meaning in 0.21: it now means "no threads", as meant.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return Kiwi(num_workers=workers)
+
+
 class LexicalAnalyzer:
     """Turns text into BM25 terms; the same analyzer must index passages and questions."""
 
@@ -57,14 +70,9 @@ class LexicalAnalyzer:
         # the calling thread, where a thread pool only adds a hand-off.
         self._workers = workers
 
-    @cached_property
+    @property
     def _kiwi(self) -> Any:
-        from kiwipiepy import Kiwi
-
-        with warnings.catch_warnings():
-            # kiwipiepy warns that 0 changed meaning in 0.21: it now means "no threads", as meant.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return Kiwi(num_workers=self._workers)
+        return shared_kiwi(self._workers)
 
     @cached_property
     def _stemmer(self) -> Any:

@@ -11,7 +11,7 @@ from rag.parts.base import BuildContext, IndexPart, LoadContext
 
 
 def bm25_params(settings: Settings) -> dict[str, Any]:
-    return {"bm25_k1": settings.bm25_k1, "bm25_b": settings.bm25_b}
+    return {"bm25_k1": settings.index.bm25_k1, "bm25_b": settings.index.bm25_b}
 
 
 class BM25Part(IndexPart[BM25Retriever]):

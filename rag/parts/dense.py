@@ -34,8 +34,8 @@ class DensePart(IndexPart[DenseRetriever]):
 
     def params(self, settings: Settings) -> dict[str, Any]:
         return {
-            "faiss_factory": settings.faiss_factory,
-            "language_centering": settings.language_centering,
+            "faiss_factory": settings.index.faiss_factory,
+            "language_centering": settings.index.language_centering,
         }
 
     def build(self, context: BuildContext, params: dict[str, Any]) -> DenseRetriever:
@@ -60,14 +60,14 @@ class DensePart(IndexPart[DenseRetriever]):
         with np.load(folder / MEANS_FILE) as stored:
             means = {lang: stored[lang] for lang in stored.files}
         settings = context.settings
-        check_encoder(folder, context.encoder, settings.encoder_tolerance)
+        check_encoder(folder, context.encoder, settings.encoder.encoder_tolerance)
         return DenseRetriever(
             faiss.read_index(str(folder / INDEX_FILE)),
             vectors=np.load(folder / VECTORS_FILE, mmap_mode="r"),
             means=means,
             centering=float(params["language_centering"]),
-            ef_search=settings.faiss_ef_search,
-            nprobe=settings.faiss_nprobe,
+            ef_search=settings.service.faiss_ef_search,
+            nprobe=settings.service.faiss_nprobe,
         )
 
     def rows(self, built: DenseRetriever) -> int:

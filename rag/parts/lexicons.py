@@ -29,7 +29,7 @@ class LexiconsPart(IndexPart[Lexicons]):
     name = "lexicons"
 
     def params(self, settings: Settings) -> dict[str, Any]:
-        return {"lexicon_min_df": settings.lexicon_min_df}
+        return {"lexicon_min_df": settings.index.lexicon_min_df}
 
     def build(self, context: BuildContext, params: dict[str, Any]) -> Lexicons:
         lexicons = {}
@@ -76,7 +76,7 @@ class LexiconsPart(IndexPart[Lexicons]):
         dictionary = None
         # The dictionary translates Korean questions into English terms: only a corpus with
         # both languages needs it (reading it costs start-up time and memory).
-        if settings.translation_dictionary and {KOREAN, ENGLISH} <= set(loaded):
+        if settings.query.translation_dictionary and {KOREAN, ENGLISH} <= set(loaded):
             try:
                 dictionary = load_dictionary()
             except MissingDependencyError as exc:  # translation still works by embeddings
@@ -85,8 +85,8 @@ class LexiconsPart(IndexPart[Lexicons]):
             loaded,
             context.analyzer,
             context.encoder.encode_queries,
-            cache_size=settings.translation_cache,
-            factory=settings.lexicon_faiss_factory,
-            ef_search=settings.faiss_ef_search,
+            cache_size=settings.service.translation_cache,
+            factory=settings.service.lexicon_faiss_factory,
+            ef_search=settings.service.faiss_ef_search,
             dictionary=dictionary,
         )

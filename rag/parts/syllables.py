@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.config import Settings
+from rag.config import QueryParams, Settings
 from rag.lexical.bm25 import BM25Retriever, build_bm25, load_bm25
 from rag.lexical.syllables import syllable_terms
 from rag.parts.base import BuildContext, IndexPart, LoadContext
@@ -28,13 +28,13 @@ class SyllableRanking(BM25Retriever):
     def query_scores(self, query: Query) -> np.ndarray:
         return self.scores(self.query_terms(query))
 
-    def weight(self, settings: Settings) -> float:
-        return settings.syllable_weight
+    def weight(self, params: QueryParams) -> float:
+        return params.syllable_weight
 
-    def prepare(self, query: Query, settings: Settings) -> np.ndarray | None:
+    def prepare(self, query: Query, params: QueryParams) -> np.ndarray | None:
         """Scores of every passage, once for all partitions; None when off or the question
         has no Korean."""
-        if self.weight(settings) == 0 or not query.words:
+        if self.weight(params) == 0 or not query.words:
             return None
         return self.query_scores(query)
 

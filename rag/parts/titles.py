@@ -20,7 +20,7 @@ class TitlesPart(IndexPart[TitleRetriever]):
     fused = True
 
     def params(self, settings: Settings) -> dict[str, Any]:
-        return {"title_prompt": settings.title_prompt}
+        return {"title_prompt": settings.encoder.title_prompt}
 
     def build(self, context: BuildContext, params: dict[str, Any]) -> TitleRetriever:
         table = TitleTable.of(list(context.articles), list(context.chunks))

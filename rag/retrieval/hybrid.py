@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.config import Settings
+from rag.config import QueryParams
 from rag.lexical.bm25 import BM25Retriever
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.fusion import reciprocal_rank_fusion, zscore_fusion
@@ -77,7 +77,6 @@ def language_partitions(languages: np.ndarray, min_chunks: int) -> list[np.ndarr
 class HybridRanker:
     def __init__(
         self,
-        settings: Settings,
         dense: DenseRetriever,
         bm25: BM25Retriever,
         languages: np.ndarray,
@@ -85,18 +84,20 @@ class HybridRanker:
         sentences: SentenceMatcher | None = None,
     ) -> None:
         """``rankings``: the index's other fused rankings (``rag.parts``), in fusion order."""
-        self.settings = settings
         self.dense = dense
         self.bm25 = bm25
         self.rankings = list(rankings)
         self.sentences = sentences
         self.languages = languages
         self._own_language: dict[str, tuple[np.ndarray, bool]] = {}
-        self.partitions = language_partitions(languages, settings.min_partition_chunks)
+        self._partitions: dict[int, list[np.ndarray]] = {}
 
-    def use_settings(self, settings: Settings) -> None:
-        self.settings = settings
-        self.partitions = language_partitions(self.languages, settings.min_partition_chunks)
+    def partitions(self, params: QueryParams) -> list[np.ndarray]:
+        """The language partitions under ``params`` (made once per partition size)."""
+        size = params.min_partition_chunks
+        if size not in self._partitions:
+            self._partitions[size] = language_partitions(self.languages, size)
+        return self._partitions[size]
 
     def ranking(self, name: str) -> FusedRanking | None:
         """The fused ranking called ``name``, if the index has it."""
@@ -109,28 +110,29 @@ class HybridRanker:
             self._own_language[lang] = (mask, bool(mask.all()))
         return self._own_language[lang]
 
-    def fuse(self, dense: Scored, bm25: Scored, others: Sequence[Scored]) -> Scored:
+    def fuse(
+        self, dense: Scored, bm25: Scored, others: Sequence[Scored], params: QueryParams
+    ) -> Scored:
         """Fusion of the dense, BM25 and other rankings (``others``: in ``rankings`` order)."""
-        settings = self.settings
         rankings = [dense, bm25, *others]
         weights = [
-            settings.dense_weight,
-            settings.bm25_weight,
-            *(r.weight(settings) for r in self.rankings),
+            params.dense_weight,
+            params.bm25_weight,
+            *(r.weight(params) for r in self.rankings),
         ]
-        if settings.fusion == "rrf":
-            return reciprocal_rank_fusion(rankings, weights, k=settings.rrf_k)
+        if params.fusion == "rrf":
+            return reciprocal_rank_fusion(rankings, weights, k=params.rrf_k)
         # BM25 lists only passages sharing a term; the rest of its depth scores zero.
         return zscore_fusion(
             rankings,
             weights,
-            depth=settings.candidates,
+            depth=params.candidates,
             pads=[None, 0.0, *(r.pad for r in self.rankings)],
         )
 
-    def feedback_query(self, query: Query, fused: Scored) -> Query | None:
+    def feedback_query(self, query: Query, fused: Scored, params: QueryParams) -> Query | None:
         """The query moved towards the mean vector of the best fused passages (Rocchio)."""
-        count = self.settings.feedback_passages
+        count = params.feedback_passages
         if count == 0 or query.vector is None:
             return None
         positions = fused.positions[:count].tolist()
@@ -139,29 +141,29 @@ class HybridRanker:
             return None
         # Feedback happens where the index searches: among centred vectors.
         centroid = self.dense.center(rows, [str(self.languages[p]) for p in positions]).mean(axis=0)
-        vector = query.vector + self.settings.feedback_weight * centroid
+        vector = query.vector + params.feedback_weight * centroid
         return replace(query, vector=(vector / np.linalg.norm(vector)).astype(np.float32))
 
-    def calibrate(self, query: Query, fused: Scored) -> Scored:
+    def calibrate(self, query: Query, fused: Scored, params: QueryParams) -> Scored:
         """Fused hits of several partitions on one scale: plus their weighted raw cosine."""
-        weight = self.settings.merge_similarity_weight
+        weight = params.merge_similarity_weight
         if query.raw_vector is None or weight == 0 or not len(fused):
             return fused
         rows = self.dense.rows(fused.positions.tolist())
         if rows is None:
             return fused
         cross = self.languages[fused.positions] != query.lang
-        similarity = rows @ query.raw_vector + self.settings.cross_language_offset * cross
+        similarity = rows @ query.raw_vector + params.cross_language_offset * cross
         return Scored(fused.positions, fused.scores + weight * similarity.astype(np.float64))
 
-    def own_language_lead(self, query: Query, merged: Scored) -> Scored:
+    def own_language_lead(self, query: Query, merged: Scored, params: QueryParams) -> Scored:
         """The merged ranking with a passage in the question's language first, unless the
         best passage in another language beats it by ``lead_margin`` on the merged score.
 
         The best passage of a partition stands out within it whether or not it is on the
         question's subject, so an off-topic partition's best can top the merge by a little;
         a passage in the other language must win clearly to lead."""
-        margin = self.settings.lead_margin
+        margin = params.lead_margin
         if len(merged) < 2 or margin <= 0:
             return merged
         own = self.languages[merged.positions] == query.lang
@@ -175,12 +177,12 @@ class HybridRanker:
         scores[0] = merged.scores[0]  # it takes the lead, and the lead's score
         return Scored(merged.positions[order], scores)
 
-    def dense_candidates(self, query: Query) -> Scored:
+    def dense_candidates(self, query: Query, params: QueryParams) -> Scored:
         """The dense candidates of every partition with no filter: what a filtered ranking's
         best passage is compared with to tell whether it stands out."""
-        depth = self.settings.candidates
+        depth = params.candidates
         return Scored.concatenate(
-            [self.dense.search(query, depth, part) for part in self.partitions]
+            [self.dense.search(query, depth, part) for part in self.partitions(params)]
         )
 
     def _rank_partition(
@@ -188,9 +190,10 @@ class HybridRanker:
         query: Query,
         allowed: np.ndarray | None,
         prepared: Sequence[Any | None],
+        params: QueryParams,
         bm25_scores: np.ndarray | None = None,
     ) -> tuple[Scored, Scored, Scored]:
-        depth = self.settings.candidates
+        depth = params.candidates
         dense = self.dense.search(query, depth, allowed)
         bm25 = self.bm25.search(query, depth, allowed, scores=bm25_scores)
         own, everything = self.own_language(query.lang)
@@ -203,23 +206,28 @@ class HybridRanker:
                 others.append(Scored.empty())
             else:
                 others.append(ranking.search_prepared(query, depth, mask, ready))
-        fused = self.fuse(dense, bm25, others)
-        expanded = self.feedback_query(query, fused)
+        fused = self.fuse(dense, bm25, others, params)
+        expanded = self.feedback_query(query, fused, params)
         if expanded is not None:
             dense = self.dense.search(expanded, depth, allowed)
-            fused = self.fuse(dense, bm25, others)
+            fused = self.fuse(dense, bm25, others, params)
         if self.sentences is not None:
-            settings = self.settings
             # In a partition of another language the share counts translations, which cover a
             # question only in part: a complete match is rare there, and is not asked for.
-            power = settings.sentence_share_power if same.any() else settings.sentence_cross_power
+            power = params.sentence_share_power if same.any() else params.sentence_cross_power
             fused = self.sentences.rerank(
-                query, fused, settings.sentence_rerank_depth, settings.sentence_weight, power
+                query,
+                fused,
+                params.sentence_rerank_depth,
+                params.sentence_weight,
+                power,
             )
         return fused, dense, bm25
 
-    def rank(self, query: Query, allowed: np.ndarray | None, method: str) -> Ranking:
-        depth = self.settings.candidates
+    def rank(
+        self, query: Query, allowed: np.ndarray | None, method: str, params: QueryParams
+    ) -> Ranking:
+        depth = params.candidates
         if method == "dense":
             dense = self.dense.search(query, depth, allowed)
             return Ranking(dense, dense, Scored.empty())
@@ -227,18 +235,21 @@ class HybridRanker:
             bm25 = self.bm25.search(query, depth, allowed)
             return Ranking(bm25, Scored.empty(), bm25)
         # Like BM25's, the other rankings' scores are computed once for all partitions.
-        prepared = [ranking.prepare(query, self.settings) for ranking in self.rankings]
-        if len(self.partitions) == 1:
-            return Ranking(*self._rank_partition(query, allowed, prepared))
+        prepared = [ranking.prepare(query, params) for ranking in self.rankings]
+        partitions = self.partitions(params)
+        if len(partitions) == 1:
+            return Ranking(*self._rank_partition(query, allowed, prepared, params))
         parts: list[tuple[Scored, Scored, Scored]] = []
         bm25_scores = self.bm25.query_scores(query)  # the same for every partition
-        for partition in self.partitions:
+        for partition in partitions:
             mask = partition if allowed is None else partition & allowed
             if mask.any():
-                parts.append(self._rank_partition(query, mask, prepared, bm25_scores))
+                parts.append(self._rank_partition(query, mask, prepared, params, bm25_scores))
         within, dense, bm25 = (Scored.concatenate([part[i] for part in parts]) for i in range(3))
         return Ranking(
-            self.own_language_lead(query, self.calibrate(query, within).best_first()),
+            self.own_language_lead(
+                query, self.calibrate(query, within, params).best_first(), params
+            ),
             dense.best_first(),
             bm25.best_first(),
             within.best_first(),

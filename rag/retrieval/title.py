@@ -23,7 +23,7 @@ from rag.documents import Article, Chunk
 from rag.types import Query, Scored, top_scored
 
 if TYPE_CHECKING:
-    from rag.config import Settings
+    from rag.config import QueryParams
 
 NO_TITLE = -1  # chunk_titles entry of a chunk whose article has no title
 
@@ -79,12 +79,12 @@ class TitleRetriever:
         scores = np.where(self._titled, by_title[np.maximum(self.chunk_titles, 0)], -np.inf)
         return top_scored(scores.astype(np.float64), k, allowed)
 
-    def weight(self, settings: Settings) -> float:
+    def weight(self, params: QueryParams) -> float:
         """The setting, scaled by how many articles have a title of their own."""
-        return settings.title_weight * self.distinct_share
+        return params.title_weight * self.distinct_share
 
-    def prepare(self, query: Query, settings: Settings) -> bool | None:
-        return True if self.weight(settings) > 0 else None
+    def prepare(self, query: Query, params: QueryParams) -> bool | None:
+        return True if self.weight(params) > 0 else None
 
     def search_prepared(
         self, query: Query, k: int, allowed: np.ndarray | None, prepared: Any

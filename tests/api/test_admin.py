@@ -24,14 +24,12 @@ def admin_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """A server with an admin key, on an index of its own (the seed article's build)."""
-    target = settings.model_copy(
-        update={
-            "index_dir": tmp_path_factory.mktemp("admin") / "index",
-            "admin_api_key": SecretStr(KEY),
-            "reload_interval_s": 0,  # only the reindex itself makes the server swap
-        }
+    target = settings.but(
+        index_dir=tmp_path_factory.mktemp("admin") / "index",
+        admin_api_key=SecretStr(KEY),
+        reload_interval_s=0,  # only the reindex itself makes the server swap
     )
-    index_with_copies(seed_build, target.index_dir, ["seed"])
+    index_with_copies(seed_build, target.service.index_dir, ["seed"])
     with running_server(create_app(target, live=LiveIndex(target, encoder))) as base:
         yield base
 

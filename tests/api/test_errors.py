@@ -47,7 +47,10 @@ def test_deeply_nested_json_is_refused_early(server: str, settings: Settings) ->
         assert time.monotonic() - started < 2
         payload = error_of(response, status)
         if status == 422:
-            assert payload["detail"] == f"JSON nested deeper than {settings.max_json_depth} levels"
+            assert (
+                payload["detail"]
+                == f"JSON nested deeper than {settings.service.max_json_depth} levels"
+            )
     # Brackets inside strings do not count.
     question = {"question": "[" * 100 + " what is NSTRI?"}
     assert httpx.post(f"{server}/ask", json=question, timeout=30).status_code == 200
@@ -76,19 +79,27 @@ def test_a_date_is_written_yyyy_mm_dd(server: str) -> None:
 
 def test_top_k_and_question_limits_come_from_the_settings(server: str, settings: Settings) -> None:
     """They name the field, as the models' own checks do, and the schema declares them."""
-    too_many = {"question": "NSTRI", "top_k": settings.max_top_k + 1}
+    too_many = {"question": "NSTRI", "top_k": settings.service.max_top_k + 1}
     detail = error_of(httpx.post(f"{server}/ask", json=too_many, timeout=10), 422)["detail"]
-    assert detail[0]["field"] == "body.top_k" and str(settings.max_top_k) in detail[0]["problem"]
-    too_long = {"question": "x" * (settings.max_question_chars + 1)}
+    assert (
+        detail[0]["field"] == "body.top_k"
+        and str(settings.service.max_top_k) in detail[0]["problem"]
+    )
+    too_long = {"question": "x" * (settings.service.max_question_chars + 1)}
     detail = error_of(httpx.post(f"{server}/ask", json=too_long, timeout=10), 422)["detail"]
     assert [problem["field"] for problem in detail] == ["body.question"]
-    params = {"q": "x" * (settings.max_question_chars + 1), "top_k": settings.max_top_k + 1}
+    params = {
+        "q": "x" * (settings.service.max_question_chars + 1),
+        "top_k": settings.service.max_top_k + 1,
+    }
     detail = error_of(httpx.get(f"{server}/search", params=params, timeout=10), 422)["detail"]
     assert {problem["field"] for problem in detail} == {"query.q", "query.top_k"}
     schema = httpx.get(f"{server}/openapi.json", timeout=10).json()
     ask = schema["components"]["schemas"]["AskRequest"]["properties"]
-    assert ask["question"]["maxLength"] == settings.max_question_chars
-    assert {"type": "integer", "minimum": 1, "maximum": settings.max_top_k} in ask["top_k"]["anyOf"]
+    assert ask["question"]["maxLength"] == settings.service.max_question_chars
+    assert {"type": "integer", "minimum": 1, "maximum": settings.service.max_top_k} in ask["top_k"][
+        "anyOf"
+    ]
 
 
 def test_an_unhandled_exception_is_a_logged_500_without_a_trace(

@@ -88,7 +88,7 @@ def test_a_body_declared_too_large_is_refused_before_it_is_read(
     response = raw_exchange(server, post_head("/ask", Content_Length=five_mb), [b'{"question'])
     assert response.status == 413
     assert json.loads(response.body)["error"] == "too_large"
-    assert str(settings.max_body_bytes) in json.loads(response.body)["detail"]
+    assert str(settings.service.max_body_bytes) in json.loads(response.body)["detail"]
     assert response.closed and response.seconds < 2
 
 
@@ -106,7 +106,7 @@ def test_a_streamed_body_is_read_only_until_it_passes_the_limit(
     server: str, settings: Settings
 ) -> None:
     piece = b"x" * 16384
-    pieces = settings.max_body_bytes // len(piece) + 1  # past the limit, never finished
+    pieces = settings.service.max_body_bytes // len(piece) + 1  # past the limit, never finished
     response = raw_exchange(
         server,
         post_head("/ask", Transfer_Encoding="chunked"),
@@ -125,13 +125,11 @@ class StrictServer:
 @pytest.fixture(scope="module")
 def strict_server(settings: Settings, live_index: LiveIndex) -> Iterator[StrictServer]:
     """The session's index behind tight limits: one query at a time, a body within 0.5 s."""
-    strict = settings.model_copy(
-        update={
-            "max_in_flight": 1,
-            "body_timeout_s": STRICT_BODY_TIMEOUT_S,
-            "retry_after_s": STRICT_RETRY_AFTER_S,
-            "reload_interval_s": 0,
-        }
+    strict = settings.but(
+        max_in_flight=1,
+        body_timeout_s=STRICT_BODY_TIMEOUT_S,
+        retry_after_s=STRICT_RETRY_AFTER_S,
+        reload_interval_s=0,
     )
     app = create_app(strict, live=live_index)
     with running_server(app) as base:

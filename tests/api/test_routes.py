@@ -23,7 +23,7 @@ def test_health_gives_input_names_not_paths(
     manifest = httpx.get(f"{server}/health", timeout=10).json()["manifest"]
     assert manifest["inputs"] == [path.name for path in corpus_paths]
     assert all("/" not in name for name in manifest["inputs"])
-    assert str(settings.index_dir) not in json.dumps(manifest)
+    assert str(settings.service.index_dir) not in json.dumps(manifest)
     # The operator's `rag stats` still shows the paths.
-    assert main(["stats", "--json", "--index-dir", str(settings.index_dir)]) == 0
+    assert main(["stats", "--json", "--index-dir", str(settings.service.index_dir)]) == 0
     assert json.loads(capsys.readouterr().out)["inputs"] == [str(p) for p in corpus_paths]

@@ -91,7 +91,7 @@ def test_ctrl_c_while_embedding_stops_the_build_at_once_leaving_nothing(
 ) -> None:
     # An index with a build already served, and a cold embedding cache.
     index_dir = tmp_path / "index"
-    shutil.copytree(settings.index_dir, index_dir, ignore=shutil.ignore_patterns(".lock"))
+    shutil.copytree(settings.service.index_dir, index_dir, ignore=shutil.ignore_patterns(".lock"))
     served = (index_dir / CURRENT_FILE).read_text()
     corpus = tmp_path / "news.jsonl"
     with ENGLISH_NEWS.open(encoding="utf-8") as source:

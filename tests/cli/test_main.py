@@ -14,7 +14,7 @@ from rag.config import Settings
 def test_ask_json_cites_the_seed(
     settings: Settings, built: BuildResult, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["ask", "--json", "--index-dir", str(settings.index_dir), "what is NSTRI?"])
+    code = main(["ask", "--json", "--index-dir", str(settings.service.index_dir), "what is NSTRI?"])
     assert code == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["found"] and "NSTRI" in answer["passages"][0]["text"]
@@ -23,7 +23,7 @@ def test_ask_json_cites_the_seed(
 def test_ask_prints_readable_citations(
     settings: Settings, built: BuildResult, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["ask", "--index-dir", str(settings.index_dir), "NSTRI는 무엇인가요?"]) == 0
+    assert main(["ask", "--index-dir", str(settings.service.index_dir), "NSTRI는 무엇인가요?"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Q: NSTRI는 무엇인가요?") and "[1]" in out and "characters" in out
 
@@ -31,7 +31,7 @@ def test_ask_prints_readable_citations(
 def test_stats_shows_counts(
     settings: Settings, built: BuildResult, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["stats", "--json", "--index-dir", str(settings.index_dir)]) == 0
+    assert main(["stats", "--json", "--index-dir", str(settings.service.index_dir)]) == 0
     assert json.loads(capsys.readouterr().out)["counts"]["articles"] == 76
 
 
@@ -47,11 +47,11 @@ def test_user_errors_exit_2_with_one_line(tmp_path, capsys: pytest.CaptureFixtur
 def test_serve_refuses_an_index_of_an_older_format_in_one_line(
     settings: Settings, built: BuildResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    current = IndexStore(settings.index_dir).current()
+    current = IndexStore(settings.service.index_dir).current()
     assert current is not None
     old = tmp_path / "old"
-    shutil.copytree(settings.index_dir, old, ignore=shutil.ignore_patterns(".lock"))
-    manifest = old / current.relative_to(settings.index_dir) / MANIFEST_FILE
+    shutil.copytree(settings.service.index_dir, old, ignore=shutil.ignore_patterns(".lock"))
+    manifest = old / current.relative_to(settings.service.index_dir) / MANIFEST_FILE
     fields = json.loads(manifest.read_text())
     fields["format_version"] = FORMAT_VERSION - 1
     manifest.write_text(json.dumps(fields))

@@ -23,6 +23,6 @@ def test_serve_passes_the_keep_alive_timeout_to_uvicorn(
     monkeypatch.setattr(index.live, "LiveIndex", lambda *_: live_index)
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(kwargs))
-    argv = ["serve", "--no-build", "--index-dir", str(settings.index_dir), "--port", "8123"]
+    argv = ["serve", "--no-build", "--index-dir", str(settings.service.index_dir), "--port", "8123"]
     assert main([*argv, "--set", "keep_alive_timeout_s=17"]) == 0
     assert calls[0]["timeout_keep_alive"] == 17 and calls[0]["port"] == 8123

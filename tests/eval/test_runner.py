@@ -12,7 +12,7 @@ def test_seed_questions_through_three_methods_and_a_report(
     settings: Settings, encoder: Encoder, tmp_path: Path
 ) -> None:
     eval_set = load_eval_set(SHARED / "evalsets" / "seed-qa", [SEED.parent])
-    local = settings.model_copy(update={"eval_index_dir": tmp_path / "eval"})
+    local = settings.but(eval_index_dir=tmp_path / "eval")
     methods = [
         Method("bm25"),
         Method("dense"),

@@ -41,16 +41,16 @@ def _served_index(
     """Settings for a copy of the session's index (one build served), with an empty
     embedding cache if ``cold_cache``; and the name of the served build."""
     index_dir = tmp_path / "index"
-    shutil.copytree(settings.index_dir, index_dir, ignore=shutil.ignore_patterns(".lock"))
-    cache_dir = tmp_path / "cache" if cold_cache else settings.cache_dir
-    target = settings.model_copy(update={"index_dir": index_dir, "cache_dir": cache_dir})
+    shutil.copytree(settings.service.index_dir, index_dir, ignore=shutil.ignore_patterns(".lock"))
+    cache_dir = tmp_path / "cache" if cold_cache else settings.service.cache_dir
+    target = settings.but(index_dir=index_dir, cache_dir=cache_dir)
     return target, (index_dir / CURRENT_FILE).read_text()
 
 
 def _assert_nothing_left(target: Settings, served: str) -> None:
-    assert (target.index_dir / CURRENT_FILE).read_text() == served
-    assert list((target.index_dir / "builds").glob(STAGING_PREFIX + "*")) == []
-    with IndexStore(target.index_dir).building():  # released on the way out
+    assert (target.service.index_dir / CURRENT_FILE).read_text() == served
+    assert list((target.service.index_dir / "builds").glob(STAGING_PREFIX + "*")) == []
+    with IndexStore(target.service.index_dir).building():  # released on the way out
         pass
 
 
@@ -113,7 +113,7 @@ def test_an_interrupt_while_chunking_the_longest_article_allowed_is_heard_at_onc
     target, served = _served_index(settings, tmp_path)
     prose = "\n\n".join(json.loads(line).get("text") or "" for line in ENGLISH_NEWS.open())
     article = tmp_path / "long.txt"  # just under max_article_chars: seconds of chunking
-    article.write_text(prose[: target.max_article_chars - 1000], encoding="utf-8")
+    article.write_text(prose[: target.index.max_article_chars - 1000], encoding="utf-8")
     chunking = threading.Event()
     original = Chunker.split
 

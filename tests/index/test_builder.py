@@ -20,12 +20,14 @@ from rag.sentences import split_sentences
 from tests.conftest import SEED
 
 
-def test_manifest_records_model_chunking_and_counts(built: BuildResult, encoder: Encoder) -> None:
+def test_manifest_records_model_index_config_and_counts(
+    built: BuildResult, encoder: Encoder
+) -> None:
     manifest = Manifest.read(built.folder)
     assert manifest.format_version == FORMAT_VERSION
     assert manifest.model == "multilingual-e5-small" and manifest.dimension == 384
     assert manifest.model_fingerprint == encoder.fingerprint
-    assert manifest.chunking["chunk_tokens"] > 0 and len(manifest.corpus_fingerprint) == 16
+    assert manifest.config["chunk_tokens"] == 320 and len(manifest.corpus_fingerprint) == 16
     chunks = list(read_jsonl(built.folder / CHUNKS_FILE))
     articles = list(read_jsonl(built.folder / ARTICLES_FILE))
     assert manifest.counts["chunks"] == len(chunks) and manifest.counts["articles"] == len(articles)
@@ -46,11 +48,18 @@ def test_every_part_saves_its_build_parameters_beside_its_files(built: BuildResu
 
 
 def test_queries_are_centred_as_the_build_was_whatever_the_serving_settings_say(
-    built: BuildResult, settings: Settings, encoder: Encoder
+    built: BuildResult, settings: Settings, encoder: Encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, as_built = load_build(built.folder, settings, encoder)
-    serving = settings.model_copy(update={"language_centering": 0.0})
+    assert as_built.settings.index == settings.index
+    assert Manifest.read(built.folder).index_config() == settings.index
+    # The serving environment asks for another index config, by either name of a field.
+    monkeypatch.setenv("RAG_INDEX__LANGUAGE_CENTERING", "0.0")
+    monkeypatch.setenv("RAG_CHUNK_TOKENS", "64")
+    serving = Settings().but(index_dir=settings.service.index_dir)
+    assert (serving.index.language_centering, serving.index.chunk_tokens) == (0.0, 64)
     _, served = load_build(built.folder, serving, encoder)
+    assert served.settings.index == settings.index  # the build's config, not the environment's
     assert served.ranker.dense.centering == 0.5
     question = "서울대병원이 보스턴에서 소개한 플랫폼은?"
     first, second = as_built.make_query(question), served.make_query(question)
@@ -96,7 +105,7 @@ def test_unchanged_rebuild_reuses_every_embedding(
     built: BuildResult,
     tmp_path: Path,
 ) -> None:
-    other = settings.model_copy(update={"index_dir": tmp_path / "again"})
+    other = settings.but(index_dir=tmp_path / "again")
     again = build_index(corpus_paths, other, encoder, progress=False)
     assert again.encoded == 0
     assert again.manifest.corpus_fingerprint == built.manifest.corpus_fingerprint
@@ -108,7 +117,7 @@ def test_bad_records_are_skipped_and_reported(
     source = tmp_path / "mixed.jsonl"
     good = {"id": "ok", "title": "Fine", "text": "A real article about vaccines.", "lang": "en"}
     source.write_text(json.dumps(good) + "\n{broken\n" + json.dumps({"id": "x"}) + "\n")
-    target = settings.model_copy(update={"index_dir": tmp_path / "mixed-index"})
+    target = settings.but(index_dir=tmp_path / "mixed-index")
     result = build_index([source], target, encoder, progress=False)
     assert result.manifest.counts["articles"] == 1 and result.manifest.counts["skipped"] == 2
     reported = [row["origin"] for row in read_jsonl(result.folder / SKIPPED_FILE)]
@@ -118,9 +127,9 @@ def test_bad_records_are_skipped_and_reported(
 def test_a_failed_build_leaves_the_previous_build_serving(
     settings: Settings, encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    target = settings.model_copy(update={"index_dir": tmp_path / "crash"})
+    target = settings.but(index_dir=tmp_path / "crash")
     build_index([SEED], target, encoder, progress=False)
-    store = IndexStore(target.index_dir)
+    store = IndexStore(target.service.index_dir)
     before = store.current()
 
     def explode(*_: object, **__: object) -> None:
@@ -155,7 +164,7 @@ def test_empty_input_and_missing_index_are_clear_errors(
 ) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n")
-    target = settings.model_copy(update={"index_dir": tmp_path / "none"})
+    target = settings.but(index_dir=tmp_path / "none")
     with pytest.raises(InputError, match="no articles found"):
         build_index([empty], target, encoder, progress=False)
     with pytest.raises(IndexStoreError, match="no index at"):

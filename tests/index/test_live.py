@@ -12,7 +12,7 @@ from tests.conftest import SEED
 def test_a_new_build_is_swapped_in_and_a_broken_one_is_not(
     settings: Settings, encoder: Encoder, tmp_path: Path
 ) -> None:
-    target = settings.model_copy(update={"index_dir": tmp_path / "live"})
+    target = settings.but(index_dir=tmp_path / "live")
     build_index([SEED], target, encoder, progress=False)
     live = LiveIndex(target, encoder)
     old = live.snapshot
@@ -30,7 +30,7 @@ def test_a_new_build_is_swapped_in_and_a_broken_one_is_not(
 
     current = live.snapshot.folder
     (current / "manifest.json").write_text("{}")  # a damaged build is published next
-    (target.index_dir / "CURRENT").write_text(old.folder.name)
+    (target.service.index_dir / "CURRENT").write_text(old.folder.name)
     (old.folder / "dense" / INDEX_FILE).write_bytes(b"garbage")
     assert live.refresh() is False
     assert live.snapshot.folder == current

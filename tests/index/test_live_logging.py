@@ -21,10 +21,10 @@ def _messages(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
 
 @pytest.fixture
 def live(settings: Settings, encoder: Encoder, seed_build: Path, tmp_path: Path) -> LiveIndex:
-    target = settings.model_copy(
-        update={"index_dir": tmp_path / "live", "highlight_dense_max_sentences": 0}
+    target = settings.but(index_dir=tmp_path / "live", highlight_dense_max_sentences=0)
+    store = index_with_copies(
+        seed_build, target.service.index_dir, ["build-a", "build-b", "broken"]
     )
-    store = index_with_copies(seed_build, target.index_dir, ["build-a", "build-b", "broken"])
     (store.builds / "broken" / "dense" / INDEX_FILE).write_bytes(b"garbage")
     return LiveIndex(target, encoder)
 

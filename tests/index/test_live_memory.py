@@ -17,11 +17,9 @@ def test_memory_stays_flat_across_twenty_swaps_and_old_builds_are_freed(
     settings: Settings, encoder: Encoder, seed_build: Path, tmp_path: Path
 ) -> None:
     # No sentence embeddings for the quote: each swap's warm-up then costs a few query encodings.
-    target = settings.model_copy(
-        update={"index_dir": tmp_path / "live", "highlight_dense_max_sentences": 0}
-    )
+    target = settings.but(index_dir=tmp_path / "live", highlight_dense_max_sentences=0)
     builds = ["build-a", "build-b"]  # the same build published under two ids
-    store = index_with_copies(seed_build, target.index_dir, builds)
+    store = index_with_copies(seed_build, target.service.index_dir, builds)
     live = LiveIndex(target, encoder)
     rss_after = []
     for n in range(SWAPS):

@@ -68,7 +68,7 @@ def test_a_number_question_quotes_the_sentence_with_the_figure(analyzer: Lexical
     text = "The trial enrolled patients in Boston. In the trial, 84 patients improved."
     passage = Passage(0, "a", "a#0", "t", None, None, None, "en", 0, len(text), text, 1.0)
     idf = {"trial": 1.0, "patient": 1.0, "boston": 1.0, "improv": 1.0}
-    highlighter = SentenceHighlighter(analyzer, idf, encoder=None, dense_limit=0)
+    highlighter = SentenceHighlighter(analyzer, idf, encoder=None)
     # The first sentence shares more question terms; the second holds the figure asked for.
     highlighter.highlight([passage], ["trial", "patient", "boston"], None, 1)
     assert passage.highlights[0].text == "The trial enrolled patients in Boston."
@@ -85,7 +85,7 @@ def test_the_question_focus_chooses_among_sentences_sharing_terms(
     passage = Passage(0, "a", "a#0", "t", None, None, None, "ko", 0, len(text), text, 1.0)
     terms = analyzer.terms("서울대병원이 보스턴에서 소개한 플랫폼은?")
     assert terms[-1] == "플랫폼"
-    highlighter = SentenceHighlighter(analyzer, dict.fromkeys(terms, 1.0), None, 0)
+    highlighter = SentenceHighlighter(analyzer, dict.fromkeys(terms, 1.0), None)
     # The first sentence shares three of the question's terms, the second two, one the focus.
     highlighter.highlight([passage], terms, None, 1)
     assert passage.highlights[0].text.startswith("서울대병원은 보스턴에서")

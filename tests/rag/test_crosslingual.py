@@ -1,6 +1,6 @@
 import numpy as np
 
-from rag.config import Settings
+from rag.config import QueryParams
 from rag.crosslingual import Lexicon, Translator
 from rag.embedding.encoder import Encoder
 from rag.lexical.analyzer import LexicalAnalyzer
@@ -57,18 +57,16 @@ def test_partitions_are_merged_on_similarity_not_on_their_own_scale() -> None:
     )
     languages = np.array(["en", "en", "ko", "ko"])
     dense = DenseRetriever(build_faiss_index(vectors), vectors=vectors, ef_search=16, nprobe=1)
-    settings = Settings(min_partition_chunks=1)
+    params = QueryParams(min_partition_chunks=1)
     bm25 = BM25Retriever.__new__(BM25Retriever)  # not consulted by the merge
-    ranker = HybridRanker(settings, dense, bm25, languages)
+    ranker = HybridRanker(dense, bm25, languages)
     query = Query(text="q", lang="ko", raw_vector=question.astype(np.float32))
     within = Scored.of([Hit(2, 1.5), Hit(0, 1.2), Hit(3, -0.5), Hit(1, -0.6)])
-    merged = ranker.calibrate(query, within).best_first().hits()
+    merged = ranker.calibrate(query, within, params).best_first().hits()
     # 0.8 + 0.09 (other language) beats 0.7, by more than the 0.3 lead in fused score.
     assert [h.position for h in merged][:2] == [0, 2]
-    off = HybridRanker(
-        settings.model_copy(update={"merge_similarity_weight": 0.0}), dense, bm25, languages
-    )
-    assert off.calibrate(query, within) is within
+    off = params.but(merge_similarity_weight=0.0)
+    assert ranker.calibrate(query, within, off) is within
 
 
 def test_unseen_words_are_embedded_once_and_remembered(encoder: Encoder) -> None:

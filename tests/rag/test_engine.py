@@ -72,7 +72,7 @@ def test_abstention_signals_read_the_first_passage(engine: SearchEngine) -> None
     def signals(question: str):  # type: ignore[no-untyped-def]
         query = engine.make_query(question)
         ranking = engine.rank(query)
-        found = engine.judge.signals(query, ranking)
+        found = engine.judge.signals(query, ranking, engine.params)
         assert found is not None
         return found, query, ranking
 
@@ -87,11 +87,11 @@ def test_abstention_signals_read_the_first_passage(engine: SearchEngine) -> None
     # filtered to the other Korean articles, the first passage lacks the question's rarest term
     query = engine.make_query("NSTRI는 무엇인가요?")
     allowed = engine.corpus.mask(Filters(source="news.naver.com"))
-    filtered = engine.judge.signals(query, engine.rank(query, allowed), allowed)
+    filtered = engine.judge.signals(query, engine.rank(query, allowed), engine.params, allowed)
     assert filtered is not None and filtered.cross == 0.0 and filtered.lexical_miss == 1.0
     # only the seed names NSTRI: unfiltered the term is known, filtered away it is not
     assert plain.unknown_share == 0.0
-    unfiltered = engine.judge.signals(query, engine.rank(query))
+    unfiltered = engine.judge.signals(query, engine.rank(query), engine.params)
     assert unfiltered is not None and unfiltered.unknown_share == 0.0
     assert filtered.unknown_share == pytest.approx(1 / len(query.concepts))
     made_up = signals("What did Zqxwv Plorbix say about Blemfarg?")[0]

@@ -19,10 +19,15 @@ def test_the_settings_default_to_the_shipped_model_and_the_environment_overrides
 ) -> None:
     shipped = shipped_abstention()
     settings = Settings()
-    assert settings.abstain_weights == shipped.weights
-    assert (settings.abstain_bias, settings.abstain_threshold) == (shipped.bias, shipped.threshold)
+    assert list(settings.query.abstain_weights) == shipped.weights
+    assert (settings.query.abstain_bias, settings.query.abstain_threshold) == (
+        shipped.bias,
+        shipped.threshold,
+    )
     monkeypatch.setenv("RAG_ABSTAIN_THRESHOLD", "0.5")
-    assert Settings().abstain_threshold == 0.5
+    assert Settings().query.abstain_threshold == 0.5
+    monkeypatch.setenv("RAG_QUERY__ABSTAIN_THRESHOLD", "0.25")  # the nested name wins
+    assert Settings().query.abstain_threshold == 0.25
 
 
 def test_the_shipped_model_records_how_it_was_fitted() -> None:

@@ -12,7 +12,7 @@ import pytest
 from index.builder import build_index
 from index.loader import load_current
 from rag import parts as registry
-from rag.config import Settings
+from rag.config import QueryParams, Settings
 from rag.embedding.encoder import Encoder
 from rag.parts import PARTS, BuildContext, IndexPart, LoadContext, read_params
 from rag.types import Query, Scored, top_scored
@@ -32,10 +32,10 @@ class LengthRanking:
         self.lengths = lengths
         self.searches = 0
 
-    def weight(self, settings: Settings) -> float:
+    def weight(self, params: QueryParams) -> float:
         return 0.5
 
-    def prepare(self, query: Query, settings: Settings) -> bool:
+    def prepare(self, query: Query, params: QueryParams) -> bool:
         return True
 
     def search_prepared(
@@ -69,7 +69,7 @@ def test_a_registered_ranking_is_built_saved_loaded_and_fused(
     settings: Settings, encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(registry, "PARTS", (*PARTS, LengthPart()))
-    target = settings.model_copy(update={"index_dir": tmp_path / "with-length"})
+    target = settings.but(index_dir=tmp_path / "with-length")
     result = build_index([SEED], target, encoder, progress=False)
     assert result.manifest.parts["length"] == {"unit": "characters"}
     assert read_params(result.folder / "length") == {"unit": "characters"}

@@ -4,7 +4,7 @@ from rag.engine import SearchEngine
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.phrases import phrase_terms
 from rag.parts.phrases import PhraseRanking
-from tests.conftest import SEED, changed_settings
+from tests.conftest import SEED
 
 
 def test_phrases_pair_each_term_with_the_next() -> None:
@@ -35,14 +35,13 @@ def test_a_question_ranks_the_passage_holding_its_phrases(engine: SearchEngine) 
     phrases = _ranking(engine)
     query = engine.make_query("서울대병원이 보스턴에서 소개한 플랫폼은?")
     assert "보스턴 소개" in phrases.query_terms(query)
-    scores = phrases.prepare(query, engine.settings)
+    scores = phrases.prepare(query, engine.params)
     assert scores is not None
     assert engine.corpus.chunks[int(np.argmax(scores))].article_id == SEED.stem
-    with changed_settings(engine, phrase_weight=0.0):
-        assert phrases.prepare(query, engine.settings) is None
+    assert phrases.prepare(query, engine.params.but(phrase_weight=0.0)) is None
 
 
 def test_a_one_term_question_has_no_phrase_ranking(engine: SearchEngine) -> None:
     phrases = _ranking(engine)
     query = engine.make_query("NSTRI?")
-    assert phrases.query_terms(query) == [] and phrases.prepare(query, engine.settings) is None
+    assert phrases.query_terms(query) == [] and phrases.prepare(query, engine.params) is None

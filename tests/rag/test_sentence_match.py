@@ -7,7 +7,7 @@ from rag.retrieval.hybrid import Ranking
 from rag.retrieval.sentence_match import SentenceMatcher
 from rag.sentence_table import SentenceTable
 from rag.types import Query, Scored
-from tests.conftest import SEED, changed_settings, shared_analyzer
+from tests.conftest import SEED, shared_analyzer
 
 SPREAD = "Insulin prices rose again. Germany capped what patients pay for many drugs."
 TOGETHER = "Patients were told little. Germany capped insulin prices last year."
@@ -59,47 +59,44 @@ def test_the_engine_adds_the_best_sentence_share_to_the_fused_score(engine: Sear
     assert matcher is not None
     share = float(matcher.coverage(query, [first])[0])
     assert share > 0.5
-    with changed_settings(engine, sentence_weight=0.0):
-        plain = engine.rank(query)
+    plain = engine.rank(query, params=engine.params.but(sentence_weight=0.0))
 
     def within_score(found: Ranking) -> float:
         evidence = found.evidence
         return float(evidence.scores[evidence.positions.tolist().index(first)])
 
     # the bonus is in units of the spread of the first fused scores of the passage's partition
-    settings = engine.settings
-    partition = next(p for p in engine.ranker.partitions if p[first])
-    spread = _head_spread(plain.evidence, partition, settings.sentence_rerank_depth)
-    bonus = settings.sentence_weight * spread * share**settings.sentence_share_power
+    params = engine.params
+    partition = next(p for p in engine.ranker.partitions(params) if p[first])
+    spread = _head_spread(plain.evidence, partition, params.sentence_rerank_depth)
+    bonus = params.sentence_weight * spread * share**params.sentence_share_power
     assert bonus > 0
     assert within_score(ranking) - within_score(plain) == pytest.approx(bonus)
 
 
 def test_a_partition_of_another_language_takes_the_share_unpowered(engine: SearchEngine) -> None:
     # Every language ranked on its own: the seed (Korean) is in another language's partition.
-    with changed_settings(engine, min_partition_chunks=1):
-        query = engine.make_query("Which platform did Seoul National University Hospital present?")
-        assert query.lang == "en"
-        ranking = engine.rank(query)
-        korean = next(
-            p
-            for p in engine.ranker.partitions
-            if engine.corpus.chunks[int(np.flatnonzero(p)[0])].lang == "ko"
-        )
-        within = ranking.evidence
-        first = next(int(p) for p in within.positions if korean[p])
-        matcher = engine.ranker.sentences
-        assert matcher is not None
-        share = float(matcher.coverage(query, [first])[0])
-        assert 0 < share < 1  # translations cover the question in part
-        with changed_settings(engine, min_partition_chunks=1, sentence_weight=0.0):
-            plain = engine.rank(query).evidence
-    settings = engine.settings
-    assert settings.sentence_cross_power != settings.sentence_share_power
-    spread = _head_spread(plain, korean, settings.sentence_rerank_depth)
+    params = engine.params.but(min_partition_chunks=1)
+    query = engine.make_query("Which platform did Seoul National University Hospital present?")
+    assert query.lang == "en"
+    ranking = engine.rank(query, params=params)
+    korean = next(
+        p
+        for p in engine.ranker.partitions(params)
+        if engine.corpus.chunks[int(np.flatnonzero(p)[0])].lang == "ko"
+    )
+    within = ranking.evidence
+    first = next(int(p) for p in within.positions if korean[p])
+    matcher = engine.ranker.sentences
+    assert matcher is not None
+    share = float(matcher.coverage(query, [first])[0])
+    assert 0 < share < 1  # translations cover the question in part
+    plain = engine.rank(query, params=params.but(sentence_weight=0.0)).evidence
+    assert params.sentence_cross_power != params.sentence_share_power
+    spread = _head_spread(plain, korean, params.sentence_rerank_depth)
     gained = float(within.scores[within.positions.tolist().index(first)]) - float(
         plain.scores[plain.positions.tolist().index(first)]
     )
     assert gained == pytest.approx(
-        settings.sentence_weight * spread * share**settings.sentence_cross_power
+        params.sentence_weight * spread * share**params.sentence_cross_power
     )

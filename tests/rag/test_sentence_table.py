@@ -58,8 +58,8 @@ def test_the_table_quotes_what_analysing_the_passage_would(
     table: SentenceTable, analyzer: LexicalAnalyzer
 ) -> None:
     idf = {"trial": 1.0, "patient": 1.0, "boston": 1.0, "improv": 1.0, "특허": 2.0, "기술": 1.0}
-    with_table = SentenceHighlighter(analyzer, idf, encoder=None, dense_limit=0, table=table)
-    without = SentenceHighlighter(analyzer, idf, encoder=None, dense_limit=0)
+    with_table = SentenceHighlighter(analyzer, idf, encoder=None, table=table)
+    without = SentenceHighlighter(analyzer, idf, encoder=None)
     for article_id, text, start in (("en", ENGLISH, 0), ("en", ENGLISH, 4), ("ko", KOREAN, 0)):
         quoted = []
         for highlighter in (with_table, without):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rag.answer import Highlight, Passage
+from rag.config import QueryParams
 from rag.engine import SearchEngine
 from rag.stages import STAGES, Trace, answer_query, prepare
 from tests.conftest import SEED
@@ -59,3 +60,23 @@ def test_an_unjudged_path_skips_the_judge_and_quotes_only_what_it_is_asked(
     assert [record.stage for record in trace.stages] == ["rank", "cite"]
     assert answered.decision is None and answered.answer.found
     assert answered.passages[0].highlights and not answered.passages[1].highlights
+
+
+def test_parameters_are_passed_per_request_and_leave_the_shared_engine_as_it_was(
+    engine: SearchEngine,
+) -> None:
+    defaults = engine.params
+    question = "What was the weather in Oslo on Tuesday?"
+    served = engine.answer(question, 2)
+    strict = engine.answer(question, 2, params=defaults.but(abstain_threshold=0.999))
+    assert not strict.found and strict.confidence == served.confidence
+    unjudged = engine.answer(question, 2, params=strict_off(defaults))
+    assert unjudged.found and unjudged.passages[0].chunk_id == served.passages[0].chunk_id
+    assert len(engine.search(question, params=defaults.but(top_k=4))) == 4
+    assert engine.params is defaults
+    again = engine.answer(question, 2)
+    assert (again.found, again.confidence) == (served.found, served.confidence)
+
+
+def strict_off(params: QueryParams) -> QueryParams:
+    return params.but(abstain_threshold=0.999, abstain=False)

@@ -3,7 +3,7 @@ import numpy as np
 from rag.engine import SearchEngine
 from rag.lexical.syllables import syllable_terms
 from rag.parts.syllables import SyllableRanking
-from tests.conftest import SEED, changed_settings
+from tests.conftest import SEED
 
 
 def test_hangul_runs_become_bigrams_and_latin_words_stay_whole() -> None:
@@ -30,15 +30,14 @@ def _ranking(engine: SearchEngine) -> SyllableRanking:
 
 
 def test_only_korean_questions_get_a_syllable_ranking(engine: SearchEngine) -> None:
-    syllables, settings = _ranking(engine), engine.settings
+    syllables, params = _ranking(engine), engine.params
     english = engine.make_query("What platform did the hospital present in Boston?")
-    assert syllables.query_terms(english) == [] and syllables.prepare(english, settings) is None
+    assert syllables.query_terms(english) == [] and syllables.prepare(english, params) is None
     korean = engine.make_query("서울대병원이 보스턴에서 소개한 플랫폼은?")
     terms = syllables.query_terms(korean)
     assert "서울" in terms and "보스" in terms
-    scores = syllables.prepare(korean, settings)
+    scores = syllables.prepare(korean, params)
     assert scores is not None
     best = engine.corpus.chunks[int(np.argmax(scores))]
     assert best.article_id == SEED.stem
-    with changed_settings(engine, syllable_weight=0.0):
-        assert syllables.prepare(korean, engine.settings) is None
+    assert syllables.prepare(korean, params.but(syllable_weight=0.0)) is None

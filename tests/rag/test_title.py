@@ -5,7 +5,6 @@ from rag.documents import Article, Chunk
 from rag.engine import SearchEngine
 from rag.retrieval.title import NO_TITLE, TitleRetriever, TitleTable
 from rag.types import Query
-from tests.conftest import changed_settings
 
 
 def _chunk(article_id: str, ordinal: int) -> Chunk:
@@ -49,11 +48,10 @@ def test_distinct_share_is_low_when_articles_share_titles() -> None:
 
 def test_a_question_phrased_like_a_title_ranks_that_article_first(engine: SearchEngine) -> None:
     titles = engine.ranker.ranking("titles")
-    assert titles is not None and titles.weight(engine.settings) > 0.9  # news: own headlines
+    assert titles is not None and titles.weight(engine.params) > 0.9  # news: own headlines
     article = next(a for a in engine.corpus.articles.values() if a.lang == "en" and a.title)
     query = engine.make_query(article.title)
-    prepared = titles.prepare(query, engine.settings)
+    prepared = titles.prepare(query, engine.params)
     found = titles.search_prepared(query, 10, None, prepared)
     assert engine.corpus.chunks[int(found.positions[0])].article_id == article.id
-    with changed_settings(engine, title_weight=0.0):
-        assert titles.prepare(query, engine.settings) is None
+    assert titles.prepare(query, engine.params.but(title_weight=0.0)) is None

@@ -1,0 +1,54 @@
+"""Encoder settings: which model turns text into vectors, and what runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_MODEL = "multilingual-e5-small"
+
+
+class EncoderSettings(BaseModel):
+    """The model and its backends (``RAG_ENCODER__*`` or the bare ``RAG_*`` names). A build
+    records what it was made with and keeps probe vectors: a serving encoder that would not
+    reproduce them is refused (``encoder_tolerance``), so these never silently drift."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="sentence-transformers model: the bundled name, a local path or a hub name",
+    )
+    models_dir: Path = Field(
+        Path("~/.cache/rag/models"), description="where provisioned models are written"
+    )
+    query_prompt: str = Field("query", description="prompt name for questions")
+    passage_prompt: str = Field("document", description="prompt name for passages")
+    title_prompt: str = Field(
+        "query", description="prompt name for article titles (matched like another question)"
+    )
+    embed_batch_size: int = Field(32, ge=1)
+    device: str = "cpu"
+    encoder_backend: Literal["torch", "onnx"] = Field(
+        "onnx",
+        description="what runs the model: onnx (ONNX Runtime, exported offline from the same "
+        "weights by `rag model`; about 3x faster per question) or torch (sentence-transformers "
+        "on PyTorch, which packs a question with its new words in one pass)",
+    )
+    build_encoder_backend: Literal["torch", "onnx"] = Field(
+        "torch",
+        description="what runs the model on a build's batches of passages, titles and words "
+        "(bench.encoders: ONNX Runtime is no faster than PyTorch on long batches here)",
+    )
+    encoder_tolerance: float = Field(
+        0.999,
+        gt=0,
+        le=1,
+        description="least cosine between the probe vectors a build stored and the serving "
+        "encoder's: below it the index is refused (another model, backend or precision)",
+    )
+
+    def resolved_models_dir(self) -> Path:
+        return self.models_dir.expanduser()
