@@ -21,7 +21,7 @@ EXIT_INTERRUPTED = 130
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from rag.config import Settings
+    from rag.config import Settings, group_of
 
     overrides: dict[str, Any] = {}
     if getattr(args, "index_dir", None):
@@ -30,7 +30,12 @@ def _settings(args: argparse.Namespace) -> Any:
         key, _, value = pair.partition("=")
         if not value:
             raise SystemExit(f"rag: --set expects KEY=VALUE, got {pair!r}")
-        overrides[key.strip().lower()] = value.strip()
+        name = key.strip().lower()
+        try:
+            group_of(name)
+        except ValueError as exc:
+            raise SystemExit(f"rag: --set {pair!r}: {exc}") from None
+        overrides[name] = value.strip()
     return Settings(**overrides)
 
 
@@ -209,7 +214,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(f"index     {folder}")
     print(f"built     {manifest.built_at} (format v{manifest.format_version})")
     print(f"model     {manifest.model} (dim {manifest.dimension}, {manifest.model_fingerprint})")
-    print(f"chunking  {manifest.chunking}")
+    config = manifest.config
+    print(
+        f"chunking  {config['chunk_tokens']} tokens, {config['chunk_overlap_tokens']} overlap, "
+        f"{config['title_tokens']} title"
+    )
+    print(f"config    {json.dumps(config, sort_keys=True)}")
     print(f"corpus    {manifest.corpus_fingerprint} from {', '.join(manifest.inputs)}")
     for key, value in manifest.counts.items():
         print(f"  {key:<10} {value}")

@@ -33,6 +33,9 @@ def test_stats_shows_counts(
 ) -> None:
     assert main(["stats", "--json", "--index-dir", str(settings.service.index_dir)]) == 0
     assert json.loads(capsys.readouterr().out)["counts"]["articles"] == 76
+    assert main(["stats", "--index-dir", str(settings.service.index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "chunking  320 tokens, 48 overlap, 32 title" in out and '"bm25_k1": 1.2' in out
 
 
 def test_user_errors_exit_2_with_one_line(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -42,6 +45,8 @@ def test_user_errors_exit_2_with_one_line(tmp_path, capsys: pytest.CaptureFixtur
     assert "no index at" in capsys.readouterr().err
     assert main(["stats", "--set", "top_k=zero"]) == EXIT_USER_ERROR
     assert "invalid setting" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="no setting is called 'chunk_size'"):
+        main(["stats", "--set", "chunk_size=5"])
 
 
 def test_serve_refuses_an_index_of_an_older_format_in_one_line(
