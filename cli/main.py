@@ -329,6 +329,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rag: interrupted", file=sys.stderr)
         code = EXIT_INTERRUPTED
+    except BrokenPipeError:  # `rag stats | head`: the reader has all it wanted
+        # Python would report the pipe again flushing stdout at exit; point it at nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     if code == EXIT_INTERRUPTED and argv is None:  # run as the command, not called
         _exit_at_once(code)
     return code
