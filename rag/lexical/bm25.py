@@ -89,6 +89,12 @@ class BM25Retriever:
         sharing = best.scores > 0
         return Scored(best.positions[sharing], best.scores[sharing])
 
+    def search_prepared(
+        self, query: Query, k: int, allowed: np.ndarray | None, prepared: Any
+    ) -> Scored:
+        """:meth:`search` with the scores a fused ranking prepared (``FusedRanking``)."""
+        return self.search(query, k, allowed, scores=prepared)
+
 
 def inverse_document_frequencies(model: Any) -> dict[str, float]:
     """Lucene's BM25 IDF of every term of a bm25s index."""

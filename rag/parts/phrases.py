@@ -4,17 +4,14 @@ pair."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 
-from rag.config import QueryParams, Settings
-from rag.lexical.bm25 import BM25Retriever, build_bm25, load_bm25
+from rag.config import QueryParams
+from rag.lexical.bm25 import BM25Retriever
 from rag.lexical.phrases import phrase_terms
-from rag.parts.base import BuildContext, IndexPart, LoadContext
-from rag.parts.bm25 import bm25_params
-from rag.types import Query, Scored
+from rag.parts.base import BuildContext
+from rag.parts.bm25 import BM25IndexPart
+from rag.types import Query
 
 
 class PhraseRanking(BM25Retriever):
@@ -40,28 +37,11 @@ class PhraseRanking(BM25Retriever):
             return None
         return self.query_scores(query)
 
-    def search_prepared(
-        self, query: Query, k: int, allowed: np.ndarray | None, prepared: Any
-    ) -> Scored:
-        return self.search(query, k, allowed, scores=prepared)
 
-
-class PhrasesPart(IndexPart[PhraseRanking]):
+class PhrasesPart(BM25IndexPart[PhraseRanking]):
     name = "phrases"
     fused = True
+    retriever = PhraseRanking
 
-    def params(self, settings: Settings) -> dict[str, Any]:
-        return bm25_params(settings)
-
-    def build(self, context: BuildContext, params: dict[str, Any]) -> PhraseRanking:
-        terms = [phrase_terms(passage_terms) for passage_terms in context.passage_terms]
-        return PhraseRanking(build_bm25(terms, k1=params["bm25_k1"], b=params["bm25_b"]))
-
-    def save(self, built: PhraseRanking, folder: Path) -> None:
-        built.model.save(str(folder), show_progress=False)
-
-    def load(self, folder: Path, params: dict[str, Any], context: LoadContext) -> PhraseRanking:
-        return PhraseRanking(load_bm25(folder))
-
-    def rows(self, built: PhraseRanking) -> int:
-        return built.size
+    def terms(self, context: BuildContext) -> list[list[str]]:
+        return [phrase_terms(passage_terms) for passage_terms in context.passage_terms]

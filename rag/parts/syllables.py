@@ -3,17 +3,14 @@ questions in Korean. It matches names the morpheme analyzer splits differently."
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 
-from rag.config import QueryParams, Settings
-from rag.lexical.bm25 import BM25Retriever, build_bm25, load_bm25
+from rag.config import QueryParams
+from rag.lexical.bm25 import BM25Retriever
 from rag.lexical.syllables import syllable_terms
-from rag.parts.base import BuildContext, IndexPart, LoadContext
-from rag.parts.bm25 import bm25_params
-from rag.types import Query, Scored
+from rag.parts.base import BuildContext
+from rag.parts.bm25 import BM25IndexPart
+from rag.types import Query
 
 
 class SyllableRanking(BM25Retriever):
@@ -38,28 +35,11 @@ class SyllableRanking(BM25Retriever):
             return None
         return self.query_scores(query)
 
-    def search_prepared(
-        self, query: Query, k: int, allowed: np.ndarray | None, prepared: Any
-    ) -> Scored:
-        return self.search(query, k, allowed, scores=prepared)
 
-
-class SyllablesPart(IndexPart[SyllableRanking]):
+class SyllablesPart(BM25IndexPart[SyllableRanking]):
     name = "syllables"
     fused = True
+    retriever = SyllableRanking
 
-    def params(self, settings: Settings) -> dict[str, Any]:
-        return bm25_params(settings)
-
-    def build(self, context: BuildContext, params: dict[str, Any]) -> SyllableRanking:
-        terms = [syllable_terms(passage) for passage in context.passages]
-        return SyllableRanking(build_bm25(terms, k1=params["bm25_k1"], b=params["bm25_b"]))
-
-    def save(self, built: SyllableRanking, folder: Path) -> None:
-        built.model.save(str(folder), show_progress=False)
-
-    def load(self, folder: Path, params: dict[str, Any], context: LoadContext) -> SyllableRanking:
-        return SyllableRanking(load_bm25(folder))
-
-    def rows(self, built: SyllableRanking) -> int:
-        return built.size
+    def terms(self, context: BuildContext) -> list[list[str]]:
+        return [syllable_terms(passage) for passage in context.passages]
