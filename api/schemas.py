@@ -48,7 +48,7 @@ class AskRequest(BaseModel):
 
 
 class StageOut(BaseModel):
-    stage: Literal["prepare", "rank", "judge", "cite"]
+    stage: Literal["prepare", "rank", "judge", "cite", "read"]
     ms: float = Field(description="milliseconds the stage took")
     output: dict[str, Any] = Field(description="a summary of what the stage made")
 
@@ -73,6 +73,11 @@ class PassageOut(BaseModel):
     text: str
     score: float = Field(description="fused retrieval score")
     highlights: list[HighlightOut]
+    answer: HighlightOut | None = Field(
+        None,
+        description="the answer span the reader found in this passage (offsets in the cleaned "
+        "article text); null when the reader is off or found none here",
+    )
 
 
 class AnswerOut(BaseModel):

@@ -111,6 +111,11 @@ def _print_answer(answer: Any) -> None:
         )
         if passage.url:
             print(f"    {passage.url}")
+        if passage.answer is not None:
+            print(
+                f"    answer: {passage.answer.text} (characters {passage.answer.start}-"
+                f"{passage.answer.end})"
+            )
         for highlight in passage.highlights:
             print(f"    “{highlight.text}”")
         print(

@@ -34,6 +34,7 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, float]:
     for k in HIT_KS:
         row[f"hit@{k}"] = mean([answer_hit_at_k(r.answer_rank, k) for r in with_spans])
     row["quote@1"] = mean([1.0 if r.quoted else 0.0 for r in with_spans])
+    row["span@1"] = mean([1.0 if r.spanned else 0.0 for r in with_spans])
     # The first document is a gold one (recall@1 counts a share of several gold documents).
     row["P@1"] = mean([1.0 if r.recall[1] > 0 else 0.0 for r in graded])
     row["served nDCG@10"] = mean([r.served_ndcg10 for r in graded])
@@ -63,6 +64,7 @@ MAIN_COLUMNS = (
     "MRR@10",
     "hit@1",
     "quote@1",
+    "span@1",
     "hit@5",
     "hit@10",
     "abstain",

@@ -34,6 +34,7 @@ from rag.engine import SearchEngine
 from rag.errors import IndexStoreError
 from rag.judge import Decision
 from rag.parts import build_settings
+from rag.reading import ReadOutcome
 from rag.stages import answer_query
 from rag.types import Query
 
@@ -93,6 +94,8 @@ class QuestionResult:
     abstained: bool
     latency_ms: float
     quoted: bool = False  # the first passage's quoted sentence holds a gold answer span
+    spanned: bool = False  # the reader's answer span in the first passage holds a gold answer
+    reader_margin: float | None = None  # the reader's best margin, when it ran
     # What the abstention model read (rag.abstention.FEATURES), for hybrid methods.
     features: list[float] | None = None
 
@@ -114,6 +117,7 @@ class GoldRemovedResult:
     method: str
     abstained: bool
     features: list[float] | None = None
+    reader_margin: float | None = None
 
 
 @dataclass
@@ -192,6 +196,11 @@ def fill_gold_from_answers(questions: Sequence[EvalQuestion], engine: SearchEngi
         question.gold = {aid: 1 for aid, text in texts.items() if any(s in text for s in spans)}
 
 
+def _gating_margin(read: ReadOutcome | None) -> float | None:
+    """The reader's margin where it may say "not found" (it read every first passage)."""
+    return read.margin if read is not None and read.complete else None
+
+
 def _features(decision: Decision | None) -> list[float] | None:
     if decision is None or decision.signals is None:
         return None
@@ -254,10 +263,12 @@ def run_set(
                 [engine.corpus.chunks[h.position].article_id for h in hits]
             )
             passages, decision = answered.passages, answered.decision
-            quoted = False
+            quoted = spanned = False
             if question.answers and passages:
                 quote = " ".join(h.text for h in passages[0].highlights)
                 quoted = answer_rank([quote], question.answers) == 1
+                span = passages[0].answer
+                spanned = span is not None and answer_rank([span.text], question.answers) == 1
             gold_lang = next((languages.get(d, "") for d in question.gold), "")
             outcome.results.append(
                 QuestionResult(
@@ -273,9 +284,11 @@ def run_set(
                     mrr10=mrr_at_k(documents, question.gold, 10),
                     answer_rank=answer_rank([p.text for p in passages], question.answers),
                     has_answers=bool(question.answers),
-                    abstained=decision is not None and not decision.found,
+                    abstained=decision is not None and not answered.answer.found,
                     latency_ms=elapsed,
                     quoted=quoted,
+                    spanned=spanned,
+                    reader_margin=_gating_margin(answered.read),
                     features=_features(decision),
                 )
             )
@@ -284,13 +297,22 @@ def run_set(
             for question, query in zip(questions, queries, strict=True):
                 if id(question) in chosen:
                     allowed = engine.corpus.without_articles(question.gold)
-                    judged = answer_query(
-                        engine, query, 1, allowed, quoted=0, params=params
-                    ).decision
-                    decision = judged or Decision(False, 0.0)
+                    # Cite as deep as the reader reads, when it does: it can say "not found".
+                    depth, quoted_count = (
+                        (params.reader_passages, None) if params.reader else (1, 0)
+                    )
+                    answered = answer_query(
+                        engine, query, depth, allowed, quoted=quoted_count, params=params
+                    )
+                    decision = answered.decision or Decision(False, 0.0)
+                    found = decision.found and answered.answer.found
                     outcome.gold_removed.append(
                         GoldRemovedResult(
-                            question.id, method.name, not decision.found, _features(decision)
+                            question.id,
+                            method.name,
+                            not found,
+                            _features(decision),
+                            _gating_margin(answered.read),
                         )
                     )
     return outcome

@@ -42,6 +42,7 @@ class Passage:
     text: str
     score: float
     highlights: list[Highlight] = field(default_factory=list)
+    answer: Highlight | None = None  # the span the reader read as the answer, if it ran
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,7 +3,10 @@ question, rank, judge (``rag.judge``), cite."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +27,9 @@ from rag.retrieval.sentence_match import SentenceMatcher
 from rag.sentence_table import SentenceTable
 from rag.stages import Trace, answer_query, prepare
 from rag.types import FusedRanking, Hit, Query
+
+if TYPE_CHECKING:
+    from rag.reader import Reader
 
 
 class SearchEngine:
@@ -59,12 +65,26 @@ class SearchEngine:
             None if sentences is None else SentenceMatcher(sentences, corpus.chunks, bm25.idf),
         )
         self.judge = Judge(self.ranker, corpus)
+        self._reader: Reader | None = None
+        self._reader_lock = threading.Lock()
         self.highlighter = SentenceHighlighter(
             analyzer,
             bm25.idf,
             encoder,
             sentences,
         )
+
+    def reader(self) -> Reader:
+        """The trained reader, loaded on first use (PyTorch and the base weights, ~0.5 GB)."""
+        with self._reader_lock:
+            if self._reader is None:
+                from rag.embedding.encoder import resolve_model_path
+                from rag.reader import load_reader
+
+                self._reader = load_reader(
+                    Path(resolve_model_path(self.settings)), self.settings.encoder.reader_adapter
+                )
+            return self._reader
 
     def warm_up(self) -> None:
         """Run one query end to end so the first user does not pay for lazy initialisation."""

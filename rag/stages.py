@@ -26,13 +26,14 @@ from rag.answer import (
 from rag.config import QueryParams
 from rag.judge import Decision
 from rag.lexical.analyzer import has_content
+from rag.reading import ReadOutcome, read_passages
 from rag.retrieval.hybrid import Ranking
 from rag.types import Query
 
 if TYPE_CHECKING:
     from rag.engine import SearchEngine
 
-STAGES = ("prepare", "rank", "judge", "cite")
+STAGES = ("prepare", "rank", "judge", "cite", "read")
 TRACED_HITS = 5  # first ranked chunks a trace lists
 
 
@@ -73,6 +74,7 @@ class Answered:
     decision: Decision | None  # None: a method that does not judge (the baselines)
     passages: list[Passage]
     answer: Answer
+    read: ReadOutcome | None = None  # None: the reader did not run
 
 
 def _untraced() -> Trace:
@@ -137,11 +139,20 @@ def answer_query(
         passages = engine.passages(ranking.hits, top_k, params)
         engine.highlight(passages if quoted is None else passages[:quoted], query, params)
         out["passages"] = len(passages)
+    read = None
+    if params.reader and passages:
+        with trace.stage("read") as out:
+            read = read_passages(engine.reader(), query.text, query.lang, passages, params)
+            if read is not None:
+                out.update(margin=round(read.margin, 4), spans=read.spans, complete=read.complete)
     found = decision is None or decision.found or not params.abstain
+    if read is not None and read.complete and params.abstain and judged:
+        # The reader can only take an answer away: none of the first passages holds a span.
+        found = found and read.margin >= params.reader_min_margin
     if not found:
         message = NOT_FOUND_MESSAGE if passages else NOTHING_RETRIEVED_MESSAGE
     else:
         message = f"Found {len(passages)} cited passages."
     confidence = 1.0 if decision is None else decision.confidence
     answer = Answer(query.text, found, message, passages, confidence)
-    return Answered(query, ranking, decision, passages, answer)
+    return Answered(query, ranking, decision, passages, answer, read)

@@ -33,6 +33,7 @@ const LABELS = {
     unreachable: "The server could not be reached. Check that it is running and try again.",
     confidence: "confidence",
     noDate: "no date",
+    answerSpan: "Answer",
     openArticle: "opens in a new tab",
     articles: (n) => `${n} articles`,
   },
@@ -66,6 +67,7 @@ const LABELS = {
     unreachable: "서버에 연결할 수 없습니다. 서버가 실행 중인지 확인한 뒤 다시 시도하세요.",
     confidence: "신뢰도",
     noDate: "날짜 없음",
+    answerSpan: "답",
     openArticle: "새 탭에서 열림",
     articles: (n) => `기사 ${n}건`,
   },
@@ -317,7 +319,17 @@ function renderPassage(p) {
   text.className = "passage-text";
   text.append(...highlighted(p));
 
-  item.append(head, meta, text);
+  item.append(head, meta);
+  if (p.answer && p.answer.text) {
+    // The span the reader read as the answer; the passage below shows it in context.
+    const answer = document.createElement("p");
+    answer.className = "answer-span";
+    const label = document.createElement("strong");
+    label.textContent = `${t("answerSpan")}: `;
+    answer.append(label, document.createTextNode(p.answer.text));
+    item.append(answer);
+  }
+  item.append(text);
   return item;
 }
 

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_MODEL = "multilingual-e5-small"
+READER_ADAPTER = Path(__file__).resolve().parent.parent / "fitted" / "reader"
 
 
 class EncoderSettings(BaseModel):
@@ -48,6 +49,12 @@ class EncoderSettings(BaseModel):
         le=1,
         description="least cosine between the probe vectors a build stored and the serving "
         "encoder's: below it the index is refused (another model, backend or precision)",
+    )
+
+    reader_adapter: Path = Field(
+        READER_ADAPTER,
+        description="folder of the reader's adapter (python -m eval.train_reader --out); "
+        "read only when a question asks for the reader (RAG_READER)",
     )
 
     def resolved_models_dir(self) -> Path:

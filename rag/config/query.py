@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.abstention import FEATURES
-from rag.fitted import shipped_abstention
+from rag.fitted import shipped_abstention, shipped_reader_gate
 
 
 class QueryParams(BaseModel):
@@ -164,6 +164,23 @@ class QueryParams(BaseModel):
     )
     abstain_full_match_standout: float = Field(
         1.0, description="a passage holding all question terms answers if it stands out this far"
+    )
+
+    # --- the reader (rag.reader; trained by python -m eval.train_reader) ---------------
+    reader: bool = Field(
+        False,
+        description="read the first passages with the trained reader: the answer span is "
+        "marked in its passage, its sentence quoted, and a question none of them answers "
+        "is answered 'not found'",
+    )
+    reader_passages: int = Field(2, ge=1, description="first passages the reader reads")
+    reader_context_chars: int = Field(
+        900, ge=100, description="characters of a passage read, centred on its quoted sentence"
+    )
+    reader_min_margin: float = Field(
+        default_factory=shipped_reader_gate,
+        description="least reader margin (span score over no-answer score) of some read "
+        "passage for an answer to be found (fitted: rag/fitted/reader_gate.json)",
     )
 
     def but(self, **changes: Any) -> QueryParams:

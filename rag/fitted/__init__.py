@@ -19,6 +19,10 @@ from typing import Any
 from rag.abstention import FEATURES
 
 ABSTENTION_FILE = Path(__file__).resolve().parent / "abstention.json"
+# The reader's margin gate, written by ``python -m eval.reader_gate ... --write``.
+READER_GATE_FILE = Path(__file__).resolve().parent / "reader_gate.json"
+# Before a gate is fitted, the reader never says "not found" on its own.
+NO_GATE = -1000.0
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,14 @@ def read_fitted(path: Path) -> FittedAbstention:
 
 
 def write_fitted(model: FittedAbstention, path: Path) -> None:
-    """Written whole or not at all (a temporary file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     record = asdict(model)
     record["features"] = list(model.features)
+    write_json(record, path)
+
+
+def write_json(record: dict[str, Any], path: Path) -> None:
+    """Written whole or not at all (a temporary file renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
     ) as handle:
@@ -62,3 +70,11 @@ def write_fitted(model: FittedAbstention, path: Path) -> None:
 def shipped_abstention() -> FittedAbstention:
     """The model in the package, read once."""
     return read_fitted(ABSTENTION_FILE)
+
+
+@cache
+def shipped_reader_gate() -> float:
+    """The reader's fitted margin gate (``NO_GATE`` when none is shipped)."""
+    if not READER_GATE_FILE.is_file():
+        return NO_GATE
+    return float(json.loads(READER_GATE_FILE.read_text(encoding="utf-8"))["min_margin"])

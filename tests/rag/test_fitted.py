@@ -60,3 +60,16 @@ def test_a_model_of_other_features_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(record), encoding="utf-8")
     with pytest.raises(ValueError, match="other features"):
         read_fitted(path)
+
+
+def test_the_shipped_reader_gate_is_the_query_default_and_records_its_fit() -> None:
+    import json
+
+    from rag.config import QueryParams
+    from rag.fitted import READER_GATE_FILE, shipped_reader_gate
+
+    record = json.loads(READER_GATE_FILE.read_text(encoding="utf-8"))
+    assert QueryParams().reader_min_margin == shipped_reader_gate() == record["min_margin"]
+    assert record["fit"]["command"].startswith("python -m eval.reader_gate")
+    assert record["fit"]["fitted_sets"]
+    assert QueryParams().reader is False  # off unless asked for (docs/reader.md)

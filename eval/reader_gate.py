@@ -1,0 +1,161 @@
+"""Choose the reader's margin gate (``reader_min_margin``) on some sets, report it on others.
+
+    rag eval $SETS --methods hybrid --compare reader=true,reader_min_margin=-1000 --out OUT
+    python -m eval.reader_gate OUT/questions.jsonl --fit SET... --report SET... [--write]
+
+With the gate that low the reader never abstains, so each question's result holds what the
+judge decided and the reader's margin apart (no margin where the reader did not read every
+first passage: it may not gate those); an answer is then "not found" at gate ``g`` when
+the judge said so or the margin is below ``g``. The gate is the highest at which every
+``--fit`` set keeps its false abstention within ``--max-false``; the table gives each set's
+rates at that gate, fitted sets and reported sets apart. ``--write`` stores the gate and the
+record of its fit in ``rag/fitted/reader_gate.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from rag.errors import InputError
+from rag.fitted import READER_GATE_FILE, write_json
+
+DEFAULT_METHOD = "hybrid[reader=true,reader_min_margin=-1000]"
+
+
+def _rows(path: Path, method: str) -> dict[str, list[dict[str, Any]]]:
+    by_set: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            if row.get("method") == method:
+                by_set[row["set"]].append(row)
+    if not any(r.get("reader_margin") is not None for rows in by_set.values() for r in rows):
+        raise InputError(f"{path}: no results of method {method!r} with reader margins")
+    return by_set
+
+
+def _abstains(row: dict[str, Any], gate: float) -> bool:
+    # No margin: the reader did not read every first passage, so only the judge decides.
+    margin = row.get("reader_margin")
+    return bool(row["abstained"]) or (margin is not None and float(margin) < gate)
+
+
+def rates(rows: list[dict[str, Any]], gate: float) -> dict[str, float | int]:
+    def share(chosen: list[dict[str, Any]]) -> float:
+        return sum(_abstains(r, gate) for r in chosen) / len(chosen) if chosen else float("nan")
+
+    answerable = [r for r in rows if not r.get("gold_removed") and r["answerable"]]
+    unanswerable = [r for r in rows if not r.get("gold_removed") and not r["answerable"]]
+    removed = [r for r in rows if r.get("gold_removed")]
+    return {
+        "answerable": len(answerable),
+        "false-abstain": share(answerable),
+        "unanswerable": len(unanswerable),
+        "abstain": share(unanswerable),
+        "gold out": len(removed),
+        "abstain (gold out)": share(removed),
+    }
+
+
+def choose_gate(fit_rows: list[list[dict[str, Any]]], max_false: float) -> float:
+    """The highest gate keeping every fitted set's false abstention within ``max_false``
+    (sets without answerable questions do not bind it)."""
+    fit_rows = [rows for rows in fit_rows if rates(rows, 0.0)["answerable"]]
+    candidates = sorted(
+        {
+            float(r["reader_margin"])
+            for rows in fit_rows
+            for r in rows
+            if r.get("reader_margin") is not None
+        },
+        reverse=True,
+    )
+    for gate in candidates:
+        if all(float(rates(rows, gate)["false-abstain"]) <= max_false for rows in fit_rows):
+            return gate
+    return candidates[-1] if candidates else float("-inf")
+
+
+def table(by_set: dict[str, list[dict[str, Any]]], gate: float, fitted: list[str]) -> str:
+    columns = [
+        "answerable",
+        "false-abstain",
+        "unanswerable",
+        "abstain",
+        "gold out",
+        "abstain (gold out)",
+    ]
+    lines = ["| set | part | " + " | ".join(columns) + " |", "|---" * (len(columns) + 2) + "|"]
+    for name, rows in by_set.items():
+        got = rates(rows, gate)
+        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in got.values()]
+        part = "fitted" if name in fitted else "reported"
+        lines.append(f"| {name} | {part} | " + " | ".join(cells).replace("nan", "—") + " |")
+    return "\n".join(lines)
+
+
+def leave_one_out_table(by_set: dict[str, list[dict[str, Any]]], max_false: float) -> str:
+    lines = [
+        "| set held out | gate | false-abstain | abstain | abstain (gold out) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, rows in by_set.items():
+        others = [r for other, r in by_set.items() if other != name]
+        gate = choose_gate(others, max_false)
+        got = rates(rows, gate)
+        cells = [f"{got[k]:.3f}" for k in ("false-abstain", "abstain", "abstain (gold out)")]
+        lines.append(f"| {name} | {gate:.3f} | " + " | ".join(cells).replace("nan", "—") + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.reader_gate", description=__doc__)
+    parser.add_argument("questions", type=Path, help="questions.jsonl of a rag eval --out")
+    parser.add_argument("--method", default=DEFAULT_METHOD)
+    parser.add_argument("--fit", nargs="+", required=True, help="sets the gate is chosen on")
+    parser.add_argument("--report", nargs="*", default=[], help="sets only reported")
+    parser.add_argument("--max-false", type=float, default=0.04)
+    parser.add_argument(
+        "--leave-one-out",
+        action="store_true",
+        help="also score each set at a gate fitted on the others",
+    )
+    parser.add_argument("--write", action="store_true", help=f"write {READER_GATE_FILE.name}")
+    args = parser.parse_args(argv)
+    by_set = _rows(args.questions, args.method)
+    missing = [name for name in [*args.fit, *args.report] if name not in by_set]
+    if missing:
+        raise InputError(f"no results for {', '.join(missing)}; sets there: {', '.join(by_set)}")
+    gate = choose_gate([by_set[name] for name in args.fit], args.max_false)
+    shown = {name: by_set[name] for name in [*args.fit, *args.report]}
+    print(f"reader_min_margin = {gate:.4f} (fitted on {', '.join(args.fit)})\n")
+    print(table(shown, gate, args.fit))
+    if args.leave_one_out:
+        print("\nEach set scored at the gate fitted on all the others (leave one set out):\n")
+        print(leave_one_out_table(shown, args.max_false))
+    if args.write:
+        record = {
+            "min_margin": round(gate, 4),
+            "fit": {
+                "command": "python -m eval.reader_gate " + shlex.join(sys.argv[1:]),
+                "fitted_sets": args.fit,
+                "max_false_abstention": args.max_false,
+                "rates": {
+                    name: {k: None if v != v else v for k, v in rates(rows, gate).items()}
+                    for name, rows in shown.items()
+                },
+            },
+        }
+        write_json(record, READER_GATE_FILE)
+        print(f"\nwritten to {READER_GATE_FILE}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
