@@ -26,6 +26,7 @@ import faiss
 import numpy as np
 
 from bench.stats import median, percentile
+from rag.ann import AUTO, calibrate, choose_factory
 from rag.vectors import build_faiss_index
 
 QUERIES = 200
@@ -107,8 +108,11 @@ def run_ann(
     sizes: list[int],
     spread: float,
     factories: Callable[[int], list[str]] = factories_for,
+    calibrate_to: float | None = None,
 ) -> tuple[list[AnnRow], float]:
-    """Every index type and breadth at every size; and the mean cosine of a copy to its seed."""
+    """Every index type and breadth at every size; and the mean cosine of a copy to its seed.
+    With ``calibrate_to``, also the index a build would make (``rag.ann``, ``auto``) at the
+    breadth its build-time calibration chooses for that recall, scored on these queries."""
     rng = np.random.default_rng(SEED)
     rows: list[AnnRow] = []
     unit = real.astype(np.float32)
@@ -131,6 +135,16 @@ def run_ann(
                 recall, p50, p95 = measure(index, queries, truth, breadth)
                 rows.append(AnnRow(size, factory, build_s, memory, breadth, recall, p50, p95))
             del index
+        if calibrate_to is not None:
+            factory = choose_factory(size, AUTO, 1)
+            started = time.perf_counter()
+            index = build_faiss_index(vectors, factory)
+            calibration = calibrate(index, vectors, calibrate_to)
+            build_s = time.perf_counter() - started
+            memory = faiss.serialize_index(index).nbytes / 2**20
+            recall, p50, p95 = measure(index, queries, truth, calibration.breadth)
+            label = f"{factory}, calibrated at build ({calibration.recall:.3f} on its own queries)"
+            rows.append(AnnRow(size, label, build_s, memory, calibration.breadth, recall, p50, p95))
     return rows, closeness
 
 
@@ -170,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         faiss.omp_set_num_threads(args.threads)
     real = np.load(args.vectors)
     sizes = [int(size) for size in args.sizes.split(",")]
-    rows, closeness = run_ann(real, sizes, args.spread)
+    rows, closeness = run_ann(real, sizes, args.spread, calibrate_to=args.recall)
     text = (
         f"# ANN indexes on grown real vectors\n\n`python -m bench.ann --vectors {args.vectors} "
         f"--sizes {args.sizes} --spread {args.spread} --recall {args.recall}`: {len(real):,} "

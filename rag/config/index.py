@@ -15,7 +15,19 @@ class IndexConfig(BaseModel):
 
     # --- dense index -----------------------------------------------------------------
     faiss_factory: str = Field(
-        "Flat", description="FAISS index_factory string (inner product); e.g. HNSW32"
+        "auto",
+        description="FAISS index_factory string (inner product), e.g. Flat or HNSW32; auto: "
+        "exact Flat below ann_min_passages, an inverted file (IVF) above (rag/ann.py)",
+    )
+    ann_min_passages: int = Field(
+        100_000, ge=1, description="least passages for which auto builds an approximate index"
+    )
+    ann_recall: float = Field(
+        0.95,
+        gt=0,
+        le=1,
+        description="recall@10 against exact search that an approximate index's search breadth "
+        "is calibrated to at build time",
     )
     language_centering: float = Field(
         0.5, ge=0, le=1, description="share of each language's mean vector removed"

@@ -37,9 +37,15 @@ class ServiceSettings(BaseModel):
     )
     translation_cache: int = Field(20000, ge=0, description="question words kept embedded")
     faiss_ef_search: int = Field(
-        64, ge=1, description="HNSW search breadth of the dense index and the lexicons"
+        64, ge=1, description="HNSW search breadth of the lexicons and uncalibrated builds"
     )
-    faiss_nprobe: int = Field(16, ge=1, description="IVF lists searched")
+    faiss_nprobe: int = Field(16, ge=1, description="IVF lists searched in uncalibrated builds")
+    dense_search_breadth: int | None = Field(
+        None,
+        ge=1,
+        description="search breadth of an approximate dense index (IVF lists or HNSW "
+        "efSearch); unset: the breadth its build calibrated to ann_recall",
+    )
 
     # --- requests --------------------------------------------------------------------
     max_top_k: int = Field(50, ge=1)

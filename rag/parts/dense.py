@@ -4,12 +4,14 @@ centred vectors (``language_centering`` of each language's mean removed, see
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
 
+from rag.ann import Calibration, calibrate, choose_factory, is_approximate, set_breadth
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.errors import IncompatibleIndexError
@@ -20,6 +22,7 @@ from rag.vectors import build_faiss_index, center
 VECTORS_FILE = "vectors.npy"  # raw model vectors, memory-mapped when served
 INDEX_FILE = "index.faiss"
 MEANS_FILE = "language_means.npz"
+SEARCH_FILE = "search.json"  # the index type built and its calibrated search breadth
 PROBE_FILE = "probe.npz"  # the build encoder's vectors of PROBE_TEXTS, and its backend
 # Texts the build's encoder and the serving one must embed alike for the index to be used.
 PROBE_TEXTS = (
@@ -35,6 +38,8 @@ class DensePart(IndexPart[DenseRetriever]):
     def params(self, settings: Settings) -> dict[str, Any]:
         return {
             "faiss_factory": settings.index.faiss_factory,
+            "ann_min_passages": settings.index.ann_min_passages,
+            "ann_recall": settings.index.ann_recall,
             "language_centering": settings.index.language_centering,
         }
 
@@ -42,8 +47,14 @@ class DensePart(IndexPart[DenseRetriever]):
         means = context.language_means
         centering = float(params["language_centering"])
         centred = center(context.vectors, context.languages, means, centering)
-        index = build_faiss_index(centred, params["faiss_factory"])
+        factory = choose_factory(
+            len(centred), params["faiss_factory"], int(params["ann_min_passages"])
+        )
+        index = build_faiss_index(centred, factory)
         built = DenseRetriever(index, vectors=context.vectors, means=means, centering=centering)
+        built.factory = factory
+        if is_approximate(index):
+            built.calibration = calibrate(index, centred, float(params["ann_recall"]))
         built.probe = context.encoder.encode_queries(list(PROBE_TEXTS))
         built.probe_backend = context.encoder.backend
         return built
@@ -55,13 +66,22 @@ class DensePart(IndexPart[DenseRetriever]):
         faiss.write_index(built.index, str(folder / INDEX_FILE))
         np.savez(folder / MEANS_FILE, **built.means)  # type: ignore[arg-type]
         np.savez(folder / PROBE_FILE, vectors=built.probe, backend=np.array(built.probe_backend))
+        calibration = built.calibration
+        search: dict[str, Any] = {"factory": built.factory, "calibration": None}
+        if calibration is not None:
+            search["calibration"] = {
+                "breadth": calibration.breadth,
+                "recall": calibration.recall,
+                "target": calibration.target,
+            }
+        (folder / SEARCH_FILE).write_text(json.dumps(search, indent=1) + "\n", encoding="utf-8")
 
     def load(self, folder: Path, params: dict[str, Any], context: LoadContext) -> DenseRetriever:
         with np.load(folder / MEANS_FILE) as stored:
             means = {lang: stored[lang] for lang in stored.files}
         settings = context.settings
         check_encoder(folder, context.encoder, settings.encoder.encoder_tolerance)
-        return DenseRetriever(
+        loaded = DenseRetriever(
             faiss.read_index(str(folder / INDEX_FILE)),
             vectors=np.load(folder / VECTORS_FILE, mmap_mode="r"),
             means=means,
@@ -69,6 +89,19 @@ class DensePart(IndexPart[DenseRetriever]):
             ef_search=settings.service.faiss_ef_search,
             nprobe=settings.service.faiss_nprobe,
         )
+        search_file = folder / SEARCH_FILE
+        if search_file.is_file():  # builds before calibration have none
+            search = json.loads(search_file.read_text(encoding="utf-8"))
+            loaded.factory = str(search["factory"])
+            if search["calibration"] is not None:
+                loaded.calibration = Calibration(**search["calibration"])
+        # The service's breadth when it sets one, else the build's calibrated one.
+        breadth = settings.service.dense_search_breadth
+        if breadth is None and loaded.calibration is not None:
+            breadth = loaded.calibration.breadth
+        if breadth is not None:
+            set_breadth(loaded.index, breadth)
+        return loaded
 
     def rows(self, built: DenseRetriever) -> int:
         if built.vectors is not None and len(built.vectors) != built.size:

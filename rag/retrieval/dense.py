@@ -8,6 +8,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from rag.ann import Calibration
 from rag.types import Query, Scored
 from rag.vectors import center, configure_search
 
@@ -45,6 +46,9 @@ class DenseRetriever:
         # What the build's encoder made of fixed probe texts (rag.parts.dense.check_encoder).
         self.probe: np.ndarray | None = None
         self.probe_backend = ""
+        # The index type built and, for an approximate one, its calibrated breadth (rag.ann).
+        self.factory = ""
+        self.calibration: Calibration | None = None
         configure_search(index, ef_search=ef_search, nprobe=nprobe)
 
     def center(self, vectors: np.ndarray, languages: Sequence[str]) -> np.ndarray:

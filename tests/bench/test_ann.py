@@ -31,3 +31,13 @@ def test_every_index_type_is_measured_and_exact_search_finds_everything() -> Non
     first = next(row for row in rows if row.factory == "HNSW32" and row.recall_at_10 >= 0.95)
     marked = [line for line in text.splitlines() if "HNSW32" in line and line.endswith("◀ |")]
     assert len(marked) == 1 and f"| {first.breadth} |" in marked[0]
+
+
+def test_the_build_time_calibration_is_scored_on_the_bench_queries() -> None:
+    rows, _ = run_ann(
+        _real(300, 96), [3000], spread=0.45, factories=lambda _: [], calibrate_to=0.9
+    )
+    assert len(rows) == 1
+    (row,) = rows
+    assert row.factory.startswith("IVF76,Flat, calibrated at build")
+    assert 1 <= row.breadth <= 76 and 0.0 < row.recall_at_10 <= 1.0
