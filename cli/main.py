@@ -48,13 +48,58 @@ def _date(text: str) -> date:
 
 # --------------------------------------------------------------------------- build
 def cmd_build(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    paths = [Path(p) for p in args.paths]
+    exclude = list(args.exclude or [])
+    if args.add:
+        # The served build's inputs and exclusions, and these paths besides: passages already
+        # embedded come from the embedding cache, so only the new ones are encoded.
+        manifest = _served_manifest(settings)
+        known = [Path(p) for p in manifest.inputs]
+        paths = known + [p for p in paths if p.resolve() not in {k.resolve() for k in known}]
+        exclude = manifest.excluded + exclude
+    return _run_build(settings, paths, exclude, args)
+
+
+def _served_manifest(settings: Any) -> Any:
+    from index.manifest import Manifest
+    from index.store import IndexStore
+    from rag.errors import InputError
+
+    folder = IndexStore(settings.service.index_dir).current()
+    if folder is None:
+        raise InputError(
+            f"no index at {settings.service.index_dir}; build one with `rag build PATH...` first"
+        )
+    manifest = Manifest.read(folder)
+    if not manifest.inputs:
+        raise InputError("the served build records no inputs; rebuild it with `rag build PATH...`")
+    return manifest
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from index.files import ARTICLES_FILE, read_jsonl
+    from index.store import IndexStore
+    from rag.errors import NotFoundError
+
+    settings = _settings(args)
+    manifest = _served_manifest(settings)
+    folder = IndexStore(settings.service.index_dir).current()
+    assert folder is not None  # _served_manifest read it
+    held = {str(row["id"]) for row in read_jsonl(folder / ARTICLES_FILE)}
+    unknown = [article_id for article_id in args.ids if article_id not in held]
+    if unknown:
+        raise NotFoundError(f"no article {', '.join(unknown)} in the served build")
+    paths = [Path(p) for p in manifest.inputs]
+    return _run_build(settings, paths, manifest.excluded + list(args.ids), args)
+
+
+def _run_build(settings: Any, paths: list[Path], exclude: list[str], args: Any) -> int:
     from index.builder import build_index
     from index.store import IndexStore
     from rag.embedding.encoder import Encoder
     from rag.ingest import iter_files
 
-    settings = _settings(args)
-    paths = [Path(p) for p in args.paths]
     list(iter_files(paths))  # fail on a bad path before the model loads
     started = time.perf_counter()
     store = IndexStore(settings.service.index_dir)
@@ -63,7 +108,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         # Locked before the model loads: a second build of this index fails at once.
         with store.building():
             encoder = Encoder(settings)
-            result = build_index(paths, settings, encoder, progress=not args.quiet, store=store)
+            result = build_index(
+                paths,
+                settings,
+                encoder,
+                progress=not args.quiet,
+                store=store,
+                exclude=set(exclude),
+            )
     except KeyboardInterrupt:
         now = store.current_name()
         if now is None:
@@ -278,7 +330,21 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("paths", nargs="+")
     build.add_argument("--quiet", action="store_true", help="no progress bars")
     build.add_argument("--show-skipped", type=int, default=20, metavar="N")
+    build.add_argument(
+        "--add",
+        action="store_true",
+        help="index these paths besides the served build's inputs (only new passages are embedded)",
+    )
+    build.add_argument(
+        "--exclude", action="append", metavar="ID", help="leave out the article with this id"
+    )
     build.set_defaults(func=cmd_build)
+
+    delete = add("delete", "rebuild the served index without these articles (ids)")
+    delete.add_argument("ids", nargs="+", metavar="ID")
+    delete.add_argument("--quiet", action="store_true", help="no progress bars")
+    delete.add_argument("--show-skipped", type=int, default=20, metavar="N")
+    delete.set_defaults(func=cmd_delete)
 
     ask = add("ask", "answer a question with cited passages")
     ask.add_argument("question")

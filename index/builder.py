@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,8 +113,10 @@ def build_index(
     *,
     progress: bool = True,
     store: IndexStore | None = None,
+    exclude: Collection[str] = (),
 ) -> BuildResult:
-    """Build an index of the articles under ``paths`` and make it the served one.
+    """Build an index of the articles under ``paths`` but those whose id is in ``exclude``
+    (recorded in the manifest) and make it the served one.
 
     The root's build lock is held from start to end (pass ``store`` when the caller already
     holds it with :meth:`IndexStore.building`, as ``rag build`` does before loading the model).
@@ -123,16 +125,18 @@ def build_index(
     with store.building():
         started = time.perf_counter()
         report: IngestReport = read_articles(paths, TextScreen.from_settings(settings))
-        if not report.articles:
+        articles = [a for a in report.articles if a.id not in exclude]
+        if not articles:
             raise InputError(
                 f"no articles found in {', '.join(map(str, paths))} "
                 f"({report.files} files read, {len(report.skipped)} records skipped)"
             )
         return build_from_articles(
-            report.articles,
+            articles,
             settings,
             encoder,
             inputs=[str(p) for p in paths],
+            excluded=sorted(set(exclude)),
             skipped=report.skipped,
             files=report.files,
             progress=progress,
@@ -147,6 +151,7 @@ def build_from_articles(
     encoder: Encoder,
     *,
     inputs: Sequence[str],
+    excluded: Sequence[str] = (),
     skipped: Sequence[Skipped] = (),
     files: int = 0,
     progress: bool = True,
@@ -162,6 +167,7 @@ def build_from_articles(
             settings,
             encoder,
             inputs=inputs,
+            excluded=excluded,
             skipped=skipped,
             files=files,
             progress=progress,
@@ -176,6 +182,7 @@ def _build(
     encoder: Encoder,
     *,
     inputs: Sequence[str],
+    excluded: Sequence[str],
     skipped: Sequence[Skipped],
     files: int,
     progress: bool,
@@ -250,6 +257,7 @@ def _build(
                 },
             },
             inputs=list(inputs),
+            excluded=list(excluded),
             timings_s={k: round(v, 3) for k, v in timings.items()},
         )
         manifest.write(staging)

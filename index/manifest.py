@@ -44,6 +44,8 @@ class Manifest:
     corpus_fingerprint: str
     counts: dict[str, int]
     inputs: list[str] = field(default_factory=list)
+    # Article ids left out of those inputs (`rag delete`): a rebuild of the inputs keeps them out.
+    excluded: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
     encoder_backend: str = "torch"  # what ran the model on questions: torch or onnx
     build_encoder_backend: str = "torch"  # what ran it on the build's passages

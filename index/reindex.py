@@ -99,10 +99,14 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def build_command(paths: Sequence[Path], niceness: int) -> tuple[list[str], bool]:
-    """``rag build`` of ``paths`` by this interpreter, run by ``nice -n niceness`` where there
-    is a ``nice``; and whether it is (else the caller lowers the child's priority itself)."""
+def build_command(
+    paths: Sequence[Path], niceness: int, exclude: Sequence[str] = ()
+) -> tuple[list[str], bool]:
+    """``rag build`` of ``paths`` (but the articles ``exclude`` names) by this interpreter,
+    run by ``nice -n niceness`` where there is a ``nice``; and whether it is (else the caller
+    lowers the child's priority itself)."""
     command = [sys.executable, "-m", "cli.main", "build", "--quiet", *map(str, paths)]
+    command += [f"--exclude={article_id}" for article_id in exclude]
     nice = shutil.which("nice") if niceness else None
     if nice:
         return [nice, "-n", str(niceness), *command], True
@@ -166,7 +170,9 @@ class Reindexer:
             # The live index's own settings: its index root, its model.
             env.update(settings_env(self.live.settings), PYTHONUNBUFFERED="1")
             niceness = self.settings.service.reindex_nice
-            command, niced = build_command(paths, niceness)
+            # What `rag delete` left out of the served build stays out.
+            excluded = self.live.snapshot.manifest.excluded
+            command, niced = build_command(paths, niceness, excluded)
             process = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,

@@ -34,9 +34,7 @@ def test_every_index_type_is_measured_and_exact_search_finds_everything() -> Non
 
 
 def test_the_build_time_calibration_is_scored_on_the_bench_queries() -> None:
-    rows, _ = run_ann(
-        _real(300, 96), [3000], spread=0.45, factories=lambda _: [], calibrate_to=0.9
-    )
+    rows, _ = run_ann(_real(300, 96), [3000], spread=0.45, factories=lambda _: [], calibrate_to=0.9)
     assert len(rows) == 1
     (row,) = rows
     assert row.factory.startswith("IVF76,Flat, calibrated at build")
