@@ -4,14 +4,12 @@ of the answer path (offsets into the article, the quote that holds the span, "no
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from rag.config import Settings
-from rag.embedding.encoder import resolve_model_path
 from rag.engine import SearchEngine
-from rag.reader import Reader, load_reader
+from rag.reader import Reader
 from rag.reader.model import ADAPTER_FILE, CONFIG_FILE
 from rag.stages import Trace, answer_query, prepare
 from tests.conftest import SEED
@@ -21,8 +19,8 @@ ADAPTER_LIMIT_BYTES = 5_000_000  # "a few MB at most"
 
 
 @pytest.fixture(scope="module")
-def reader(settings: Settings) -> Reader:
-    return load_reader(Path(resolve_model_path(settings)), settings.encoder.reader_adapter)
+def reader(engine: SearchEngine) -> Reader:
+    return engine.reader()  # loaded once for the module's tests, the read stage's too
 
 
 def test_the_shipped_adapter_is_small_and_records_how_it_was_trained(settings: Settings) -> None:
