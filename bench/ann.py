@@ -176,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spread", type=float, default=0.45, help="noise norm of a copy")
     parser.add_argument("--recall", type=float, default=0.95, help="recall@10 target")
     parser.add_argument("--threads", type=int, default=0, help="FAISS threads (0: default)")
+    parser.add_argument(
+        "--calibrated-only",
+        action="store_true",
+        help="only the index a build makes (auto) at its calibrated breadth",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     args = parser.parse_args(argv)
     if not args.vectors.is_file():
@@ -184,10 +189,12 @@ def main(argv: list[str] | None = None) -> int:
         faiss.omp_set_num_threads(args.threads)
     real = np.load(args.vectors)
     sizes = [int(size) for size in args.sizes.split(",")]
-    rows, closeness = run_ann(real, sizes, args.spread, calibrate_to=args.recall)
+    kinds = (lambda _: []) if args.calibrated_only else factories_for
+    rows, closeness = run_ann(real, sizes, args.spread, kinds, calibrate_to=args.recall)
     text = (
         f"# ANN indexes on grown real vectors\n\n`python -m bench.ann --vectors {args.vectors} "
-        f"--sizes {args.sizes} --spread {args.spread} --recall {args.recall}`: {len(real):,} "
+        f"--sizes {args.sizes} --spread {args.spread} --recall {args.recall}"
+        f"{' --calibrated-only' if args.calibrated_only else ''}`: {len(real):,} "
         f"real passage vectors grown by copies (mean cosine of a copy to its passage "
         f"{closeness:.3f}), {QUERIES} held-out queries, FAISS threads "
         f"{faiss.omp_get_max_threads()}.\n\n{table(rows, args.recall)}\n"

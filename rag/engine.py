@@ -90,6 +90,8 @@ class SearchEngine:
         """Run one query end to end so the first user does not pay for lazy initialisation."""
         for text in ("warm up", "준비"):
             self.search(text, 1)
+        if self.params.reader:  # the service reads by default: load the reader now
+            self.reader()
 
     # ----------------------------------------------------------------- queries
     def validate_question(self, question: str) -> str:
