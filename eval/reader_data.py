@@ -28,8 +28,7 @@ from eval.altered import alter
 from eval.datasets import EvalQuestion, squad_part
 from rag.lexical.analyzer import LexicalAnalyzer
 
-NEGATIVE_KINDS = ("near-paragraph", "altered", "cloze-far")
-# Share of English articles a cloze question is made from, and passages per article.
+# Characters of an English article around a cloze sentence: about a passage's length.
 CLOZE_WINDOW_CHARS = 900
 _SENTENCE = re.compile(r"[^.!?\n]{40,300}[.!?]")
 _NUMBER = re.compile(r"\b\d[\d,.]*(?:\s?(?:%|percent))?")
