@@ -30,6 +30,22 @@ def synthetic_vectors(count: int, dimension: int, rng: np.random.Generator) -> n
     return vectors
 
 
+def exact_neighbours(vectors: np.ndarray, queries: np.ndarray, k: int = K) -> np.ndarray:
+    """Ids of each query's ``k`` nearest ``vectors`` by exact inner product: the truth that
+    approximate indexes are scored against."""
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(vectors)
+    _, truth = exact.search(queries, k)
+    return np.asarray(truth)
+
+
+def timed_build(vectors: np.ndarray, factory: str) -> tuple[faiss.Index, float]:
+    """A FAISS index of ``vectors`` and the seconds its build took."""
+    started = time.perf_counter()
+    index = build_faiss_index(vectors, factory)
+    return index, time.perf_counter() - started
+
+
 def factories_for(count: int) -> list[str]:
     """The index types the service can be configured with, sized for ``count`` vectors."""
     lists = int(4 * np.sqrt(count))
@@ -61,13 +77,9 @@ def run_scaling(
     for size in sizes:
         data = synthetic_vectors(size + QUERIES, dimension, rng)
         vectors, queries = data[:size], data[size:]
-        exact = faiss.IndexFlatIP(dimension)
-        exact.add(vectors)
-        _, truth = exact.search(queries, K)
+        truth = exact_neighbours(vectors, queries)
         for factory in factories(size):
-            started = time.perf_counter()
-            index = build_faiss_index(vectors, factory)
-            build_s = time.perf_counter() - started
+            index, build_s = timed_build(vectors, factory)
             configure_search(index, ef_search=ef_search, nprobe=nprobe)
             latencies = []
             for _ in range(repeats):  # one query at a time, as the service searches

@@ -54,14 +54,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.add:
         # The served build's inputs and exclusions, and these paths besides: passages already
         # embedded come from the embedding cache, so only the new ones are encoded.
-        manifest = _served_manifest(settings)
+        _, manifest = _served_build(settings)
         known = [Path(p) for p in manifest.inputs]
         paths = known + [p for p in paths if p.resolve() not in {k.resolve() for k in known}]
         exclude = manifest.excluded + exclude
     return _run_build(settings, paths, exclude, args)
 
 
-def _served_manifest(settings: Any) -> Any:
+def _served_build(settings: Any) -> tuple[Path, Any]:
+    """The served build's folder and manifest, for a change made relative to it."""
     from index.manifest import Manifest
     from index.store import IndexStore
     from rag.errors import InputError
@@ -74,18 +75,15 @@ def _served_manifest(settings: Any) -> Any:
     manifest = Manifest.read(folder)
     if not manifest.inputs:
         raise InputError("the served build records no inputs; rebuild it with `rag build PATH...`")
-    return manifest
+    return folder, manifest
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
     from index.files import ARTICLES_FILE, read_jsonl
-    from index.store import IndexStore
     from rag.errors import NotFoundError
 
     settings = _settings(args)
-    manifest = _served_manifest(settings)
-    folder = IndexStore(settings.service.index_dir).current()
-    assert folder is not None  # _served_manifest read it
+    folder, manifest = _served_build(settings)
     held = {str(row["id"]) for row in read_jsonl(folder / ARTICLES_FILE)}
     unknown = [article_id for article_id in args.ids if article_id not in held]
     if unknown:

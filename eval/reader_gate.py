@@ -22,6 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from eval.report import HELD_OUT_COLUMNS, markdown_table
 from rag.errors import InputError
 from rag.fitted import READER_GATE_FILE, write_json
 
@@ -82,36 +83,29 @@ def choose_gate(fit_rows: list[list[dict[str, Any]]], max_false: float) -> float
     return candidates[-1] if candidates else float("-inf")
 
 
+def _cell(value: float | int) -> str:
+    if isinstance(value, float):
+        return "—" if value != value else f"{value:.3f}"  # NaN: no such question
+    return str(value)
+
+
 def table(by_set: dict[str, list[dict[str, Any]]], gate: float, fitted: list[str]) -> str:
-    columns = [
-        "answerable",
-        "false-abstain",
-        "unanswerable",
-        "abstain",
-        "gold out",
-        "abstain (gold out)",
+    rows = [
+        [name, "fitted" if name in fitted else "reported", *map(_cell, rates(r, gate).values())]
+        for name, r in by_set.items()
     ]
-    lines = ["| set | part | " + " | ".join(columns) + " |", "|---" * (len(columns) + 2) + "|"]
-    for name, rows in by_set.items():
-        got = rates(rows, gate)
-        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in got.values()]
-        part = "fitted" if name in fitted else "reported"
-        lines.append(f"| {name} | {part} | " + " | ".join(cells).replace("nan", "—") + " |")
-    return "\n".join(lines)
+    return markdown_table(["set", "part", *HELD_OUT_COLUMNS], rows)
 
 
 def leave_one_out_table(by_set: dict[str, list[dict[str, Any]]], max_false: float) -> str:
-    lines = [
-        "| set held out | gate | false-abstain | abstain | abstain (gold out) |",
-        "|---|---|---|---|---|",
-    ]
-    for name, rows in by_set.items():
-        others = [r for other, r in by_set.items() if other != name]
-        gate = choose_gate(others, max_false)
-        got = rates(rows, gate)
-        cells = [f"{got[k]:.3f}" for k in ("false-abstain", "abstain", "abstain (gold out)")]
-        lines.append(f"| {name} | {gate:.3f} | " + " | ".join(cells).replace("nan", "—") + " |")
-    return "\n".join(lines)
+    rows = []
+    for name, held_out in by_set.items():
+        gate = choose_gate([r for other, r in by_set.items() if other != name], max_false)
+        got = rates(held_out, gate)
+        kept = ("false-abstain", "abstain", "abstain (gold out)")
+        rows.append([name, f"{gate:.3f}", *(_cell(got[k]) for k in kept)])
+    columns = ["set held out", "gate", "false-abstain", "abstain", "abstain (gold out)"]
+    return markdown_table(columns, rows)
 
 
 def main(argv: list[str] | None = None) -> int:

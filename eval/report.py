@@ -94,7 +94,7 @@ HELD_OUT_COLUMNS = (
 )
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -109,7 +109,7 @@ def main_table(outcomes: Sequence[SetResult]) -> str:
             summary["abstain (gold out)"] = mean([1.0 if a else 0.0 for a in removed])
             cells = [f"{int(summary['n'])}"] + [_fmt(summary[c]) for c in MAIN_COLUMNS[1:]]
             rows.append([outcome.eval_set.name, method, *cells])
-    return _table(["set", "method", *MAIN_COLUMNS], rows)
+    return markdown_table(["set", "method", *MAIN_COLUMNS], rows)
 
 
 def served_table(outcomes: Sequence[SetResult]) -> str:
@@ -125,7 +125,7 @@ def served_table(outcomes: Sequence[SetResult]) -> str:
             summary["abstain (gold out)"] = mean([1.0 if a else 0.0 for a in removed])
             cells = [f"{int(summary['n'])}"] + [_fmt(summary[c]) for c in SERVED_COLUMNS[1:]]
             rows.append([outcome.eval_set.name, method, *cells])
-    return _table(["set", "method", *SERVED_COLUMNS], rows)
+    return markdown_table(["set", "method", *SERVED_COLUMNS], rows)
 
 
 def held_out_table(rows: Sequence[HeldOutRates]) -> str:
@@ -142,7 +142,7 @@ def held_out_table(rows: Sequence[HeldOutRates]) -> str:
         ]
         for row in rows
     ]
-    return _table(["set (held out)", *HELD_OUT_COLUMNS], cells)
+    return markdown_table(["set (held out)", *HELD_OUT_COLUMNS], cells)
 
 
 def language_table(outcomes: Sequence[SetResult]) -> str:
@@ -154,7 +154,7 @@ def language_table(outcomes: Sequence[SetResult]) -> str:
             pair = f"{lang}→{gold_lang or '?'}"
             cells = [f"{int(summary['n'])}"] + [_fmt(summary[c]) for c in LANGUAGE_COLUMNS[1:]]
             rows.append([outcome.eval_set.name, method, pair, *cells])
-    return _table(["set", "method", "question→article", *LANGUAGE_COLUMNS], rows)
+    return markdown_table(["set", "method", "question→article", *LANGUAGE_COLUMNS], rows)
 
 
 def plot_recall_curves(outcome: SetResult, path: Path) -> None:

@@ -17,6 +17,8 @@ from typing import Any
 import faiss
 import numpy as np
 
+from rag.vectors import configure_search
+
 AUTO = "auto"
 LISTS_PER_ROOT = 4  # IVF lists per square root of the passage count
 MIN_POINTS_PER_LIST = 39  # FAISS's least training points per list (it warns below)
@@ -46,11 +48,8 @@ def is_approximate(index: Any) -> bool:
 
 
 def set_breadth(index: Any, breadth: int) -> None:
-    swig: Any = faiss  # faiss's bundled type stubs lag its SWIG classes
-    if isinstance(index, faiss.IndexHNSW):
-        swig.downcast_index(index).hnsw.efSearch = breadth
-    elif isinstance(index, faiss.IndexIVF):
-        index.nprobe = breadth
+    """IVF lists searched or HNSW efSearch: ``rag.vectors.configure_search`` with one value."""
+    configure_search(index, ef_search=breadth, nprobe=breadth)
 
 
 @dataclass(frozen=True)
