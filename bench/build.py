@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.stats import median
-from index.builder import build_index, prepare
+from index.builder import build_index
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.ingest import read_articles
+from rag.pipeline import chunk_articles, clean_articles, drop_duplicates, make_chunker
 
 SAMPLE_SEED = 3
 
@@ -33,6 +34,19 @@ class BuildFigures:
         return self.chunks_per_s / self.bare_chunks_per_s
 
 
+def pipeline_passages(paths: list[Path], settings: Settings, encoder: Encoder) -> list[str]:
+    """The passages a build of ``paths`` embeds, made in memory by the same pipeline steps."""
+    cleaned, _ = clean_articles(read_articles(paths).articles, settings)
+    kept, _ = drop_duplicates(cleaned, settings)
+    chunker = make_chunker(
+        settings,
+        encoder.count_tokens,
+        max_tokens=encoder.max_tokens,
+        overhead_tokens=encoder.overhead_tokens(),
+    )
+    return chunk_articles(kept, chunker, settings)[2]
+
+
 def bench_build(
     paths: list[Path], settings: Settings, encoder: Encoder, *, sample: int, repeats: int
 ) -> BuildFigures:
@@ -50,8 +64,7 @@ def bench_build(
         assert again.encoded == 0, "an unchanged rebuild must not encode"
 
     # The bare model on a sample of the very passages the pipeline embedded.
-    articles = read_articles(paths).articles
-    passages = prepare(articles, settings, encoder, progress=False, total=len(articles)).passages
+    passages = pipeline_passages(paths, settings, encoder)
     chosen = random.Random(SAMPLE_SEED).sample(passages, min(sample, len(passages)))
     bare = []
     for _ in range(repeats):

@@ -2,48 +2,37 @@
 
 Every step shows a progress bar (``progress=True``). The build is written to a staging folder
 and published atomically; embeddings come from the cache where the same passage was encoded
-before by the same model.
+before by the same model. The corpus streams through (``index.prepare``): articles, chunks and
+passages are files that the parts read, and each part is saved as soon as it is built, so
+what a build holds in memory is the vectors and one part at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from index.cache import cached_embedder, embed_with_cache
-from index.files import (
-    ARTICLES_FILE,
-    CHUNKS_FILE,
-    DUPLICATES_FILE,
-    SKIPPED_FILE,
-    write_jsonl,
-)
+from index.files import DUPLICATES_FILE, SKIPPED_FILE, write_jsonl
 from index.manifest import FORMAT_VERSION, Manifest
+from index.prepare import SPOOL_FOLDER, prepare_files
 from index.store import IndexStore
 from rag import parts as registry
 from rag.config import Settings
 from rag.documents import Article
 from rag.embedding.encoder import Encoder
 from rag.errors import InputError
-from rag.ingest import IngestReport, Skipped, read_articles
+from rag.ingest import IngestReport, Skipped, iter_articles
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.parts import BuildContext, write_params
-from rag.pipeline import (
-    PreparedCorpus,
-    chunk_articles,
-    clean_articles,
-    drop_duplicates,
-    make_chunker,
-)
 from rag.screening import TextScreen
 
 
@@ -55,15 +44,13 @@ class BuildResult:
     encoded: int = 0  # passages encoded by the model (the rest came from the cache)
 
 
-def _bar(total: int, desc: str, enabled: bool, unit: str) -> Any:
-    return tqdm(
-        total=total, desc=desc, unit=unit, disable=not enabled, leave=True, dynamic_ncols=True
-    )
-
-
 def corpus_fingerprint(articles: Sequence[Article]) -> str:
+    """A digest of the articles' ids, titles and texts in id order (read one at a time, so
+    the articles may be rows on disk)."""
+    ids = [article.id for article in articles]
     digest = hashlib.sha256()
-    for article in sorted(articles, key=lambda a: a.id):
+    for position in sorted(range(len(ids)), key=ids.__getitem__):
+        article = articles[position]
         digest.update(
             json.dumps([article.id, article.title, article.text], ensure_ascii=False).encode()
         )
@@ -72,23 +59,6 @@ def corpus_fingerprint(articles: Sequence[Article]) -> str:
 
 def new_build_id(fingerprint: str) -> str:
     return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{fingerprint[:8]}"
-
-
-def prepare(
-    articles: Iterable[Article], settings: Settings, encoder: Encoder, *, progress: bool, total: int
-) -> PreparedCorpus:
-    with _bar(total, "clean", progress, "article") as bar:
-        cleaned, skipped = clean_articles(articles, settings, bar.update)
-    kept, duplicates = drop_duplicates(cleaned, settings)
-    chunker = make_chunker(
-        settings,
-        encoder.count_tokens,
-        max_tokens=encoder.max_tokens,
-        overhead_tokens=encoder.overhead_tokens(),
-    )
-    with _bar(len(kept), "chunk", progress, "article") as bar:
-        chunked, chunks, passages, too_long = chunk_articles(kept, chunker, settings, bar.update)
-    return PreparedCorpus(chunked, chunks, passages, duplicates, [*skipped, *too_long])
 
 
 def embed_passages(
@@ -116,32 +86,37 @@ def build_index(
     exclude: Collection[str] = (),
 ) -> BuildResult:
     """Build an index of the articles under ``paths`` but those whose id is in ``exclude``
-    (recorded in the manifest) and make it the served one.
+    (recorded in the manifest) and make it the served one. Articles are streamed from the
+    files (``index.prepare``): a corpus need not fit in memory, only its index does.
 
     The root's build lock is held from start to end (pass ``store`` when the caller already
     holds it with :meth:`IndexStore.building`, as ``rag build`` does before loading the model).
     """
     store = store or IndexStore(settings.service.index_dir)
+    report = IngestReport()
+    articles = (
+        article
+        for article in iter_articles(paths, report, TextScreen.from_settings(settings))
+        if article.id not in exclude
+    )
+
+    def nothing_read() -> InputError:
+        return InputError(
+            f"no articles found in {', '.join(map(str, paths))} "
+            f"({report.files} files read, {len(report.skipped)} records skipped)"
+        )
+
     with store.building():
-        started = time.perf_counter()
-        report: IngestReport = read_articles(paths, TextScreen.from_settings(settings))
-        articles = [a for a in report.articles if a.id not in exclude]
-        if not articles:
-            raise InputError(
-                f"no articles found in {', '.join(map(str, paths))} "
-                f"({report.files} files read, {len(report.skipped)} records skipped)"
-            )
-        return build_from_articles(
+        return _build(
             articles,
             settings,
             encoder,
             inputs=[str(p) for p in paths],
             excluded=sorted(set(exclude)),
-            skipped=report.skipped,
-            files=report.files,
+            report=report,
             progress=progress,
-            started=started,
             store=store,
+            nothing_read=nothing_read,
         )
 
 
@@ -155,7 +130,6 @@ def build_from_articles(
     skipped: Sequence[Skipped] = (),
     files: int = 0,
     progress: bool = True,
-    started: float | None = None,
     store: IndexStore | None = None,
 ) -> BuildResult:
     """Index ``articles`` into ``settings.service.index_dir`` and publish the build
@@ -168,67 +142,83 @@ def build_from_articles(
             encoder,
             inputs=inputs,
             excluded=excluded,
-            skipped=skipped,
-            files=files,
+            report=IngestReport(skipped=list(skipped), files=files),
             progress=progress,
-            started=time.perf_counter() if started is None else started,
             store=store,
+            total=len(articles),
+            nothing_read=lambda: InputError("no articles to index"),
         )
 
 
 def _build(
-    articles: Sequence[Article],
+    articles: Iterable[Article],
     settings: Settings,
     encoder: Encoder,
     *,
     inputs: Sequence[str],
     excluded: Sequence[str],
-    skipped: Sequence[Skipped],
-    files: int,
+    report: IngestReport,
     progress: bool,
-    started: float,
     store: IndexStore,
+    nothing_read: Callable[[], InputError],
+    total: int | None = None,
 ) -> BuildResult:
-    timings: dict[str, float] = {"read": time.perf_counter() - started}
-    mark = time.perf_counter()
-    prepared = prepare(articles, settings, encoder, progress=progress, total=len(articles))
-    all_skipped = [*skipped, *prepared.skipped]
-    if not prepared.chunks:
-        raise InputError("no text left to index after cleaning")
-    timings["clean_chunk"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    vectors, encoded = embed_passages(prepared.passages, encoder, settings, progress=progress)
-    timings["embed"] = time.perf_counter() - mark
-
-    context = BuildContext(
-        articles=prepared.articles,
-        chunks=prepared.chunks,
-        passages=prepared.passages,
-        vectors=vectors,
-        encoder=encoder,
-        analyzer=LexicalAnalyzer(workers=-1),  # batches: kiwipiepy's threads pay off here
-        embed=cached_embedder(encoder, settings, progress=progress),
-        progress=progress,
-    )
-    params = {part.name: part.params(settings) for part in registry.PARTS}
-    built = {}
-    for part in registry.PARTS:
-        mark = time.perf_counter()
-        built[part.name] = part.build(context, params[part.name])
-        timings[part.name] = time.perf_counter() - mark
-
-    fingerprint = corpus_fingerprint(prepared.articles)
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
     with store.writing() as staging:
-        write_jsonl(staging / ARTICLES_FILE, (a.to_dict() for a in prepared.articles))
-        write_jsonl(staging / CHUNKS_FILE, (c.to_dict() for c in prepared.chunks))
-        write_jsonl(staging / DUPLICATES_FILE, (vars(d) for d in prepared.duplicates))
-        write_jsonl(staging / SKIPPED_FILE, (vars(s) for s in all_skipped))
+        prepared = prepare_files(
+            articles, settings, encoder, staging, progress=progress, total=total
+        )
+        if prepared.read == 0:
+            raise nothing_read()
+        all_skipped = [*report.skipped, *prepared.skipped]
+        if not len(prepared.chunks):
+            raise InputError("no text left to index after cleaning")
+        timings["read_clean_chunk"] = time.perf_counter() - started
+
+        mark = time.perf_counter()
+        vectors, encoded = embed_passages(prepared.passages, encoder, settings, progress=progress)
+        timings["embed"] = time.perf_counter() - mark
+
+        context = BuildContext(
+            articles=prepared.articles,
+            chunks=prepared.chunks,
+            passages=prepared.passages,
+            vectors=vectors,
+            encoder=encoder,
+            analyzer=LexicalAnalyzer(workers=-1),  # batches: kiwipiepy's threads pay off here
+            embed=cached_embedder(encoder, settings, progress=progress),
+            progress=progress,
+        )
+        params = {part.name: part.params(settings) for part in registry.PARTS}
+        part_counts: dict[str, int] = {}
         for part in registry.PARTS:
+            mark = time.perf_counter()
+            built = part.build(context, params[part.name])
+            # Each part is saved as soon as it is built, so that only one is held at a time.
             folder = staging / part.name
             folder.mkdir()
-            part.save(built[part.name], folder)
+            part.save(built, folder)
             write_params(folder, params[part.name])
+            counts = part.counts(built)
+            del built
+            timings[part.name] = time.perf_counter() - mark
+            part_counts.update(counts)
+
+        fingerprint = corpus_fingerprint(prepared.articles)
+        counts = {
+            "articles": len(prepared.articles),
+            "chunks": len(prepared.chunks),
+            "duplicates": len(prepared.duplicates),
+            "skipped": len(all_skipped),
+            "files": report.files,
+            "encoded": encoded,
+            **part_counts,
+        }
+        prepared.close()
+        shutil.rmtree(staging / SPOOL_FOLDER)
+        write_jsonl(staging / DUPLICATES_FILE, (vars(d) for d in prepared.duplicates))
+        write_jsonl(staging / SKIPPED_FILE, (vars(s) for s in all_skipped))
         timings["total"] = time.perf_counter() - started
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -243,19 +233,7 @@ def _build(
             config=settings.index.model_dump(mode="json"),
             parts=params,
             corpus_fingerprint=fingerprint,
-            counts={
-                "articles": len(prepared.articles),
-                "chunks": len(prepared.chunks),
-                "duplicates": len(prepared.duplicates),
-                "skipped": len(all_skipped),
-                "files": files,
-                "encoded": encoded,
-                **{
-                    name: count
-                    for part in registry.PARTS
-                    for name, count in part.counts(built[part.name]).items()
-                },
-            },
+            counts=counts,
             inputs=list(inputs),
             excluded=list(excluded),
             timings_s={k: round(v, 3) for k, v in timings.items()},

@@ -22,6 +22,7 @@ from rag.parts.base import EmbedTexts
 CACHE_FILE = "embeddings.sqlite"  # under ``settings.service.cache_dir``
 _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
 _LOOKUP_BATCH = 500  # SQLite's default limit on host parameters is 999
+EMBED_SLICE = 1024  # texts looked up, encoded and stored together
 
 
 class EmbeddingCache:
@@ -68,28 +69,35 @@ class EmbeddingCache:
         *,
         on_cached: Callable[[int], None] | None = None,
     ) -> tuple[np.ndarray, int]:
-        """Vectors of ``texts``, encoding only those not stored; returns (vectors, encoded)."""
-        keys = [self.key(t) for t in texts]
-        stored = self.get_many(keys)
-        rows_of: dict[bytes, list[int]] = {}
+        """Vectors of ``texts``, encoding only those not stored; returns (vectors, encoded).
+
+        Texts are taken a slice at a time (they may be rows on disk) and each slice's new
+        vectors are stored before the next, so that an interrupted build keeps its progress
+        and a text met again in a later slice is found stored."""
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for i, key in enumerate(keys):
-            if key in stored:
-                out[i] = stored[key]
-            else:
-                rows_of.setdefault(key, []).append(i)
-        if on_cached is not None and len(rows_of) < len(keys):
-            on_cached(len(texts) - sum(len(rows) for rows in rows_of.values()))
-        missing = list(rows_of)
-        # Encode and store in slices so that an interrupted build keeps its progress.
-        step = 1024
-        for begin in range(0, len(missing), step):
-            batch = missing[begin : begin + step]
-            vectors = encode([texts[rows_of[key][0]] for key in batch])
-            for key, vector in zip(batch, vectors, strict=True):
+        encoded = 0
+        for begin in range(0, len(texts), EMBED_SLICE):
+            batch = texts[begin : begin + EMBED_SLICE]
+            keys = [self.key(t) for t in batch]
+            stored = self.get_many(keys)
+            rows_of: dict[bytes, list[int]] = {}
+            for offset, key in enumerate(keys):
+                if key in stored:
+                    out[begin + offset] = stored[key]
+                else:
+                    rows_of.setdefault(key, []).append(begin + offset)
+            found = len(keys) - sum(len(rows) for rows in rows_of.values())
+            if on_cached is not None and found:
+                on_cached(found)
+            if not rows_of:
+                continue
+            missing = list(rows_of)
+            vectors = encode([batch[rows_of[key][0] - begin] for key in missing])
+            for key, vector in zip(missing, vectors, strict=True):
                 out[rows_of[key]] = vector
-            self.put_many(list(zip(batch, vectors, strict=True)))
-        return out, len(missing)
+            self.put_many(list(zip(missing, vectors, strict=True)))
+            encoded += len(missing)
+        return out, encoded
 
 
 # An encoder method that reports its progress: ``encoder.encode_passages`` and its siblings.

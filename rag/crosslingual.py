@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from itertools import islice
 from typing import Any
 
 import faiss
@@ -35,6 +36,7 @@ from rag.vectors import build_faiss_index, configure_search
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 _SENSE_WORD = re.compile(r"[a-z][a-z\-']*")
+LEXICON_BATCH = 512  # texts analysed per kiwipiepy call while counting a lexicon's words
 
 
 @dataclass
@@ -51,12 +53,15 @@ class Lexicon:
 
 
 def lexicon_words(
-    texts: Sequence[str], lang: str, analyzer: LexicalAnalyzer, min_df: int
+    texts: Iterable[str], lang: str, analyzer: LexicalAnalyzer, min_df: int
 ) -> tuple[list[str], list[list[str]]]:
-    """Content words found in at least ``min_df`` texts, with their BM25 terms."""
+    """Content words found in at least ``min_df`` texts, with their BM25 terms (the texts
+    are analysed a batch at a time, so they may stream from disk)."""
     frequency: Counter[str] = Counter()
-    for words in analyzer.content_words_batch(texts, lang):
-        frequency.update({w.lower() if lang != KOREAN else w for w in words})
+    iterator = iter(texts)
+    while batch := list(islice(iterator, LEXICON_BATCH)):
+        for words in analyzer.content_words_batch(batch, lang):
+            frequency.update({w.lower() if lang != KOREAN else w for w in words})
     chosen, terms = [], []
     for word, count in sorted(frequency.items()):
         word_terms = analyzer.word_terms(word)

@@ -42,18 +42,18 @@ def _shingle_hashes(words: list[str], size: int) -> np.ndarray:
     return np.unique(np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64))
 
 
-def minhash_signatures(
-    texts: Sequence[str], *, permutations: int, shingle_words: int
-) -> np.ndarray:
-    rng = np.random.default_rng(_SEED)
-    a = rng.integers(1, int(_PRIME), size=permutations, dtype=np.uint64)
-    b = rng.integers(0, int(_PRIME), size=permutations, dtype=np.uint64)
-    signatures = np.empty((len(texts), permutations), dtype=np.uint64)
-    for row, text in enumerate(texts):
-        shingles = _shingle_hashes(_normalized_words(text), shingle_words)
+class _MinHash:
+    def __init__(self, permutations: int, shingle_words: int) -> None:
+        rng = np.random.default_rng(_SEED)
+        self.a = rng.integers(1, int(_PRIME), size=permutations, dtype=np.uint64)
+        self.b = rng.integers(0, int(_PRIME), size=permutations, dtype=np.uint64)
+        self.shingle_words = shingle_words
+
+    def signature(self, text: str) -> np.ndarray:
+        shingles = _shingle_hashes(_normalized_words(text), self.shingle_words)
         # (a*x + b) mod p over 61-bit prime; uint64 wrap-around keeps it a universal hash.
-        signatures[row] = ((np.outer(shingles, a) + b) % _PRIME).min(axis=0)
-    return signatures
+        signature: np.ndarray = ((np.outer(shingles, self.a) + self.b) % _PRIME).min(axis=0)
+        return signature
 
 
 def _bands_for(threshold: float, permutations: int) -> int:
@@ -79,29 +79,68 @@ def find_duplicates(
     shingle_words: int,
 ) -> list[Duplicate]:
     """Duplicates of earlier articles: exact copies first, then MinHash near-copies."""
-    duplicates: list[Duplicate] = []
-    kept: list[int] = []
-    first_by_digest: dict[str, int] = {}
-    for index, text in enumerate(texts):
-        digest = hashlib.sha1(" ".join(_normalized_words(text)).encode()).hexdigest()
-        if digest in first_by_digest:
-            duplicates.append(Duplicate(ids[index], ids[first_by_digest[digest]], 1.0))
-        else:
-            first_by_digest[digest] = index
-            kept.append(index)
-    if len(kept) < 2 or threshold >= 1.0:
+    finder = DuplicateFinder(
+        threshold=threshold, permutations=permutations, shingle_words=shingle_words
+    )
+    for identifier, text in zip(ids, texts, strict=True):
+        finder.add(identifier, text)
+    return finder.duplicates()
+
+
+class DuplicateFinder:
+    """:func:`find_duplicates` over articles given one at a time: it keeps a digest and a
+    MinHash signature per article (about a kilobyte), never the text, so a corpus larger
+    than memory can be screened before it is chunked."""
+
+    def __init__(self, *, threshold: float, permutations: int, shingle_words: int) -> None:
+        self.threshold = threshold
+        self.permutations = permutations
+        self._hashes = _MinHash(permutations, shingle_words)
+        self._exact: list[Duplicate] = []
+        self._kept_ids: list[str] = []
+        self._signatures: list[np.ndarray] = []
+        self._first_by_digest: dict[bytes, str] = {}
+
+    def add(self, article_id: str, text: str) -> None:
+        words = _normalized_words(text)
+        digest = hashlib.sha1(" ".join(words).encode()).digest()
+        first = self._first_by_digest.get(digest)
+        if first is not None:
+            self._exact.append(Duplicate(article_id, first, 1.0))
+            return
+        self._first_by_digest[digest] = article_id
+        self._kept_ids.append(article_id)
+        if self.threshold < 1.0:
+            self._signatures.append(self._hashes.signature(text))
+
+    def duplicates(self) -> list[Duplicate]:
+        """Every duplicate found: exact copies in the order met, then near copies."""
+        duplicates = list(self._exact)
+        if len(self._kept_ids) < 2 or self.threshold >= 1.0:
+            return duplicates
+        signatures = np.vstack(self._signatures)
+        owner = _near_copy_owners(signatures, self.threshold, self.permutations)
+        for position, first in sorted(owner.items()):
+            similarity = float(np.mean(signatures[position] == signatures[first]))
+            duplicates.append(
+                Duplicate(self._kept_ids[position], self._kept_ids[first], round(similarity, 3))
+            )
         return duplicates
 
-    signatures = minhash_signatures(
-        [texts[i] for i in kept], permutations=permutations, shingle_words=shingle_words
-    )
+
+def _near_copy_owners(
+    signatures: np.ndarray, threshold: float, permutations: int
+) -> dict[int, int]:
+    """Row -> row of its group's first article, for every row that is a near copy of an
+    earlier one (locality-sensitive hashing over signature bands proposes, the estimated
+    Jaccard similarity decides)."""
     bands = _bands_for(threshold, permutations)
     rows = permutations // bands
-    owner: dict[int, int] = {}  # kept position -> kept position of its group's first article
+    owner: dict[int, int] = {}
     for band in range(bands):
         buckets: dict[bytes, int] = {}
         block = signatures[:, band * rows : (band + 1) * rows]
-        for position in range(len(kept)):
+        for position in range(len(signatures)):
             if position in owner:
                 continue
             key = block[position].tobytes()
@@ -111,7 +150,4 @@ def find_duplicates(
             similarity = float(np.mean(signatures[position] == signatures[first]))
             if similarity >= threshold:
                 owner[position] = first
-    for position, first in sorted(owner.items()):
-        similarity = float(np.mean(signatures[position] == signatures[first]))
-        duplicates.append(Duplicate(ids[kept[position]], ids[kept[first]], round(similarity, 3)))
-    return duplicates
+    return owner

@@ -79,8 +79,17 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 def read_articles(paths: Iterable[Path], screen: TextScreen | None = None) -> IngestReport:
     """The articles under ``paths``; what ``screen`` (by default, the settings' limits)
     refuses is skipped with its reason, before any work is spent on it."""
-    screen = screen or TextScreen.from_settings(get_settings())
     report = IngestReport()
+    report.articles = list(iter_articles(paths, report, screen))
+    return report
+
+
+def iter_articles(
+    paths: Iterable[Path], report: IngestReport, screen: TextScreen | None = None
+) -> Iterator[Article]:
+    """The articles under ``paths``, one at a time, so that a corpus larger than memory can be
+    read; the files read and the records skipped are counted in ``report`` as they go."""
+    screen = screen or TextScreen.from_settings(get_settings())
     for path in iter_files(paths):
         report.files += 1
         suffix = path.suffix.lower()
@@ -89,12 +98,11 @@ def read_articles(paths: Iterable[Path], screen: TextScreen | None = None) -> In
             if reason:
                 report.skipped.append(Skipped(str(path), reason))
             elif suffix in JSONL_SUFFIXES:
-                _read_jsonl(path, report, screen)
+                yield from _read_jsonl(path, report, screen)
             else:
-                _read_file(path, report, screen)
+                yield from _read_file(path, report, screen)
         except OSError as exc:
             report.skipped.append(Skipped(str(path), f"cannot read: {exc}"))
-    return report
 
 
 def _file_reason(path: Path, screen: TextScreen, *, whole: bool) -> str | None:
@@ -108,19 +116,19 @@ def _file_reason(path: Path, screen: TextScreen, *, whole: bool) -> str | None:
         return screen.head_reason(handle.read(SNIFF_BYTES))
 
 
-def _read_file(path: Path, report: IngestReport, screen: TextScreen) -> None:
+def _read_file(path: Path, report: IngestReport, screen: TextScreen) -> Iterator[Article]:
     raw = path.read_text(encoding="utf-8", errors="replace")
     reason = screen.size_reason(raw)
     if reason is None:
         article = _read_document(path, raw)
         reason = screen.content_reason(article.text) if article.text.strip() else "no text"
         if reason is None:
-            report.articles.append(article)
+            yield article
             return
     report.skipped.append(Skipped(str(path), reason))
 
 
-def _read_jsonl(path: Path, report: IngestReport, screen: TextScreen) -> None:
+def _read_jsonl(path: Path, report: IngestReport, screen: TextScreen) -> Iterator[Article]:
     with path.open(encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -139,7 +147,7 @@ def _read_jsonl(path: Path, report: IngestReport, screen: TextScreen) -> None:
             if reason or article is None:
                 report.skipped.append(Skipped(origin, reason or "no text"))
             else:
-                report.articles.append(article)
+                yield article
 
 
 def article_from_record(record: dict[str, Any], origin: str, *, fallback_id: str) -> Article | None:

@@ -32,30 +32,43 @@ class PreparedCorpus:
     skipped: list[Skipped] = field(default_factory=list)
 
 
+class ArticleCleaner:
+    """Cleans articles one at a time: a repeated id, an empty body or an article over
+    ``max_article_chars`` (read by other means than ``rag.ingest``) gives the reason it is
+    skipped; anything else comes back cleaned, with a language."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.screen = TextScreen.from_settings(settings)
+        self.seen_ids: set[str] = set()
+
+    def clean(self, article: Article) -> Article | Skipped:
+        if article.id in self.seen_ids:
+            return Skipped(article.origin, f"duplicate id {article.id!r}")
+        too_long = self.screen.size_reason(article.text)
+        if too_long:
+            return Skipped(article.origin, too_long)
+        text = clean_text(article.text, min_repeat_chars=self.settings.index.min_repeat_line_chars)
+        if not text:
+            return Skipped(article.origin, "no text left after cleaning")
+        self.seen_ids.add(article.id)
+        return replace(article, text=text, lang=article.lang or detect_language(text))
+
+
 def clean_articles(
     articles: Iterable[Article], settings: Settings, tick: Tick = _noop
 ) -> tuple[list[Article], list[Skipped]]:
-    """Cleaned articles with a language each; repeated ids, empty bodies and articles over
-    ``max_article_chars`` (read by other means than ``rag.ingest``) are skipped."""
+    """Cleaned articles with a language each, and those skipped (see :class:`ArticleCleaner`)."""
     kept: list[Article] = []
     skipped: list[Skipped] = []
-    seen_ids: set[str] = set()
-    screen = TextScreen.from_settings(settings)
+    cleaner = ArticleCleaner(settings)
     for article in articles:
         tick(1)
-        if article.id in seen_ids:
-            skipped.append(Skipped(article.origin, f"duplicate id {article.id!r}"))
-            continue
-        too_long = screen.size_reason(article.text)
-        if too_long:
-            skipped.append(Skipped(article.origin, too_long))
-            continue
-        text = clean_text(article.text, min_repeat_chars=settings.index.min_repeat_line_chars)
-        if not text:
-            skipped.append(Skipped(article.origin, "no text left after cleaning"))
-            continue
-        seen_ids.add(article.id)
-        kept.append(replace(article, text=text, lang=article.lang or detect_language(text)))
+        cleaned = cleaner.clean(article)
+        if isinstance(cleaned, Skipped):
+            skipped.append(cleaned)
+        else:
+            kept.append(cleaned)
     return kept, skipped
 
 
@@ -87,29 +100,38 @@ def make_chunker(
     return Chunker(plan, count_tokens)
 
 
+def chunk_article(
+    article: Article, chunker: Chunker, settings: Settings
+) -> tuple[list[Chunk], list[str]] | Skipped:
+    """The chunks of ``article`` and the passage of each (title in front), or why it is
+    skipped: more than ``max_article_passages`` chunks (before anything is spent embedding)."""
+    pieces = chunker.split(article.id, article.text)
+    if len(pieces) > settings.index.max_article_passages:
+        return Skipped(
+            article.origin,
+            f"too many passages: {len(pieces):,}, more than max_article_passages "
+            f"({settings.index.max_article_passages:,})",
+        )
+    prefix = title_prefix(article.title, settings.index.title_tokens, chunker.count_tokens)
+    return pieces, [passage_text(prefix, chunk.text) for chunk in pieces]
+
+
 def chunk_articles(
     articles: Sequence[Article], chunker: Chunker, settings: Settings, tick: Tick = _noop
 ) -> tuple[list[Article], list[Chunk], list[str], list[Skipped]]:
-    """The articles kept, their chunks and passages, and the articles skipped for having
-    more than ``max_article_passages`` chunks (before anything is spent embedding them)."""
+    """The articles kept, their chunks and passages, and the articles skipped (see
+    :func:`chunk_article`)."""
     kept: list[Article] = []
     chunks: list[Chunk] = []
     passages: list[str] = []
     skipped: list[Skipped] = []
     for article in articles:
-        pieces = chunker.split(article.id, article.text)
+        chunked = chunk_article(article, chunker, settings)
         tick(1)
-        if len(pieces) > settings.index.max_article_passages:
-            skipped.append(
-                Skipped(
-                    article.origin,
-                    f"too many passages: {len(pieces):,}, more than max_article_passages "
-                    f"({settings.index.max_article_passages:,})",
-                )
-            )
+        if isinstance(chunked, Skipped):
+            skipped.append(chunked)
             continue
-        prefix = title_prefix(article.title, settings.index.title_tokens, chunker.count_tokens)
         kept.append(article)
-        chunks.extend(pieces)
-        passages.extend(passage_text(prefix, chunk.text) for chunk in pieces)
+        chunks.extend(chunked[0])
+        passages.extend(chunked[1])
     return kept, chunks, passages, skipped

@@ -34,7 +34,7 @@ class LexiconsPart(IndexPart[Lexicons]):
     def build(self, context: BuildContext, params: dict[str, Any]) -> Lexicons:
         lexicons = {}
         for lang in sorted(set(context.languages)):
-            texts = [c.text for c in context.chunks if c.lang == lang]
+            texts = (c.text for c in context.chunks if c.lang == lang)
             words, terms = lexicon_words(
                 texts, lang, context.analyzer, int(params["lexicon_min_df"])
             )

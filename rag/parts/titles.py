@@ -23,7 +23,7 @@ class TitlesPart(IndexPart[TitleRetriever]):
         return {"title_prompt": settings.encoder.title_prompt}
 
     def build(self, context: BuildContext, params: dict[str, Any]) -> TitleRetriever:
-        table = TitleTable.of(list(context.articles), list(context.chunks))
+        table = TitleTable.of(context.articles, context.chunks)
         # The encoder was made with the settings' title prompt, which these params record.
         vectors = context.embed(
             table.titles,

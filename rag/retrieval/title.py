@@ -14,6 +14,7 @@ scaled by ``distinct_share``: distinct titles per titled article.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,7 @@ class TitleTable:
     titled_articles: int
 
     @classmethod
-    def of(cls, articles: list[Article], chunks: list[Chunk]) -> TitleTable:
+    def of(cls, articles: Iterable[Article], chunks: Iterable[Chunk]) -> TitleTable:
         titles: dict[str, int] = {}
         article_title: dict[str, int] = {}
         for article in articles:

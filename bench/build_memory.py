@@ -1,0 +1,201 @@
+"""Peak memory of an index build as the corpus grows: does it stay flat beyond the index itself?
+
+    python -m bench.build_memory --passages 10000 100000 --out bench-out
+
+Each size is a synthetic corpus written to a temporary folder: articles of sentences drawn at
+random (seeded) from the shared news corpora, Korean and English, so that no two articles
+are near-copies and the build keeps them all. Each build runs ``rag``'s real pipeline (read,
+clean, de-duplicate, chunk with the model's tokenizer, every index part with kiwipiepy) in a
+fresh process whose peak resident memory (``VmHWM``) is read at the end. Only the passage
+*vectors* are stand-ins (a seeded unit vector per text, instead of the model's): encoding
+100k passages takes hours on two cores and does not change what the pipeline holds. The
+table gives the peak above the process's memory after loading the model, per passage, beside
+what the vectors and the index parts take on disk, so a pipeline that holds the corpus shows
+as bytes per passage that stay high.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from eval.report import markdown_table
+from rag.config import get_settings
+from rag.ingest import read_articles
+
+NEWS = (Path("../shared/corpora/health-news-en"), Path("../shared/corpora/science-news-ko"))
+SEED = 5
+SENTENCES_PER_ARTICLE = (6, 30)
+# Article characters per passage at the default chunk size: the news corpora's 9.19M
+# characters make 8,874 passages. The table reports the passages each build really made.
+CHARS_PER_PASSAGE = 1035
+_SENTENCE_END = re.compile(r"(?<=[.!?다])\s+")
+
+
+def sentence_pool(paths: Sequence[Path]) -> list[tuple[str, str]]:
+    """(sentence, source title) pairs of the corpora's articles."""
+    pool = []
+    for article in read_articles(list(paths)).articles:
+        for sentence in _SENTENCE_END.split(article.text):
+            if len(sentence.strip()) > 20:
+                pool.append((sentence.strip(), article.title))
+    return pool
+
+
+def write_corpus(path: Path, passages: int, chars_per_passage: float, seed: int = SEED) -> int:
+    """Synthetic articles of about ``passages`` passages in all, as JSON lines; their count."""
+    pool = sentence_pool(NEWS)
+    rng = random.Random(seed)
+    budget = passages * chars_per_passage
+    written = 0
+    with path.open("w", encoding="utf-8") as handle:
+        while budget > 0:
+            sentences = [rng.choice(pool) for _ in range(rng.randint(*SENTENCES_PER_ARTICLE))]
+            text = " ".join(s for s, _ in sentences)
+            title = f"{sentences[0][1][:60]} ({written})"
+            row = {"id": f"synthetic-{written}", "title": title, "text": text}
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            budget -= len(text)
+            written += 1
+    return written
+
+
+def _peak_rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def stand_in_vectors(dimension: int):  # type: ignore[no-untyped-def]
+    def encode(texts: Sequence[str], prompt_name: str | None = None, **_: object) -> np.ndarray:
+        out = np.empty((len(texts), dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            seed = zlib.crc32(f"{prompt_name}\0{text}".encode())
+            vector = np.random.default_rng(seed).standard_normal(dimension)
+            out[row] = vector / np.linalg.norm(vector)
+        return out
+
+    return encode
+
+
+def child(corpus: Path, root: Path) -> dict[str, object]:
+    """Build ``corpus`` in this process; its figures."""
+    from index.builder import build_index
+    from rag.embedding.encoder import Encoder
+
+    settings = get_settings().but(index_dir=root / "index", cache_dir=root / "cache")
+    encoder = Encoder(settings)
+    encoder._encode = stand_in_vectors(encoder.dimension)  # type: ignore[method-assign]
+    encoder.fingerprint = "stand-in-" + encoder.fingerprint
+    baseline = _rss()
+    started = time.perf_counter()
+    result = build_index([corpus], settings, encoder, progress=False)
+    seconds = time.perf_counter() - started
+    parts = {
+        p.name: sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+        for p in result.folder.iterdir()
+        if p.is_dir()
+    }
+    return {
+        "articles": result.manifest.counts["articles"],
+        "passages": result.manifest.counts["chunks"],
+        "baseline_rss": baseline,
+        "peak_rss": _peak_rss(),
+        "seconds": seconds,
+        "vectors_bytes": result.manifest.counts["chunks"] * encoder.dimension * 4,
+        "parts_bytes": parts,
+        "timings_s": result.manifest.timings_s,
+    }
+
+
+def run_size(passages: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="build-memory-") as tmp:
+        root = Path(tmp)
+        corpus = root / "corpus.jsonl"
+        write_corpus(corpus, passages, CHARS_PER_PASSAGE)
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.build_memory", "--child", str(corpus), str(root)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+        return figures
+
+
+def table(rows: Sequence[dict[str, object]]) -> str:
+    mib = 1024 * 1024
+    lines = []
+    for row in rows:
+        passages = int(row["passages"])  # type: ignore[call-overload]
+        above = int(row["peak_rss"]) - int(row["baseline_rss"])  # type: ignore[call-overload]
+        parts = row["parts_bytes"]
+        assert isinstance(parts, dict)
+        lines.append(
+            [
+                f"{passages:,}",
+                f"{row['articles']:,}",
+                f"{int(row['peak_rss']) / mib:,.0f}",  # type: ignore[call-overload]
+                f"{above / mib:,.0f}",
+                f"{above / passages / 1024:,.1f}",
+                f"{int(row['vectors_bytes']) / mib:,.0f}",  # type: ignore[call-overload]
+                f"{sum(parts.values()) / mib:,.0f}",
+                f"{float(row['seconds']):,.0f}",  # type: ignore[arg-type]
+            ]
+        )
+    return markdown_table(
+        [
+            "passages",
+            "articles",
+            "peak RSS MiB",
+            "above model MiB",
+            "KiB per passage",
+            "vectors MiB",
+            "build on disk MiB",
+            "build s",
+        ],
+        lines,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--passages", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--out", type=Path, default=Path("bench-out"))
+    parser.add_argument("--child", nargs=2, metavar=("CORPUS", "ROOT"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(Path(args.child[0]), Path(args.child[1]))))
+        return
+    rows = []
+    for passages in args.passages:
+        print(f"building about {passages:,} passages...", file=sys.stderr, flush=True)
+        rows.append(run_size(passages))
+    text = table(rows)
+    print(text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results-build-memory.md").write_text(text + "\n", "utf-8")
+    (args.out / "results-build-memory.json").write_text(json.dumps(rows, indent=2), "utf-8")
+
+
+if __name__ == "__main__":
+    main()
