@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
+from rag.lexical.term_rows import TermRows, term_rows
 from rag.types import Query, Scored, top_scored
 
 
-def build_bm25(corpus_terms: Sequence[list[str]], *, k1: float, b: float) -> Any:
+def build_bm25(corpus_terms: Iterable[Sequence[str]] | TermRows, *, k1: float, b: float) -> Any:
+    """A bm25s index of each passage's terms (an empty passage gets a placeholder term)."""
     import bm25s
 
+    rows = term_rows(corpus_terms)
     model = bm25s.BM25(k1=k1, b=b)
-    # bm25s needs at least one term a document; an empty passage gets a placeholder.
-    model.index([terms or [""] for terms in corpus_terms], show_progress=False)
+    # bm25s reads any object with ``ids`` and ``vocab`` as token ids, and adds to the
+    # vocabulary it is given: it gets a copy.
+    model.index(SimpleNamespace(ids=rows.ids, vocab=dict(rows.vocab)), show_progress=False)
     return model
 
 

@@ -25,6 +25,7 @@ from rag.config import Settings
 from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
 from rag.lexical.analyzer import LexicalAnalyzer
+from rag.lexical.term_rows import TermRows
 from rag.vectors import language_means
 
 PARAMS_FILE = "params.json"
@@ -75,13 +76,14 @@ class BuildContext:
         return language_means(self.vectors, self.languages)
 
     @cached_property
-    def passage_terms(self) -> list[list[str]]:
+    def passage_terms(self) -> TermRows:
         """The BM25 terms of every passage, analysed once for every part that needs them."""
-        terms: list[list[str]] = []
+        terms = TermRows()
         with self.bar(len(self.passages), "terms", "chunk") as bar:
             for begin in range(0, len(self.passages), ANALYSIS_BATCH):
                 batch = self.passages[begin : begin + ANALYSIS_BATCH]
-                terms.extend(self.analyzer.terms_batch(batch))
+                for row in self.analyzer.terms_batch(batch):
+                    terms.append(row)
                 bar.update(len(batch))
         return terms
 

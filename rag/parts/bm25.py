@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from rag.config import Settings
 from rag.lexical.bm25 import BM25Retriever, build_bm25, load_bm25
+from rag.lexical.term_rows import TermRows
 from rag.parts.base import BuildContext, IndexPart, LoadContext
 
 Retriever = TypeVar("Retriever", bound=BM25Retriever)
@@ -23,7 +24,7 @@ class BM25IndexPart(IndexPart[Retriever], Generic[Retriever]):
 
     retriever: ClassVar[type[BM25Retriever]]
 
-    def terms(self, context: BuildContext) -> list[list[str]]:
+    def terms(self, context: BuildContext) -> TermRows:
         return context.passage_terms
 
     def params(self, settings: Settings) -> dict[str, Any]:

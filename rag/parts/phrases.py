@@ -9,6 +9,7 @@ import numpy as np
 from rag.config import QueryParams
 from rag.lexical.bm25 import BM25Retriever
 from rag.lexical.phrases import phrase_terms
+from rag.lexical.term_rows import TermRows
 from rag.parts.base import BuildContext
 from rag.parts.bm25 import BM25IndexPart
 from rag.types import Query
@@ -43,5 +44,5 @@ class PhrasesPart(BM25IndexPart[PhraseRanking]):
     fused = True
     retriever = PhraseRanking
 
-    def terms(self, context: BuildContext) -> list[list[str]]:
-        return [phrase_terms(passage_terms) for passage_terms in context.passage_terms]
+    def terms(self, context: BuildContext) -> TermRows:
+        return TermRows.of(phrase_terms(passage_terms) for passage_terms in context.passage_terms)

@@ -8,6 +8,7 @@ import numpy as np
 from rag.config import QueryParams
 from rag.lexical.bm25 import BM25Retriever
 from rag.lexical.syllables import syllable_terms
+from rag.lexical.term_rows import TermRows
 from rag.parts.base import BuildContext
 from rag.parts.bm25 import BM25IndexPart
 from rag.types import Query
@@ -41,5 +42,5 @@ class SyllablesPart(BM25IndexPart[SyllableRanking]):
     fused = True
     retriever = SyllableRanking
 
-    def terms(self, context: BuildContext) -> list[list[str]]:
-        return [syllable_terms(passage) for passage in context.passages]
+    def terms(self, context: BuildContext) -> TermRows:
+        return TermRows.of(syllable_terms(passage) for passage in context.passages)

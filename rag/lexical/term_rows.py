@@ -1,0 +1,103 @@
+"""The terms of many passages in a few bytes a term: what a build's BM25 parts index.
+
+Lists of strings cost about 60 bytes a term (a string object and a pointer each); a build of
+100k passages of 200 terms would hold over a gigabyte of them, several times over while one
+part is made from another's terms. :class:`TermRows` holds one array of term ids with the
+end of each row and a vocabulary, and gives back each row's terms (or their ids, which is
+what bm25s indexes from) on demand.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from typing import overload
+
+# bm25s needs at least one term a document: a row without terms holds the empty term.
+EMPTY_TERM = ""
+
+
+class TermRows(Sequence[list[str]]):
+    """Rows of terms, appended one row at a time. Also what bm25s's ``index`` reads as a
+    tokenized corpus: ``ids`` (each row's term ids) and ``vocab`` (term -> id)."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self._words: list[str] = []
+        self._ids = array("i")
+        self._ends = array("q")
+
+    @classmethod
+    def of(cls, rows: Iterable[Iterable[str]]) -> TermRows:
+        built = cls()
+        for terms in rows:
+            built.append(terms)
+        return built
+
+    def append(self, terms: Iterable[str]) -> None:
+        start = len(self._ids)
+        for term in terms:
+            self._ids.append(self._id(term))
+        if len(self._ids) == start:
+            self._ids.append(self._id(EMPTY_TERM))
+        self._ends.append(len(self._ids))
+
+    def _id(self, term: str) -> int:
+        found = self.vocab.get(term)
+        if found is None:
+            found = self.vocab[term] = len(self._words)
+            self._words.append(term)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    @overload
+    def __getitem__(self, index: int) -> list[str]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[list[str]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[str] | list[list[str]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return [self._words[i] for i in self.row_ids(index)]
+
+    def row_ids(self, index: int) -> list[int]:
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"row {index} of {len(self)}")
+        start = self._ends[index - 1] if index else 0
+        return self._ids[start : self._ends[index]].tolist()
+
+    @property
+    def ids(self) -> _IdRows:
+        return _IdRows(self)
+
+
+class _IdRows(Sequence[list[int]]):
+    def __init__(self, rows: TermRows) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> list[int]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[list[int]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[int] | list[list[int]]:
+        if isinstance(index, slice):
+            return [self._rows.row_ids(i) for i in range(*index.indices(len(self)))]
+        return self._rows.row_ids(index)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return (self._rows.row_ids(i) for i in range(len(self)))
+
+
+def term_rows(rows: Iterable[Sequence[str]] | TermRows) -> TermRows:
+    """``rows`` as :class:`TermRows` (as they are when they already are)."""
+    return rows if isinstance(rows, TermRows) else TermRows.of(rows)
