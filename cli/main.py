@@ -113,6 +113,7 @@ def _run_build(settings: Any, paths: list[Path], exclude: list[str], args: Any) 
                 progress=not args.quiet,
                 store=store,
                 exclude=set(exclude),
+                ray_address=getattr(args, "ray", None),
             )
     except KeyboardInterrupt:
         now = store.current_name()
@@ -335,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--exclude", action="append", metavar="ID", help="leave out the article with this id"
+    )
+    build.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="clean, chunk and embed on the Ray cluster at ADDRESS (auto: the running one); "
+        "needs pip install '.[ray]'",
     )
     build.set_defaults(func=cmd_build)
 

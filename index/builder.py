@@ -23,7 +23,7 @@ import numpy as np
 from index.cache import cached_embedder, embed_with_cache
 from index.files import DUPLICATES_FILE, SKIPPED_FILE, write_jsonl
 from index.manifest import FORMAT_VERSION, Manifest
-from index.prepare import SPOOL_FOLDER, prepare_files
+from index.prepare import SPOOL_FOLDER, PreparedFiles, prepare_files
 from index.store import IndexStore
 from rag import parts as registry
 from rag.config import Settings
@@ -84,10 +84,13 @@ def build_index(
     progress: bool = True,
     store: IndexStore | None = None,
     exclude: Collection[str] = (),
+    ray_address: str | None = None,
 ) -> BuildResult:
     """Build an index of the articles under ``paths`` but those whose id is in ``exclude``
     (recorded in the manifest) and make it the served one. Articles are streamed from the
-    files (``index.prepare``): a corpus need not fit in memory, only its index does.
+    files (``index.prepare``): a corpus need not fit in memory, only its index does. With
+    ``ray_address``, cleaning, chunking and embedding run on that Ray cluster
+    (``index.ray_build``) and the result is the same build.
 
     The root's build lock is held from start to end (pass ``store`` when the caller already
     holds it with :meth:`IndexStore.building`, as ``rag build`` does before loading the model).
@@ -117,6 +120,7 @@ def build_index(
             progress=progress,
             store=store,
             nothing_read=nothing_read,
+            ray_address=ray_address,
         )
 
 
@@ -150,6 +154,13 @@ def build_from_articles(
         )
 
 
+def _check_prepared(prepared: PreparedFiles, nothing_read: Callable[[], InputError]) -> None:
+    if prepared.read == 0:
+        raise nothing_read()
+    if not len(prepared.chunks):
+        raise InputError("no text left to index after cleaning")
+
+
 def _build(
     articles: Iterable[Article],
     settings: Settings,
@@ -162,23 +173,31 @@ def _build(
     store: IndexStore,
     nothing_read: Callable[[], InputError],
     total: int | None = None,
+    ray_address: str | None = None,
 ) -> BuildResult:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     with store.writing() as staging:
-        prepared = prepare_files(
-            articles, settings, encoder, staging, progress=progress, total=total
-        )
-        if prepared.read == 0:
-            raise nothing_read()
-        all_skipped = [*report.skipped, *prepared.skipped]
-        if not len(prepared.chunks):
-            raise InputError("no text left to index after cleaning")
-        timings["read_clean_chunk"] = time.perf_counter() - started
+        if ray_address is None:
+            prepared = prepare_files(
+                articles, settings, encoder, staging, progress=progress, total=total
+            )
+            _check_prepared(prepared, nothing_read)
+            timings["read_clean_chunk"] = time.perf_counter() - started
+            mark = time.perf_counter()
+            vectors, encoded = embed_passages(
+                prepared.passages, encoder, settings, progress=progress
+            )
+            timings["embed"] = time.perf_counter() - mark
+        else:
+            from index.ray_build import ray_prepare
 
-        mark = time.perf_counter()
-        vectors, encoded = embed_passages(prepared.passages, encoder, settings, progress=progress)
-        timings["embed"] = time.perf_counter() - mark
+            prepared, vectors, encoded = ray_prepare(
+                articles, settings, encoder, staging, address=ray_address, progress=progress
+            )
+            _check_prepared(prepared, nothing_read)
+            timings["ray_clean_chunk_embed"] = time.perf_counter() - started
+        all_skipped = [*report.skipped, *prepared.skipped]
 
         context = BuildContext(
             articles=prepared.articles,

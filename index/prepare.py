@@ -54,6 +54,49 @@ def _bar(total: int | None, desc: str, enabled: bool, unit: str) -> Any:
     )
 
 
+def duplicate_finder(settings: Settings) -> DuplicateFinder | None:
+    if not settings.index.drop_duplicates:
+        return None
+    return DuplicateFinder(
+        threshold=settings.index.near_duplicate_jaccard,
+        permutations=settings.index.minhash_permutations,
+        shingle_words=settings.index.shingle_words,
+    )
+
+
+class CorpusWriter:
+    """Writes the kept articles, their chunks and passages into a staging folder, in order."""
+
+    def __init__(self, staging: Path) -> None:
+        self.staging = staging
+        (staging / SPOOL_FOLDER).mkdir(exist_ok=True)
+        self._articles = JsonlWriter(staging / ARTICLES_FILE)
+        self._chunks = JsonlWriter(staging / CHUNKS_FILE)
+        self._passages = JsonlWriter(staging / SPOOL_FOLDER / PASSAGES_FILE)
+
+    def add(self, article: dict[str, Any], chunks: list[Chunk], passages: list[str]) -> None:
+        self._articles.write(article)
+        self._chunks.write_all([chunk.to_dict() for chunk in chunks])
+        self._passages.write_all(passages)
+
+    def close(self) -> None:
+        for writer in (self._articles, self._chunks, self._passages):
+            writer.close()
+
+    def prepared(
+        self, read: int, duplicates: list[Duplicate], skipped: list[Skipped]
+    ) -> PreparedFiles:
+        self.close()
+        return PreparedFiles(
+            JsonlRows(self.staging / ARTICLES_FILE, Article.from_dict),
+            JsonlRows(self.staging / CHUNKS_FILE, Chunk.from_dict),
+            JsonlRows(self.staging / SPOOL_FOLDER / PASSAGES_FILE, str),
+            read,
+            duplicates,
+            skipped,
+        )
+
+
 def prepare_files(
     articles: Iterable[Article],
     settings: Settings,
@@ -68,15 +111,7 @@ def prepare_files(
     spool = staging / SPOOL_FOLDER
     spool.mkdir(exist_ok=True)
     cleaner = ArticleCleaner(settings)
-    finder = (
-        DuplicateFinder(
-            threshold=settings.index.near_duplicate_jaccard,
-            permutations=settings.index.minhash_permutations,
-            shingle_words=settings.index.shingle_words,
-        )
-        if settings.index.drop_duplicates
-        else None
-    )
+    finder = duplicate_finder(settings)
     skipped: list[Skipped] = []
     read = 0
     with (
@@ -102,30 +137,20 @@ def prepare_files(
         max_tokens=encoder.max_tokens,
         overhead_tokens=encoder.overhead_tokens(),
     )
-    with (
-        JsonlWriter(staging / ARTICLES_FILE) as kept,
-        JsonlWriter(staging / CHUNKS_FILE) as chunks,
-        JsonlWriter(spool / PASSAGES_FILE) as passages,
-        _bar(cleaned.count - len(dropped), "chunk", progress, "article") as bar,
-    ):
-        for row in read_jsonl(spool / CLEANED_FILE):
-            article = Article.from_dict(row)
-            if article.id in dropped:
-                continue
-            chunked = chunk_article(article, chunker, settings)
-            bar.update(1)
-            if isinstance(chunked, Skipped):
-                skipped.append(chunked)
-                continue
-            kept.write(row)
-            chunks.write_all([chunk.to_dict() for chunk in chunked[0]])
-            passages.write_all(chunked[1])
+    writer = CorpusWriter(staging)
+    with _bar(cleaned.count - len(dropped), "chunk", progress, "article") as bar:
+        try:
+            for row in read_jsonl(spool / CLEANED_FILE):
+                article = Article.from_dict(row)
+                if article.id in dropped:
+                    continue
+                chunked = chunk_article(article, chunker, settings)
+                bar.update(1)
+                if isinstance(chunked, Skipped):
+                    skipped.append(chunked)
+                    continue
+                writer.add(row, *chunked)
+        finally:
+            writer.close()
     (spool / CLEANED_FILE).unlink()
-    return PreparedFiles(
-        JsonlRows(staging / ARTICLES_FILE, Article.from_dict),
-        JsonlRows(staging / CHUNKS_FILE, Chunk.from_dict),
-        JsonlRows(spool / PASSAGES_FILE, str),
-        read,
-        duplicates,
-        skipped,
-    )
+    return writer.prepared(read, duplicates, skipped)

@@ -94,6 +94,9 @@ class JsonlWriter:
         for value in values:
             self.write(value)
 
+    def close(self) -> None:
+        self._handle.close()
+
     def __enter__(self) -> JsonlWriter:
         return self
 
@@ -103,4 +106,4 @@ class JsonlWriter:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        self._handle.close()
+        self.close()

@@ -102,16 +102,31 @@ class DuplicateFinder:
         self._first_by_digest: dict[bytes, str] = {}
 
     def add(self, article_id: str, text: str) -> None:
-        words = _normalized_words(text)
-        digest = hashlib.sha1(" ".join(words).encode()).digest()
+        digest = self.digest(text)
+        if self._is_new(article_id, digest) and self.threshold < 1.0:
+            self._signatures.append(self._hashes.signature(text))
+
+    def add_hashed(self, article_id: str, digest: bytes, signature: np.ndarray) -> None:
+        """:meth:`add` with the text's :meth:`digest` and :meth:`signature` made elsewhere
+        (by the workers of a distributed build)."""
+        if self._is_new(article_id, digest) and self.threshold < 1.0:
+            self._signatures.append(signature)
+
+    @staticmethod
+    def digest(text: str) -> bytes:
+        return hashlib.sha1(" ".join(_normalized_words(text)).encode()).digest()
+
+    def signature(self, text: str) -> np.ndarray:
+        return self._hashes.signature(text)
+
+    def _is_new(self, article_id: str, digest: bytes) -> bool:
         first = self._first_by_digest.get(digest)
         if first is not None:
             self._exact.append(Duplicate(article_id, first, 1.0))
-            return
+            return False
         self._first_by_digest[digest] = article_id
         self._kept_ids.append(article_id)
-        if self.threshold < 1.0:
-            self._signatures.append(self._hashes.signature(text))
+        return True
 
     def duplicates(self) -> list[Duplicate]:
         """Every duplicate found: exact copies in the order met, then near copies."""

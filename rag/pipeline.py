@@ -45,14 +45,29 @@ class ArticleCleaner:
     def clean(self, article: Article) -> Article | Skipped:
         if article.id in self.seen_ids:
             return Skipped(article.origin, f"duplicate id {article.id!r}")
-        too_long = self.screen.size_reason(article.text)
-        if too_long:
-            return Skipped(article.origin, too_long)
-        text = clean_text(article.text, min_repeat_chars=self.settings.index.min_repeat_line_chars)
-        if not text:
-            return Skipped(article.origin, "no text left after cleaning")
-        self.seen_ids.add(article.id)
-        return replace(article, text=text, lang=article.lang or detect_language(text))
+        return self.accept(clean_article(article, self.settings, self.screen))
+
+    def accept(self, cleaned: Article | Skipped) -> Article | Skipped:
+        """``cleaned`` (by :func:`clean_article`, maybe elsewhere) as :meth:`clean` gives it:
+        skipped if its id was met before."""
+        if isinstance(cleaned, Skipped):
+            return cleaned
+        if cleaned.id in self.seen_ids:
+            return Skipped(cleaned.origin, f"duplicate id {cleaned.id!r}")
+        self.seen_ids.add(cleaned.id)
+        return cleaned
+
+
+def clean_article(article: Article, settings: Settings, screen: TextScreen) -> Article | Skipped:
+    """``article`` cleaned, with a language, or why it is skipped (too long, or no text left);
+    the id check that needs every article before it is :class:`ArticleCleaner`'s."""
+    too_long = screen.size_reason(article.text)
+    if too_long:
+        return Skipped(article.origin, too_long)
+    text = clean_text(article.text, min_repeat_chars=settings.index.min_repeat_line_chars)
+    if not text:
+        return Skipped(article.origin, "no text left after cleaning")
+    return replace(article, text=text, lang=article.lang or detect_language(text))
 
 
 def clean_articles(

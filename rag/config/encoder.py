@@ -31,6 +31,12 @@ class EncoderSettings(BaseModel):
         "query", description="prompt name for article titles (matched like another question)"
     )
     embed_batch_size: int = Field(32, ge=1)
+    encoder_threads: int = Field(
+        0,
+        ge=0,
+        description="threads one encoder computes with (0: the runtime's default, every core); "
+        "a distributed build gives each of its model actors its share of a node",
+    )
     device: str = "cpu"
     encoder_backend: Literal["torch", "onnx"] = Field(
         "onnx",

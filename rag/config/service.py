@@ -26,6 +26,15 @@ class ServiceSettings(BaseModel):
     )
     keep_builds: int = Field(2, ge=1, description="old index builds kept after a swap")
 
+    # --- builds on a Ray cluster (rag build --ray; index/ray_build.py) ----------------
+    ray_batch_articles: int = Field(8, ge=1, description="articles a Ray worker takes at once")
+    ray_window_articles: int = Field(
+        20000, ge=1, description="articles the build process hands Ray at a time (its memory)"
+    )
+    ray_cpus_per_worker: int = Field(
+        1, ge=1, description="CPUs of each model actor (and its encoder's threads)"
+    )
+
     # --- how a loaded index is held and searched (set when it loads) ------------------
     query_analyzer_threads: int = Field(
         2,

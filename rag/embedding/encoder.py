@@ -69,6 +69,7 @@ class Encoder:
         self.backend = settings.encoder.encoder_backend
         self.build_backend = settings.encoder.build_encoder_backend
         self.batch_size = settings.encoder.embed_batch_size
+        self.threads = settings.encoder.encoder_threads
         self._model: SentenceTransformer | None = None
         self._onnx: OnnxModel | None = None
         self._packed: PackedEncoder | None = None
@@ -117,7 +118,7 @@ class Encoder:
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"cannot read the configuration of {folder}: {exc}") from exc
         export_onnx(folder)  # once, offline, beside the weights
-        self._onnx = OnnxModel(folder, self.max_tokens)
+        self._onnx = OnnxModel(folder, self.max_tokens, self.threads)
         self._tokenizer = self._onnx.tokenizer
 
     @property
@@ -130,6 +131,10 @@ class Encoder:
         benchmarks' reference and the packing checks read it)."""
         if self._model is None:
             self._model = self._load(self.path, self.device)
+            if self.threads:
+                import torch
+
+                torch.set_num_threads(self.threads)  # for the process: torch has one pool
         return self._model
 
     @staticmethod

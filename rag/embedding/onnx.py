@@ -183,7 +183,7 @@ class FastTokenizer:
 class OnnxModel:
     """Mean-pooled unit vectors from the exported model on ONNX Runtime's CPU provider."""
 
-    def __init__(self, model_dir: Path, max_tokens: int) -> None:
+    def __init__(self, model_dir: Path, max_tokens: int, threads: int = 0) -> None:
         try:
             import onnxruntime
         except ImportError as exc:
@@ -192,6 +192,7 @@ class OnnxModel:
             ) from exc
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads  # 0: ONNX Runtime's default
         self.session = onnxruntime.InferenceSession(
             str(onnx_path(model_dir)), options, providers=["CPUExecutionProvider"]
         )

@@ -1,0 +1,275 @@
+"""A build's cleaning, chunking and embedding on a Ray cluster (``rag build --ray ADDRESS``).
+
+Ray is an optional extra (``pip install '.[ray]'``). The ``rag build`` process (the driver)
+reads the articles and streams them, a window at a time, through two Ray Data stages:
+
+1. **clean** (tasks): each article cleaned, with a language, the digest and MinHash signature
+   its duplicate check needs. The driver takes the results in input order, skips an id met
+   before as :class:`~rag.pipeline.ArticleCleaner` does, and once every article is seen knows
+   the duplicates: the decisions of a local build.
+2. **chunk and embed** (actors, one per CPU of the cluster, each holding the model): each kept
+   article's chunks, passages and passage vectors.
+
+Results come back in input order (``preserve_order``), so the driver writes the files of a
+local build, the same passages in the same order; their vectors also go to the embedding
+cache. Ray Data restarts an actor that dies and runs its batch again; a batch's output is
+taken once, from the attempt that finished, so nothing is lost or doubled. The index parts
+are then built by the driver, as in a local build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from index.cache import CACHE_FILE, EmbeddingCache
+from index.prepare import (
+    CLEANED_FILE,
+    SPOOL_FOLDER,
+    CorpusWriter,
+    PreparedFiles,
+    duplicate_finder,
+)
+from rag.config import Settings
+from rag.documents import Article, Chunk
+from rag.embedding.encoder import Encoder
+from rag.errors import InputError, MissingDependencyError
+from rag.ingest import Skipped
+from rag.pipeline import ArticleCleaner, chunk_article, clean_article, make_chunker
+from rag.screening import TextScreen
+
+# One article a row: its JSON, and a binary column (a signature, or passage vectors).
+ROW, BLOB = "row", "blob"
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+        import ray.data
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "a build on Ray needs the ray extra: pip install '.[ray]'"
+        ) from exc
+    return ray
+
+
+def connect(address: str) -> Any:
+    """Ray, connected to the cluster at ``address`` (``auto``: the one this machine runs or
+    ``RAY_ADDRESS`` names); a clear error when there is none."""
+    ray = import_ray()
+    if not ray.is_initialized():
+        try:
+            ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise InputError(f"cannot connect to a Ray cluster at {address!r}: {exc}") from exc
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    return ray
+
+
+def clean_batch(batch: dict[str, np.ndarray], settings: Settings) -> dict[str, np.ndarray]:
+    """Stage 1, on a worker: each article cleaned (or why it is skipped), with its digest in
+    the row and its MinHash signature in the blob."""
+    screen = TextScreen.from_settings(settings)
+    finder = duplicate_finder(settings)
+    rows, blobs = [], []
+    for text in batch[ROW]:
+        cleaned = clean_article(Article.from_dict(json.loads(text)), settings, screen)
+        if isinstance(cleaned, Skipped):
+            rows.append(json.dumps({"skipped": vars(cleaned)}, ensure_ascii=False))
+            blobs.append(b"")
+            continue
+        out: dict[str, Any] = {"article": cleaned.to_dict()}
+        blob = b""
+        if finder is not None:
+            out["digest"] = finder.digest(cleaned.text).hex()
+            blob = finder.signature(cleaned.text).tobytes()
+        rows.append(json.dumps(out, ensure_ascii=False))
+        blobs.append(blob)
+    return {ROW: np.array(rows, dtype=object), BLOB: np.array(blobs, dtype=object)}
+
+
+class ChunkAndEmbed:
+    """Stage 2, a model actor: each article's chunks and passages, and the passages'
+    vectors (float32, row after row) in the blob."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.encoder = Encoder(settings)
+        self.chunker = make_chunker(
+            settings,
+            self.encoder.count_tokens,
+            max_tokens=self.encoder.max_tokens,
+            overhead_tokens=self.encoder.overhead_tokens(),
+        )
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        results: list[dict[str, Any]] = []
+        passages: list[str] = []
+        for text in batch[ROW]:
+            row = json.loads(text)
+            chunked = chunk_article(Article.from_dict(row), self.chunker, self.settings)
+            if isinstance(chunked, Skipped):
+                results.append({"skipped": vars(chunked)})
+                continue
+            chunks, texts = chunked
+            results.append(
+                {"article": row, "chunks": [c.to_dict() for c in chunks], "passages": texts}
+            )
+            passages.extend(texts)
+        # Encoded as a local build encodes (its backend, sorted by length).
+        vectors = self.encoder.encode_passages(passages, progress=lambda _: None)
+        blobs, used = [], 0
+        for result in results:
+            count = len(result.get("passages", ()))
+            blobs.append(vectors[used : used + count].tobytes())
+            used += count
+        return {
+            ROW: np.array([json.dumps(r, ensure_ascii=False) for r in results], dtype=object),
+            BLOB: np.array(blobs, dtype=object),
+        }
+
+
+def _through_ray(
+    ray: Any,
+    rows: Iterator[str],
+    stage: Callable[[Any], Any],
+    window: int,
+) -> Iterator[tuple[str, bytes]]:
+    """``rows`` through ``stage`` (a function of a Ray dataset), a window at a time so that
+    the driver never holds the corpus, results in input order."""
+    while chunk := list(islice(rows, window)):
+        dataset = stage(ray.data.from_items([{ROW: row} for row in chunk]))
+        for out in dataset.iter_rows():
+            yield str(out[ROW]), bytes(out[BLOB])
+
+
+def ray_prepare(
+    articles: Iterable[Article],
+    settings: Settings,
+    encoder: Encoder,
+    staging: Path,
+    *,
+    address: str,
+    progress: bool,
+    on_result: Callable[[int], None] | None = None,
+) -> tuple[PreparedFiles, np.ndarray, int]:
+    """What ``index.prepare.prepare_files`` and the embedding step give a local build, made on
+    the Ray cluster at ``address``: (the prepared files, the passages' vectors, how many were
+    encoded). ``on_result(n)`` is called as the n-th embedded article comes back."""
+    ray = connect(address)
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = progress
+    service = settings.service
+    workers = max(1, int(ray.cluster_resources().get("CPU", 1)) // service.ray_cpus_per_worker)
+    worker_settings = settings.but(encoder_threads=service.ray_cpus_per_worker)
+
+    cleaner, finder = ArticleCleaner(settings), duplicate_finder(settings)
+    skipped: list[Skipped] = []
+    read = 0
+    (staging / SPOOL_FOLDER).mkdir(exist_ok=True)
+    spool = staging / SPOOL_FOLDER / CLEANED_FILE
+
+    def article_rows() -> Iterator[str]:
+        nonlocal read
+        for article in articles:
+            read += 1
+            yield json.dumps(article.to_dict(), ensure_ascii=False)
+
+    def clean(dataset: Any) -> Any:
+        return dataset.map_batches(
+            clean_batch,
+            fn_kwargs={"settings": settings},
+            batch_size=service.ray_batch_articles,
+            batch_format="numpy",
+        )
+
+    with spool.open("w", encoding="utf-8") as kept:
+        for text, blob in _through_ray(ray, article_rows(), clean, service.ray_window_articles):
+            out = json.loads(text)
+            if "skipped" in out:
+                skipped.append(Skipped(**out["skipped"]))
+                continue
+            accepted = cleaner.accept(Article.from_dict(out["article"]))
+            if isinstance(accepted, Skipped):
+                skipped.append(accepted)
+                continue
+            if finder is not None:
+                finder.add_hashed(
+                    accepted.id, bytes.fromhex(out["digest"]), np.frombuffer(blob, np.uint64)
+                )
+            kept.write(json.dumps(out["article"], ensure_ascii=False) + "\n")
+    duplicates = finder.duplicates() if finder is not None else []
+    dropped = {d.article_id for d in duplicates}
+
+    def chunk_and_embed(dataset: Any) -> Any:
+        return dataset.map_batches(
+            ChunkAndEmbed,
+            fn_constructor_kwargs={"settings": worker_settings},
+            concurrency=workers,
+            num_cpus=service.ray_cpus_per_worker,
+            batch_size=service.ray_batch_articles,
+            batch_format="numpy",
+        )
+
+    def kept_rows() -> Iterator[str]:
+        with spool.open(encoding="utf-8") as handle:
+            for line in handle:
+                if json.loads(line)["id"] not in dropped:
+                    yield line.rstrip("\n")
+
+    writer = CorpusWriter(staging)
+    vectors: list[np.ndarray] = []
+    returned = 0
+    try:
+        results = _through_ray(ray, kept_rows(), chunk_and_embed, service.ray_window_articles)
+        for text, blob in tqdm(results, desc="ray", unit="article", disable=not progress):
+            returned += 1
+            if on_result is not None:
+                on_result(returned)
+            out = json.loads(text)
+            if "skipped" in out:
+                skipped.append(Skipped(**out["skipped"]))
+                continue
+            chunks = [Chunk.from_dict(c) for c in out["chunks"]]
+            rows = np.frombuffer(blob, np.float32).reshape(len(chunks), encoder.dimension)
+            writer.add(out["article"], chunks, out["passages"])
+            vectors.append(rows)
+    finally:
+        writer.close()
+    os.unlink(spool)
+    prepared = writer.prepared(read, duplicates, skipped)
+    matrix = np.vstack(vectors) if vectors else np.empty((0, encoder.dimension), dtype=np.float32)
+    _store_in_cache(prepared, matrix, settings, encoder)
+    return prepared, matrix, len(matrix)
+
+
+def _store_in_cache(
+    prepared: PreparedFiles, vectors: np.ndarray, settings: Settings, encoder: Encoder
+) -> None:
+    """The vectors the workers made, in the embedding cache under the key a local build
+    looks them up by, so that a later build (local or not) of the same passages reuses them."""
+    cache = EmbeddingCache(
+        settings.service.cache_dir.expanduser() / CACHE_FILE,
+        f"{encoder.fingerprint}:{encoder.passage_prompt}",
+        encoder.dimension,
+    )
+    try:
+        step = 1024
+        for begin in range(0, len(vectors), step):
+            texts = prepared.passages[begin : begin + step]
+            cache.put_many(
+                [
+                    (cache.key(text), vector)
+                    for text, vector in zip(texts, vectors[begin : begin + step], strict=True)
+                ]
+            )
+    finally:
+        cache.close()

@@ -1,0 +1,144 @@
+"""The Ray build on a real local cluster: a head and a second node, one CPU each, on
+127.0.0.1 (skipped where the ray extra is not installed)."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.builder import build_index
+from index.files import ARTICLES_FILE, CHUNKS_FILE
+from index.prepare import prepare_files
+from rag.config import Settings
+from rag.embedding.encoder import Encoder
+from rag.ingest import read_articles
+from tests.conftest import ENGLISH_NEWS, KOREAN_NEWS, SEED
+
+ray = pytest.importorskip("ray")
+
+ARTICLES_PER_CORPUS = 5
+RAY = str(Path(sys.executable).parent / "ray")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """A two-node Ray cluster on this machine; yields its address."""
+    address = f"127.0.0.1:{_free_port()}"
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--disable-usage-stats"]
+    head = [RAY, "start", "--head", "--port", address.split(":")[1], "--include-dashboard", "false"]
+    subprocess.run([*head, *common], check=True, capture_output=True, env=env)
+    try:
+        subprocess.run(
+            [RAY, "start", "--address", address, *common], check=True, capture_output=True, env=env
+        )
+        yield address
+    finally:
+        ray.shutdown()
+        subprocess.run([RAY, "stop", "--force"], capture_output=True, env=env)
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed and a few Korean and English news articles (a subset of the session's test
+    corpus, whose vectors the embedding cache holds)."""
+    folder = tmp_path_factory.mktemp("ray-corpus")
+    (folder / SEED.name).write_text(SEED.read_text("utf-8"), "utf-8")
+    for source in (KOREAN_NEWS, ENGLISH_NEWS):
+        with source.open(encoding="utf-8") as handle:
+            rows = [json.loads(line) for line in handle]
+        kept = [row for row in rows if row.get("text")][:ARTICLES_PER_CORPUS]
+        (folder / f"{source.parent.name}.jsonl").write_text(
+            "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in kept), "utf-8"
+        )
+    return folder
+
+
+def _actor_pids(class_name: str) -> list[int]:
+    """Processes of Ray actors of ``class_name`` (Ray titles them ``ray::...Class...``)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if title.startswith("ray::") and class_name in title:
+                pids.append(int(proc.name))
+    return pids
+
+
+def _vectors(folder: Path) -> np.ndarray:
+    return np.load(folder / "dense" / "vectors.npy")
+
+
+def test_a_ray_build_is_the_local_build(
+    cluster: str, small_corpus: Path, settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    local = build_index(
+        [small_corpus], settings.but(index_dir=tmp_path / "local"), encoder, progress=False
+    )
+    on_ray = build_index(
+        [small_corpus],
+        settings.but(index_dir=tmp_path / "ray"),
+        encoder,
+        progress=False,
+        ray_address=cluster,
+    )
+    assert on_ray.manifest.corpus_fingerprint == local.manifest.corpus_fingerprint
+    assert on_ray.manifest.counts == {**local.manifest.counts, "encoded": on_ray.encoded}
+    assert on_ray.encoded == local.manifest.counts["chunks"]  # every passage, by the workers
+    for name in (ARTICLES_FILE, CHUNKS_FILE):
+        assert (on_ray.folder / name).read_bytes() == (local.folder / name).read_bytes()
+    np.testing.assert_allclose(_vectors(on_ray.folder), _vectors(local.folder), atol=1e-4)
+
+
+def test_a_worker_killed_mid_build_loses_and_doubles_nothing(
+    cluster: str, small_corpus: Path, settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    from index.ray_build import ray_prepare
+
+    settings = settings.but(ray_batch_articles=1)  # many batches: the kill lands mid-build
+    articles = read_articles([small_corpus]).articles
+    killed: list[int] = []
+
+    def kill_a_worker(returned: int) -> None:
+        if killed:
+            return
+        pids = _actor_pids("ChunkAndEmbed")
+        assert pids, "no model actor is running"
+        os.kill(pids[0], signal.SIGKILL)
+        killed.append(returned)
+
+    (tmp_path / "ray").mkdir()
+    prepared, vectors, _ = ray_prepare(
+        iter(articles),
+        settings,
+        encoder,
+        tmp_path / "ray",
+        address=cluster,
+        progress=False,
+        on_result=kill_a_worker,
+    )
+    (tmp_path / "local").mkdir()
+    local = prepare_files(iter(articles), settings, encoder, tmp_path / "local", progress=False)
+    assert killed == [1]
+    assert [a.id for a in prepared.articles] == [a.id for a in local.articles]
+    assert list(prepared.chunks) == list(local.chunks)
+    assert list(prepared.passages) == list(local.passages)
+    assert len(vectors) == len(local.passages)
+    expected = encoder.encode_passages(list(local.passages), progress=lambda _: None)
+    np.testing.assert_allclose(vectors, expected, atol=1e-4)
