@@ -21,16 +21,23 @@ $(INSTALLED): pyproject.toml Makefile
 
 install: $(INSTALLED)
 
+# The ray extra (`rag build --ray`), for the tests that start a local Ray cluster; the serving
+# install stays without it.
+RAY_INSTALLED := $(VENV)/.installed-ray
+$(RAY_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install -q -e '.[ray]'
+	touch $(RAY_INSTALLED)
+
 serve: $(INSTALLED)
 	$(BIN)/rag serve
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check $(CODE) tests
 
-typecheck: $(INSTALLED)
+typecheck: $(INSTALLED) $(RAY_INSTALLED)
 	$(BIN)/mypy $(CODE)
 
-unit: $(INSTALLED) browser
+unit: $(INSTALLED) $(RAY_INSTALLED) browser
 	$(BIN)/pytest -q
 
 # Headless Chromium for the web page's test (tests/api/test_page.py); Playwright drives this

@@ -11,11 +11,12 @@ then built from these files (:class:`~index.spool.JsonlRows`), never from lists 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from index.files import ARTICLES_FILE, CHUNKS_FILE, read_jsonl
@@ -25,7 +26,8 @@ from rag.dedup import Duplicate, DuplicateFinder
 from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
 from rag.ingest import Skipped
-from rag.pipeline import ArticleCleaner, chunk_article, make_chunker
+from rag.pipeline import chunk_article, clean_article, make_chunker
+from rag.screening import TextScreen
 
 SPOOL_FOLDER = ".spool"  # inside the staging folder; removed before the build is published
 CLEANED_FILE = "cleaned.jsonl"
@@ -97,6 +99,67 @@ class CorpusWriter:
         )
 
 
+class CleanedSpool:
+    """Cleaned articles on disk in the order read, each with its duplicate hashes when they
+    were made elsewhere. An id that comes again is a correction: its last version is kept, in
+    its own place, and the earlier ones are skipped as replaced. Only each id's last position
+    and origin stay in memory."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / CLEANED_FILE
+        self._writer = JsonlWriter(self.path)
+        self._last: dict[str, tuple[int, str]] = {}
+
+    def add(self, article: Article, hashes: tuple[bytes, np.ndarray] | None = None) -> None:
+        row: dict[str, Any] = {"article": article.to_dict()}
+        if hashes is not None:
+            row["digest"], row["signature"] = hashes[0].hex(), hashes[1].tobytes().hex()
+        self._last[article.id] = (self._writer.count, article.origin)
+        self._writer.write(row)
+
+    def __len__(self) -> int:
+        return len(self._last)
+
+    def _rows(self) -> Iterator[tuple[bool, dict[str, Any]]]:
+        """(is it its id's last version, row) of every article spooled."""
+        for position, row in enumerate(read_jsonl(self.path)):
+            yield self._last[row["article"]["id"]][0] == position, row
+
+    def screen(self, settings: Settings) -> tuple[list[Duplicate], list[Skipped]]:
+        """The duplicates among the last versions, and the earlier versions, skipped."""
+        self._writer.close()
+        finder = duplicate_finder(settings)
+        replaced = []
+        for last, row in self._rows():
+            article = row["article"]
+            if not last:
+                _, later = self._last[article["id"]]
+                replaced.append(
+                    Skipped(
+                        article["origin"],
+                        f"replaced by a later version of {article['id']!r} ({later})",
+                    )
+                )
+            elif finder is None:
+                continue
+            elif "digest" in row:
+                signature = np.frombuffer(bytes.fromhex(row["signature"]), dtype=np.uint64)
+                finder.add_hashed(article["id"], bytes.fromhex(row["digest"]), signature)
+            else:
+                finder.add(article["id"], article["text"])
+        return (finder.duplicates() if finder is not None else []), replaced
+
+    def kept(self, dropped: set[str]) -> Iterator[dict[str, Any]]:
+        """The last versions but those in ``dropped``, as article rows, in order."""
+        for last, row in self._rows():
+            if last and row["article"]["id"] not in dropped:
+                yield row["article"]
+
+    def remove(self) -> None:
+        self._writer.close()
+        self.path.unlink(missing_ok=True)
+
+
 def prepare_files(
     articles: Iterable[Article],
     settings: Settings,
@@ -108,27 +171,23 @@ def prepare_files(
 ) -> PreparedFiles:
     """Clean, de-duplicate and chunk ``articles`` into ``staging`` (``total``: how many there
     are, when known, for the progress bar)."""
-    spool = staging / SPOOL_FOLDER
-    spool.mkdir(exist_ok=True)
-    cleaner = ArticleCleaner(settings)
-    finder = duplicate_finder(settings)
+    spool_folder = staging / SPOOL_FOLDER
+    spool_folder.mkdir(exist_ok=True)
+    spool = CleanedSpool(spool_folder)
+    screen = TextScreen.from_settings(settings)
     skipped: list[Skipped] = []
     read = 0
-    with (
-        JsonlWriter(spool / CLEANED_FILE) as cleaned,
-        _bar(total, "clean", progress, "article") as bar,
-    ):
+    with _bar(total, "clean", progress, "article") as bar:
         for article in articles:
             read += 1
             bar.update(1)
-            result = cleaner.clean(article)
+            result = clean_article(article, settings, screen)
             if isinstance(result, Skipped):
                 skipped.append(result)
-                continue
-            if finder is not None:
-                finder.add(result.id, result.text)
-            cleaned.write(result.to_dict())
-    duplicates = finder.duplicates() if finder is not None else []
+            else:
+                spool.add(result)
+    duplicates, replaced = spool.screen(settings)
+    skipped.extend(replaced)
     dropped = {d.article_id for d in duplicates}
 
     chunker = make_chunker(
@@ -138,13 +197,10 @@ def prepare_files(
         overhead_tokens=encoder.overhead_tokens(),
     )
     writer = CorpusWriter(staging)
-    with _bar(cleaned.count - len(dropped), "chunk", progress, "article") as bar:
+    with _bar(len(spool) - len(dropped), "chunk", progress, "article") as bar:
         try:
-            for row in read_jsonl(spool / CLEANED_FILE):
-                article = Article.from_dict(row)
-                if article.id in dropped:
-                    continue
-                chunked = chunk_article(article, chunker, settings)
+            for row in spool.kept(dropped):
+                chunked = chunk_article(Article.from_dict(row), chunker, settings)
                 bar.update(1)
                 if isinstance(chunked, Skipped):
                     skipped.append(chunked)
@@ -152,5 +208,5 @@ def prepare_files(
                 writer.add(row, *chunked)
         finally:
             writer.close()
-    (spool / CLEANED_FILE).unlink()
+    spool.remove()
     return writer.prepared(read, duplicates, skipped)

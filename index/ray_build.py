@@ -4,9 +4,9 @@ Ray is an optional extra (``pip install '.[ray]'``). The ``rag build`` process (
 reads the articles and streams them, a window at a time, through two Ray Data stages:
 
 1. **clean** (tasks): each article cleaned, with a language, the digest and MinHash signature
-   its duplicate check needs. The driver takes the results in input order, skips an id met
-   before as :class:`~rag.pipeline.ArticleCleaner` does, and once every article is seen knows
-   the duplicates: the decisions of a local build.
+   its duplicate check needs. The driver spools the results in input order
+   (:class:`~index.prepare.CleanedSpool`: the last version of an id wins) and, once every
+   article is seen, knows the duplicates: the decisions of a local build.
 2. **chunk and embed** (actors, one per CPU of the cluster, each holding the model): each kept
    article's chunks, passages and passage vectors.
 
@@ -20,7 +20,6 @@ are then built by the driver, as in a local build.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -31,8 +30,8 @@ from tqdm import tqdm
 
 from index.cache import CACHE_FILE, EmbeddingCache
 from index.prepare import (
-    CLEANED_FILE,
     SPOOL_FOLDER,
+    CleanedSpool,
     CorpusWriter,
     PreparedFiles,
     duplicate_finder,
@@ -42,7 +41,7 @@ from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
 from rag.errors import InputError, MissingDependencyError
 from rag.ingest import Skipped
-from rag.pipeline import ArticleCleaner, chunk_article, clean_article, make_chunker
+from rag.pipeline import chunk_article, clean_article, make_chunker
 from rag.screening import TextScreen
 
 # One article a row: its JSON, and a binary column (a signature, or passage vectors).
@@ -171,11 +170,10 @@ def ray_prepare(
     workers = max(1, int(ray.cluster_resources().get("CPU", 1)) // service.ray_cpus_per_worker)
     worker_settings = settings.but(encoder_threads=service.ray_cpus_per_worker)
 
-    cleaner, finder = ArticleCleaner(settings), duplicate_finder(settings)
+    (staging / SPOOL_FOLDER).mkdir(exist_ok=True)
+    spool = CleanedSpool(staging / SPOOL_FOLDER)
     skipped: list[Skipped] = []
     read = 0
-    (staging / SPOOL_FOLDER).mkdir(exist_ok=True)
-    spool = staging / SPOOL_FOLDER / CLEANED_FILE
 
     def article_rows() -> Iterator[str]:
         nonlocal read
@@ -191,22 +189,17 @@ def ray_prepare(
             batch_format="numpy",
         )
 
-    with spool.open("w", encoding="utf-8") as kept:
-        for text, blob in _through_ray(ray, article_rows(), clean, service.ray_window_articles):
-            out = json.loads(text)
-            if "skipped" in out:
-                skipped.append(Skipped(**out["skipped"]))
-                continue
-            accepted = cleaner.accept(Article.from_dict(out["article"]))
-            if isinstance(accepted, Skipped):
-                skipped.append(accepted)
-                continue
-            if finder is not None:
-                finder.add_hashed(
-                    accepted.id, bytes.fromhex(out["digest"]), np.frombuffer(blob, np.uint64)
-                )
-            kept.write(json.dumps(out["article"], ensure_ascii=False) + "\n")
-    duplicates = finder.duplicates() if finder is not None else []
+    for text, blob in _through_ray(ray, article_rows(), clean, service.ray_window_articles):
+        out = json.loads(text)
+        if "skipped" in out:
+            skipped.append(Skipped(**out["skipped"]))
+            continue
+        hashes = None
+        if "digest" in out:
+            hashes = (bytes.fromhex(out["digest"]), np.frombuffer(blob, np.uint64))
+        spool.add(Article.from_dict(out["article"]), hashes)
+    duplicates, replaced = spool.screen(settings)
+    skipped.extend(replaced)
     dropped = {d.article_id for d in duplicates}
 
     def chunk_and_embed(dataset: Any) -> Any:
@@ -220,10 +213,8 @@ def ray_prepare(
         )
 
     def kept_rows() -> Iterator[str]:
-        with spool.open(encoding="utf-8") as handle:
-            for line in handle:
-                if json.loads(line)["id"] not in dropped:
-                    yield line.rstrip("\n")
+        for row in spool.kept(dropped):
+            yield json.dumps(row, ensure_ascii=False)
 
     writer = CorpusWriter(staging)
     vectors: list[np.ndarray] = []
@@ -244,7 +235,7 @@ def ray_prepare(
             vectors.append(rows)
     finally:
         writer.close()
-    os.unlink(spool)
+    spool.remove()
     prepared = writer.prepared(read, duplicates, skipped)
     matrix = np.vstack(vectors) if vectors else np.empty((0, encoder.dimension), dtype=np.float32)
     _store_in_cache(prepared, matrix, settings, encoder)

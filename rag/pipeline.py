@@ -32,35 +32,9 @@ class PreparedCorpus:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-class ArticleCleaner:
-    """Cleans articles one at a time: a repeated id, an empty body or an article over
-    ``max_article_chars`` (read by other means than ``rag.ingest``) gives the reason it is
-    skipped; anything else comes back cleaned, with a language."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.screen = TextScreen.from_settings(settings)
-        self.seen_ids: set[str] = set()
-
-    def clean(self, article: Article) -> Article | Skipped:
-        if article.id in self.seen_ids:
-            return Skipped(article.origin, f"duplicate id {article.id!r}")
-        return self.accept(clean_article(article, self.settings, self.screen))
-
-    def accept(self, cleaned: Article | Skipped) -> Article | Skipped:
-        """``cleaned`` (by :func:`clean_article`, maybe elsewhere) as :meth:`clean` gives it:
-        skipped if its id was met before."""
-        if isinstance(cleaned, Skipped):
-            return cleaned
-        if cleaned.id in self.seen_ids:
-            return Skipped(cleaned.origin, f"duplicate id {cleaned.id!r}")
-        self.seen_ids.add(cleaned.id)
-        return cleaned
-
-
 def clean_article(article: Article, settings: Settings, screen: TextScreen) -> Article | Skipped:
-    """``article`` cleaned, with a language, or why it is skipped (too long, or no text left);
-    the id check that needs every article before it is :class:`ArticleCleaner`'s."""
+    """``article`` cleaned, with a language, or why it is skipped (too long, or no text left;
+    an article over ``max_article_chars`` may come by other means than ``rag.ingest``)."""
     too_long = screen.size_reason(article.text)
     if too_long:
         return Skipped(article.origin, too_long)
@@ -70,20 +44,34 @@ def clean_article(article: Article, settings: Settings, screen: TextScreen) -> A
     return replace(article, text=text, lang=article.lang or detect_language(text))
 
 
+def replaced_by(article: Article, later: Article) -> Skipped:
+    return Skipped(
+        article.origin, f"replaced by a later version of {article.id!r} ({later.origin})"
+    )
+
+
 def clean_articles(
     articles: Iterable[Article], settings: Settings, tick: Tick = _noop
 ) -> tuple[list[Article], list[Skipped]]:
-    """Cleaned articles with a language each, and those skipped (see :class:`ArticleCleaner`)."""
-    kept: list[Article] = []
+    """Cleaned articles with a language each, and those skipped (see :func:`clean_article`).
+    An id that comes again is a correction: its last version is kept, in its place."""
+    screen = TextScreen.from_settings(settings)
+    cleaned: list[Article] = []
     skipped: list[Skipped] = []
-    cleaner = ArticleCleaner(settings)
     for article in articles:
         tick(1)
-        cleaned = cleaner.clean(article)
-        if isinstance(cleaned, Skipped):
-            skipped.append(cleaned)
+        result = clean_article(article, settings, screen)
+        if isinstance(result, Skipped):
+            skipped.append(result)
         else:
-            kept.append(cleaned)
+            cleaned.append(result)
+    last = {article.id: article for article in cleaned}
+    kept = []
+    for article in cleaned:
+        if last[article.id] is article:
+            kept.append(article)
+        else:
+            skipped.append(replaced_by(article, last[article.id]))
     return kept, skipped
 
 

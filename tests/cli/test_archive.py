@@ -70,6 +70,35 @@ def test_add_then_delete_keeps_the_inputs_and_leaves_deleted_articles_out(
     assert _served(Path(index_dir))[0].build_id == again.build_id  # nothing rebuilt
 
 
+def test_a_corrected_article_added_again_replaces_its_passages(
+    encoder: Encoder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _use_encoder(monkeypatch, encoder)
+    news = tmp_path / "news.jsonl"
+    rows = [json.loads(line) for line in KOREAN_NEWS.open(encoding="utf-8")][:2]
+    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    index_dir = str(tmp_path / "index")
+    assert main(["build", "--quiet", "--index-dir", index_dir, str(news)]) == 0
+
+    old_sentence = rows[0]["text"].split(".")[0]
+    fixed = {**rows[0], "text": rows[0]["text"].replace(old_sentence, "정정: 수치를 바로잡았다")}
+    correction = tmp_path / "correction.jsonl"
+    correction.write_text(json.dumps(fixed, ensure_ascii=False) + "\n")
+    assert main(["build", "--add", "--quiet", "--index-dir", index_dir, str(correction)]) == 0
+
+    _, ids = _served(Path(index_dir))
+    assert sorted(ids) == sorted(str(r["id"]) for r in rows)  # replaced, not doubled
+    folder = IndexStore(Path(index_dir)).current()
+    assert folder is not None
+    texts = [str(c["text"]) for c in read_jsonl(folder / "chunks.jsonl")]
+    assert any("정정: 수치를 바로잡았다" in text for text in texts)
+    assert not any(old_sentence in text for text in texts)  # the old passage is gone
+    assert "replaced by a later version" in capsys.readouterr().err
+
+
 def test_add_and_delete_need_a_served_build(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -71,3 +71,30 @@ def test_duplicates_are_dropped_before_chunking(
     assert [(d.article_id, d.duplicate_of) for d in prepared.duplicates] == [("copy", original.id)]
     assert {c.article_id for c in prepared.chunks} == {original.id}
     prepared.close()
+
+
+def test_an_article_that_comes_again_replaces_its_earlier_version(
+    settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    (original,) = _articles(1, 4)
+    (other,) = _articles(1, 5)
+    correction = Article(
+        id=original.id,
+        title=original.title,
+        text=original.text + " Correction: the budget figure was revised.",
+        origin="corrections.jsonl:1",
+    )
+    prepared = prepare_files(
+        iter([original, other, correction]), settings, encoder, tmp_path, progress=False
+    )
+    # The correction is kept in its own place, not dropped as a near copy of what it replaces.
+    assert [a.id for a in prepared.articles] == [other.id, original.id]
+    assert prepared.articles[1].text.endswith("the budget figure was revised.")
+    assert prepared.duplicates == []
+    (replaced,) = prepared.skipped
+    assert (
+        replaced.reason == f"replaced by a later version of {original.id!r} (corrections.jsonl:1)"
+    )
+    texts = [c.text for c in prepared.chunks if c.article_id == original.id]
+    assert any("revised" in text for text in texts)
+    prepared.close()

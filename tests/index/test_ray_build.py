@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.builder import build_index
+from index.builder import build_index, embed_passages
 from index.files import ARTICLES_FILE, CHUNKS_FILE
 from index.prepare import prepare_files
 from rag.config import Settings
@@ -23,7 +23,7 @@ from tests.conftest import ENGLISH_NEWS, KOREAN_NEWS, SEED
 
 ray = pytest.importorskip("ray")
 
-ARTICLES_PER_CORPUS = 5
+ARTICLES_PER_CORPUS = 2
 RAY = str(Path(sys.executable).parent / "ray")
 
 
@@ -67,6 +67,18 @@ def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def onnx_settings(settings: Settings) -> Settings:
+    """Builds' batches on ONNX Runtime, locally and in the model actors: an actor then loads
+    the model in a second, not PyTorch's in ten."""
+    return settings.but(build_encoder_backend="onnx")
+
+
+@pytest.fixture(scope="module")
+def onnx_encoder(onnx_settings: Settings) -> Encoder:
+    return Encoder(onnx_settings)
+
+
 def _actor_pids(class_name: str) -> list[int]:
     """Processes of Ray actors of ``class_name`` (Ray titles them ``ray::...Class...``)."""
     pids = []
@@ -86,8 +98,9 @@ def _vectors(folder: Path) -> np.ndarray:
 
 
 def test_a_ray_build_is_the_local_build(
-    cluster: str, small_corpus: Path, settings: Settings, encoder: Encoder, tmp_path: Path
+    cluster: str, small_corpus: Path, onnx_settings: Settings, onnx_encoder: Encoder, tmp_path: Path
 ) -> None:
+    settings, encoder = onnx_settings, onnx_encoder
     local = build_index(
         [small_corpus], settings.but(index_dir=tmp_path / "local"), encoder, progress=False
     )
@@ -107,11 +120,12 @@ def test_a_ray_build_is_the_local_build(
 
 
 def test_a_worker_killed_mid_build_loses_and_doubles_nothing(
-    cluster: str, small_corpus: Path, settings: Settings, encoder: Encoder, tmp_path: Path
+    cluster: str, small_corpus: Path, onnx_settings: Settings, onnx_encoder: Encoder, tmp_path: Path
 ) -> None:
     from index.ray_build import ray_prepare
 
-    settings = settings.but(ray_batch_articles=1)  # many batches: the kill lands mid-build
+    settings = onnx_settings.but(ray_batch_articles=1)  # many batches: the kill lands mid-build
+    encoder = onnx_encoder
     articles = read_articles([small_corpus]).articles
     killed: list[int] = []
 
@@ -140,5 +154,5 @@ def test_a_worker_killed_mid_build_loses_and_doubles_nothing(
     assert list(prepared.chunks) == list(local.chunks)
     assert list(prepared.passages) == list(local.passages)
     assert len(vectors) == len(local.passages)
-    expected = encoder.encode_passages(list(local.passages), progress=lambda _: None)
+    expected, _ = embed_passages(local.passages, encoder, settings, progress=False)
     np.testing.assert_allclose(vectors, expected, atol=1e-4)
