@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from index.cache import CACHE_FILE, EmbeddingCache
+from index.cache import CACHE_FILE, EMBED_SLICE, EmbeddingCache
 from index.prepare import (
     SPOOL_FOLDER,
     CleanedSpool,
@@ -158,11 +158,10 @@ def ray_prepare(
     *,
     address: str,
     progress: bool,
-    on_result: Callable[[int], None] | None = None,
 ) -> tuple[PreparedFiles, np.ndarray, int]:
     """What ``index.prepare.prepare_files`` and the embedding step give a local build, made on
     the Ray cluster at ``address``: (the prepared files, the passages' vectors, how many were
-    encoded). ``on_result(n)`` is called as the n-th embedded article comes back."""
+    encoded)."""
     ray = connect(address)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = progress
@@ -218,13 +217,9 @@ def ray_prepare(
 
     writer = CorpusWriter(staging)
     vectors: list[np.ndarray] = []
-    returned = 0
     try:
         results = _through_ray(ray, kept_rows(), chunk_and_embed, service.ray_window_articles)
         for text, blob in tqdm(results, desc="ray", unit="article", disable=not progress):
-            returned += 1
-            if on_result is not None:
-                on_result(returned)
             out = json.loads(text)
             if "skipped" in out:
                 skipped.append(Skipped(**out["skipped"]))
@@ -253,7 +248,7 @@ def _store_in_cache(
         encoder.dimension,
     )
     try:
-        step = 1024
+        step = EMBED_SLICE
         for begin in range(0, len(vectors), step):
             texts = prepared.passages[begin : begin + step]
             cache.put_many(

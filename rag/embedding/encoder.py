@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -138,7 +139,10 @@ class Encoder:
         return self._model
 
     @staticmethod
+    @functools.cache
     def _load(path: str, device: str) -> SentenceTransformer:
+        """The model at ``path`` on ``device``, loaded once per process: encoders of other
+        settings (a backend, prompts, batch sizes) share its weights."""
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 

@@ -9,16 +9,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from index.builder import build_index, embed_passages
+from index.builder import build_index
 from index.files import ARTICLES_FILE, CHUNKS_FILE
-from index.prepare import prepare_files
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
-from rag.ingest import read_articles
 from tests.conftest import ENGLISH_NEWS, KOREAN_NEWS, SEED
 
 ray = pytest.importorskip("ray")
@@ -97,62 +96,47 @@ def _vectors(folder: Path) -> np.ndarray:
     return np.load(folder / "dense" / "vectors.npy")
 
 
-def test_a_ray_build_is_the_local_build(
-    cluster: str, small_corpus: Path, onnx_settings: Settings, onnx_encoder: Encoder, tmp_path: Path
+def test_a_ray_build_with_a_worker_killed_mid_build_is_the_local_build(
+    cluster: str,
+    small_corpus: Path,
+    onnx_settings: Settings,
+    onnx_encoder: Encoder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from index import ray_build
+
     settings, encoder = onnx_settings, onnx_encoder
     local = build_index(
         [small_corpus], settings.but(index_dir=tmp_path / "local"), encoder, progress=False
     )
+
+    # A model actor is killed as the first embedded article comes back: Ray restarts it and
+    # runs its batch again (one article a batch, so batches are still running).
+    killed: list[int] = []
+    add = ray_build.CorpusWriter.add
+
+    def add_then_kill(writer: ray_build.CorpusWriter, *args: Any) -> None:
+        add(writer, *args)
+        if not killed:
+            pids = _actor_pids("ChunkAndEmbed")
+            assert pids, "no model actor is running"
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+
+    monkeypatch.setattr(ray_build.CorpusWriter, "add", add_then_kill)
     on_ray = build_index(
         [small_corpus],
-        settings.but(index_dir=tmp_path / "ray"),
+        settings.but(index_dir=tmp_path / "ray", ray_batch_articles=1),
         encoder,
         progress=False,
         ray_address=cluster,
     )
+    assert len(killed) == 1
+    # Nothing lost or doubled: the local build's articles and chunks, byte for byte.
+    for name in (ARTICLES_FILE, CHUNKS_FILE):
+        assert (on_ray.folder / name).read_bytes() == (local.folder / name).read_bytes()
     assert on_ray.manifest.corpus_fingerprint == local.manifest.corpus_fingerprint
     assert on_ray.manifest.counts == {**local.manifest.counts, "encoded": on_ray.encoded}
     assert on_ray.encoded == local.manifest.counts["chunks"]  # every passage, by the workers
-    for name in (ARTICLES_FILE, CHUNKS_FILE):
-        assert (on_ray.folder / name).read_bytes() == (local.folder / name).read_bytes()
     np.testing.assert_allclose(_vectors(on_ray.folder), _vectors(local.folder), atol=1e-4)
-
-
-def test_a_worker_killed_mid_build_loses_and_doubles_nothing(
-    cluster: str, small_corpus: Path, onnx_settings: Settings, onnx_encoder: Encoder, tmp_path: Path
-) -> None:
-    from index.ray_build import ray_prepare
-
-    settings = onnx_settings.but(ray_batch_articles=1)  # many batches: the kill lands mid-build
-    encoder = onnx_encoder
-    articles = read_articles([small_corpus]).articles
-    killed: list[int] = []
-
-    def kill_a_worker(returned: int) -> None:
-        if killed:
-            return
-        pids = _actor_pids("ChunkAndEmbed")
-        assert pids, "no model actor is running"
-        os.kill(pids[0], signal.SIGKILL)
-        killed.append(returned)
-
-    (tmp_path / "ray").mkdir()
-    prepared, vectors, _ = ray_prepare(
-        iter(articles),
-        settings,
-        encoder,
-        tmp_path / "ray",
-        address=cluster,
-        progress=False,
-        on_result=kill_a_worker,
-    )
-    (tmp_path / "local").mkdir()
-    local = prepare_files(iter(articles), settings, encoder, tmp_path / "local", progress=False)
-    assert killed == [1]
-    assert [a.id for a in prepared.articles] == [a.id for a in local.articles]
-    assert list(prepared.chunks) == list(local.chunks)
-    assert list(prepared.passages) == list(local.passages)
-    assert len(vectors) == len(local.passages)
-    expected, _ = embed_passages(local.passages, encoder, settings, progress=False)
-    np.testing.assert_allclose(vectors, expected, atol=1e-4)
