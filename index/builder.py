@@ -4,7 +4,7 @@ Every step shows a progress bar (``progress=True``). The build is written to a s
 and published atomically; embeddings come from the cache where the same passage was encoded
 before by the same model. The corpus streams through (``index.prepare``): articles, chunks and
 passages are files that the parts read, and each part is saved as soon as it is built, so
-what a build holds in memory is the vectors and one part at a time.
+what a build holds in memory is the vectors, the passages' terms and one part at a time.
 """
 
 from __future__ import annotations

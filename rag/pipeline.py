@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from rag.chunking import Chunker, ChunkingPlan, passage_text, title_prefix
 from rag.cleaning import clean_text
@@ -21,15 +21,6 @@ TITLE_SEPARATOR_TOKENS = 3
 
 def _noop(_: int) -> None:
     return None
-
-
-@dataclass
-class PreparedCorpus:
-    articles: list[Article]
-    chunks: list[Chunk]
-    passages: list[str]  # the text embedded and indexed for each chunk
-    duplicates: list[Duplicate] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
 
 
 def clean_article(article: Article, settings: Settings, screen: TextScreen) -> Article | Skipped:
