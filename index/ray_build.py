@@ -20,6 +20,7 @@ are then built by the driver, as in a local build.
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -46,6 +47,7 @@ from rag.screening import TextScreen
 
 # One article a row: its JSON, and a binary column (a signature, or passage vectors).
 ROW, BLOB = "row", "blob"
+CONNECT_TIMEOUT_S = 5.0  # to reach the cluster's head before handing the address to Ray
 
 
 def import_ray() -> Any:
@@ -64,6 +66,7 @@ def connect(address: str) -> Any:
     ``RAY_ADDRESS`` names); a clear error when there is none."""
     ray = import_ray()
     if not ray.is_initialized():
+        _probe(address)
         try:
             ray.init(address=address, logging_level="ERROR", log_to_driver=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -71,6 +74,17 @@ def connect(address: str) -> Any:
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     return ray
+
+
+def _probe(address: str) -> None:
+    """Refuse at once an address where nothing listens (Ray itself retries for minutes)."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or "://" in address:
+        return  # "auto", or a form Ray resolves itself
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise InputError(f"no Ray cluster at {address}: {exc}") from exc
 
 
 def clean_batch(batch: dict[str, np.ndarray], settings: Settings) -> dict[str, np.ndarray]:

@@ -16,8 +16,10 @@ import pytest
 
 from index.builder import build_index
 from index.files import ARTICLES_FILE, CHUNKS_FILE
+from index.store import IndexStore
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
+from rag.errors import InputError
 from tests.conftest import ENGLISH_NEWS, KOREAN_NEWS, SEED
 
 ray = pytest.importorskip("ray")
@@ -140,3 +142,17 @@ def test_a_ray_build_with_a_worker_killed_mid_build_is_the_local_build(
     assert on_ray.manifest.counts == {**local.manifest.counts, "encoded": on_ray.encoded}
     assert on_ray.encoded == local.manifest.counts["chunks"]  # every passage, by the workers
     np.testing.assert_allclose(_vectors(on_ray.folder), _vectors(local.folder), atol=1e-4)
+
+
+def test_an_address_where_no_cluster_listens_is_refused_at_once(
+    small_corpus: Path, settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    with pytest.raises(InputError, match=r"no Ray cluster at 127\.0\.0\.1:\d+"):
+        build_index(
+            [small_corpus],
+            settings.but(index_dir=tmp_path / "index"),
+            encoder,
+            progress=False,
+            ray_address=f"127.0.0.1:{_free_port()}",
+        )
+    assert IndexStore(tmp_path / "index").current() is None
