@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.results import write_results
 from eval.report import markdown_table
 from index.manifest import Manifest
 from index.store import IndexStore
@@ -128,11 +129,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     args = parser.parse_args(argv)
     rows = run(args.articles)
-    text = table(rows)
-    print(text)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results-archive.md").write_text(text + "\n", "utf-8")
-    (args.out / "results-archive.json").write_text(json.dumps(rows, indent=2), "utf-8")
+    write_results(args.out, "archive", table(rows), rows)
 
 
 if __name__ == "__main__":

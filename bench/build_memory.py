@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.results import write_results
 from eval.report import markdown_table
 from rag.config import get_settings
 from rag.ingest import read_articles
@@ -204,11 +205,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for passages in args.passages:
         print(f"building about {passages:,} passages...", file=sys.stderr, flush=True)
         rows.append(run_size(passages))
-    text = table(rows)
-    print(text)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results-build-memory.md").write_text(text + "\n", "utf-8")
-    (args.out / "results-build-memory.json").write_text(json.dumps(rows, indent=2), "utf-8")
+    write_results(args.out, "build-memory", table(rows), rows)
 
 
 if __name__ == "__main__":

@@ -30,20 +30,23 @@ from typing import Any
 
 import numpy as np
 
+from bench.results import write_results
 from eval.report import markdown_table
 from index.builder import BuildResult, build_index
 from index.files import ARTICLES_FILE, CHUNKS_FILE
 from rag.config import get_settings
 from rag.embedding.encoder import Encoder
 
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 NEWS = (
-    Path("../shared/corpora/science-news-ko/articles.jsonl"),
-    Path("../shared/corpora/health-news-en/articles.jsonl"),
+    SHARED / "corpora/science-news-ko/articles.jsonl",
+    SHARED / "corpora/health-news-en/articles.jsonl",
 )
 RAY = str(Path(sys.executable).parent / "ray")
 
 
 def write_corpus(folder: Path, per_corpus: int) -> None:
+    """The first ``per_corpus`` articles with text of each news corpus, a file each."""
     for source in NEWS:
         with source.open(encoding="utf-8") as handle:
             rows = [json.loads(line) for line in handle]
@@ -53,7 +56,7 @@ def write_corpus(folder: Path, per_corpus: int) -> None:
         )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -64,8 +67,10 @@ def local_cluster(nodes: int) -> Iterator[str]:
     """``nodes`` Ray nodes of one CPU each on 127.0.0.1; yields the address."""
     import ray
 
-    address = f"127.0.0.1:{_free_port()}"
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    address = f"127.0.0.1:{free_port()}"
+    # Token authentication off, as the nodes and this process expect, even where an earlier
+    # local `ray.init()` left a token in ~/.ray (the head would then demand it).
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
     common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--disable-usage-stats"]
     port = address.split(":")[1]
     subprocess.run(
@@ -179,11 +184,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     args = parser.parse_args(argv)
     rows = run(args.articles)
-    text = table(rows)
-    print(text)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results-ray-build.md").write_text(text + "\n", "utf-8")
-    (args.out / "results-ray-build.json").write_text(json.dumps(rows, indent=2), "utf-8")
+    write_results(args.out, "ray-build", table(rows), rows)
 
 
 if __name__ == "__main__":

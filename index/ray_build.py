@@ -65,6 +65,8 @@ def connect(address: str) -> Any:
     """Ray, connected to the cluster at ``address`` (``auto``: the one this machine runs or
     ``RAY_ADDRESS`` names); a clear error when there is none."""
     ray = import_ray()
+    if ray.is_initialized() and ray.get_runtime_context().gcs_address != address:
+        ray.shutdown()  # connected elsewhere (an earlier build of this process)
     if not ray.is_initialized():
         _probe(address)
         try:

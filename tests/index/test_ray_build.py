@@ -1,12 +1,8 @@
 """The Ray build on a real local cluster: a head and a second node, one CPU each, on
 127.0.0.1 (skipped where the ray extra is not installed)."""
 
-import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,36 +16,19 @@ from index.store import IndexStore
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.errors import InputError
-from tests.conftest import ENGLISH_NEWS, KOREAN_NEWS, SEED
+from tests.conftest import SEED
 
 ray = pytest.importorskip("ray")
+from bench.ray_build import free_port, local_cluster, write_corpus  # noqa: E402  (needs ray)
 
 ARTICLES_PER_CORPUS = 2
-RAY = str(Path(sys.executable).parent / "ray")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
     """A two-node Ray cluster on this machine; yields its address."""
-    address = f"127.0.0.1:{_free_port()}"
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-    common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--disable-usage-stats"]
-    head = [RAY, "start", "--head", "--port", address.split(":")[1], "--include-dashboard", "false"]
-    subprocess.run([*head, *common], check=True, capture_output=True, env=env)
-    try:
-        subprocess.run(
-            [RAY, "start", "--address", address, *common], check=True, capture_output=True, env=env
-        )
+    with local_cluster(nodes=2) as address:
         yield address
-    finally:
-        ray.shutdown()
-        subprocess.run([RAY, "stop", "--force"], capture_output=True, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +37,7 @@ def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     corpus, whose vectors the embedding cache holds)."""
     folder = tmp_path_factory.mktemp("ray-corpus")
     (folder / SEED.name).write_text(SEED.read_text("utf-8"), "utf-8")
-    for source in (KOREAN_NEWS, ENGLISH_NEWS):
-        with source.open(encoding="utf-8") as handle:
-            rows = [json.loads(line) for line in handle]
-        kept = [row for row in rows if row.get("text")][:ARTICLES_PER_CORPUS]
-        (folder / f"{source.parent.name}.jsonl").write_text(
-            "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in kept), "utf-8"
-        )
+    write_corpus(folder, ARTICLES_PER_CORPUS)
     return folder
 
 
@@ -153,6 +126,6 @@ def test_an_address_where_no_cluster_listens_is_refused_at_once(
             settings.but(index_dir=tmp_path / "index"),
             encoder,
             progress=False,
-            ray_address=f"127.0.0.1:{_free_port()}",
+            ray_address=f"127.0.0.1:{free_port()}",
         )
     assert IndexStore(tmp_path / "index").current() is None
