@@ -1,12 +1,14 @@
 """The first half of a build, streamed: articles are read, cleaned, screened for duplicates
 and chunked one at a time, and written to the staging folder as they go.
 
-Two passes over files keep memory flat whatever the corpus size: the first cleans each
-article, writes it to a spool file and keeps only its duplicate signature (about a kilobyte,
-:class:`~rag.dedup.DuplicateFinder`); once every article is seen the duplicates are known,
-and the second pass reads the spool back, chunks what is kept and writes the build's
-``articles.jsonl`` and ``chunks.jsonl`` with a spool of the passages to embed. The parts are
-then built from these files (:class:`~index.spool.JsonlRows`), never from lists in memory.
+Passes over files keep memory flat whatever the corpus size. The first cleans each article
+into a spool file (:class:`CleanedSpool`), keeping only its id, position and origin; the
+second reads the spool back to skip the earlier versions of an id that came again (the last
+one wins) and to screen the rest for duplicates (a MinHash signature of about a kilobyte
+each, :class:`~rag.dedup.DuplicateFinder`); the third chunks what is kept and writes the
+build's ``articles.jsonl`` and ``chunks.jsonl`` with a spool of the passages to embed. The
+parts are then built from these files (:class:`~index.spool.JsonlRows`), never from lists in
+memory.
 """
 
 from __future__ import annotations
