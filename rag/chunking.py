@@ -7,6 +7,7 @@ Each chunk records its character offsets in the cleaned article text.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from rag.documents import Chunk
 from rag.language import detect_language
 
 TokenCounter = Callable[[str], int]
+COUNT_CACHE_SIZE = 4096  # pieces whose token count a chunker remembers
 
 # Coarse to fine: paragraphs, lines, sentences (Korean "다./요." may have no space after the
 # period), clauses, words, characters.
@@ -50,14 +52,18 @@ class ChunkingPlan:
 class Chunker:
     def __init__(self, plan: ChunkingPlan, count_tokens: TokenCounter) -> None:
         self.plan = plan
-        self.count_tokens = count_tokens
+        # The splitter counts the same pieces again and again (about 2.7 calls a distinct
+        # piece on news articles) and counting is nearly all of chunking's time.
+        self.count_tokens: TokenCounter = functools.lru_cache(maxsize=COUNT_CACHE_SIZE)(
+            count_tokens
+        )
         self._splitter = RecursiveCharacterTextSplitter(
             separators=SEPARATORS,
             is_separator_regex=True,
             keep_separator="end",
             chunk_size=plan.chunk_tokens,
             chunk_overlap=plan.overlap_tokens,
-            length_function=count_tokens,
+            length_function=self.count_tokens,
             strip_whitespace=True,
         )
 
