@@ -40,7 +40,7 @@ from index.prepare import (
 from rag.config import Settings
 from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
-from rag.errors import InputError, MissingDependencyError
+from rag.errors import ClusterError, InputError, MissingDependencyError
 from rag.ingest import Skipped
 from rag.pipeline import chunk_article, clean_article, make_chunker
 from rag.screening import TextScreen
@@ -159,11 +159,18 @@ def _through_ray(
     window: int,
 ) -> Iterator[tuple[str, bytes]]:
     """``rows`` through ``stage`` (a function of a Ray dataset), a window at a time so that
-    the driver never holds the corpus, results in input order."""
+    the driver never holds the corpus, results in input order. A failure on the workers that
+    Ray gives up on (a model actor that cannot start, say) is a :class:`ClusterError` with
+    the workers' own message."""
     while chunk := list(islice(rows, window)):
         dataset = stage(ray.data.from_items([{ROW: row} for row in chunk]))
-        for out in dataset.iter_rows():
-            yield str(out[ROW]), bytes(out[BLOB])
+        try:
+            for out in dataset.iter_rows():
+                yield str(out[ROW]), bytes(out[BLOB])
+        except ray.exceptions.RayError as exc:
+            lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+            cause = lines[-1] if lines else type(exc).__name__
+            raise ClusterError(f"the build failed on the Ray cluster: {cause}") from exc
 
 
 def ray_prepare(

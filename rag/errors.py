@@ -31,3 +31,7 @@ class IncompatibleIndexError(IndexStoreError):
 
 class MissingDependencyError(RagError):
     """An optional part was asked for and its package is not installed."""
+
+
+class ClusterError(RagError):
+    """A build on a cluster failed on its workers (one could not start, or its task failed)."""

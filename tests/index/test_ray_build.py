@@ -15,7 +15,7 @@ from index.files import ARTICLES_FILE, CHUNKS_FILE
 from index.store import IndexStore
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
-from rag.errors import InputError
+from rag.errors import ClusterError, InputError
 from tests.conftest import SEED
 
 ray = pytest.importorskip("ray")
@@ -129,3 +129,13 @@ def test_an_address_where_no_cluster_listens_is_refused_at_once(
             ray_address=f"127.0.0.1:{free_port()}",
         )
     assert IndexStore(tmp_path / "index").current() is None
+
+
+def test_a_worker_that_cannot_load_the_model_fails_the_build_clearly(
+    cluster: str, onnx_settings: Settings, onnx_encoder: Encoder, tmp_path: Path
+) -> None:
+    # The workers are given a model folder that does not exist (a node not provisioned).
+    broken = onnx_settings.but(index_dir=tmp_path / "index", model=str(tmp_path / "no-model"))
+    with pytest.raises(ClusterError, match=r"the build failed on the Ray cluster: .*no-model"):
+        build_index([SEED], broken, onnx_encoder, progress=False, ray_address=cluster)
+    assert IndexStore(tmp_path / "index").current() is None  # nothing published
