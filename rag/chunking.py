@@ -17,7 +17,7 @@ from rag.documents import Chunk
 from rag.language import detect_language
 
 TokenCounter = Callable[[str], int]
-COUNT_CACHE_SIZE = 4096  # pieces whose token count a chunker remembers
+COUNT_CACHE_SIZE = 4096  # pieces of one article whose token counts a chunker remembers
 
 # Coarse to fine: paragraphs, lines, sentences (Korean "다./요." may have no space after the
 # period), clauses, words, characters.
@@ -52,11 +52,12 @@ class ChunkingPlan:
 class Chunker:
     def __init__(self, plan: ChunkingPlan, count_tokens: TokenCounter) -> None:
         self.plan = plan
-        # The splitter counts the same pieces again and again (about 2.7 calls a distinct
-        # piece on news articles) and counting is nearly all of chunking's time.
-        self.count_tokens: TokenCounter = functools.lru_cache(maxsize=COUNT_CACHE_SIZE)(
-            count_tokens
-        )
+        # The splitter counts the same pieces of an article again and again (about 2.7 calls
+        # a distinct piece on news articles) and counting is nearly all of chunking's time:
+        # counts are remembered while one article is split, then forgotten (a build's memory
+        # must not grow with the corpus).
+        self._remembered = functools.lru_cache(maxsize=COUNT_CACHE_SIZE)(count_tokens)
+        self.count_tokens: TokenCounter = self._remembered
         self._splitter = RecursiveCharacterTextSplitter(
             separators=SEPARATORS,
             is_separator_regex=True,
@@ -68,6 +69,7 @@ class Chunker:
         )
 
     def split(self, article_id: str, text: str, lang: str | None = None) -> list[Chunk]:
+        self._remembered.cache_clear()
         chunks: list[Chunk] = []
         search_from = 0
         for piece in self._pieces(text):
