@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import subprocess
@@ -31,8 +32,10 @@ from typing import Any
 
 import numpy as np
 
+from bench.http import peak_rss_mb
 from bench.results import write_results
 from eval.report import markdown_table
+from index.memory import rss_bytes
 from rag.config import get_settings
 from rag.ingest import read_articles
 
@@ -73,20 +76,6 @@ def write_corpus(path: Path, passages: int, chars_per_passage: float, seed: int 
     return written
 
 
-def _peak_rss() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
-def _rss() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
 def stand_in_vectors(dimension: int) -> Callable[..., np.ndarray]:
     def encode(texts: Sequence[str], prompt_name: str | None = None, **_: object) -> np.ndarray:
         out = np.empty((len(texts), dimension), dtype=np.float32)
@@ -108,7 +97,7 @@ def child(corpus: Path, root: Path) -> dict[str, object]:
     encoder = Encoder(settings)
     encoder._encode = stand_in_vectors(encoder.dimension)  # type: ignore[method-assign]
     encoder.fingerprint = "stand-in-" + encoder.fingerprint
-    baseline = _rss()
+    baseline = rss_bytes()
     started = time.perf_counter()
     result = build_index([corpus], settings, encoder, progress=False)
     seconds = time.perf_counter() - started
@@ -121,7 +110,7 @@ def child(corpus: Path, root: Path) -> dict[str, object]:
         "articles": result.manifest.counts["articles"],
         "passages": result.manifest.counts["chunks"],
         "baseline_rss": baseline,
-        "peak_rss": _peak_rss(),
+        "peak_rss": round(peak_rss_mb(os.getpid()) * 1024 * 1024),
         "seconds": seconds,
         "vectors_bytes": result.manifest.counts["chunks"] * encoder.dimension * 4,
         "parts_bytes": parts,

@@ -61,6 +61,22 @@ def run(articles: int, repeats: int) -> list[dict[str, Any]]:
         for name, each in (("counted every time", counting), ("remembered", remembering)):
             took, outputs[name] = _timed(each, cleaned)
             seconds[name].append(took)
+    # Untimed: how many counts the splitter asks for, against the distinct pieces of each
+    # article (what the chunker's memory can spare).
+    asked: list[str] = []
+
+    def recording(text: str) -> int:
+        asked.append(text)
+        return encoder.count_tokens(text)
+
+    recorder = chunker()
+    recorder.count_tokens = recording
+    recorder._splitter._length_function = recording
+    calls = distinct = 0
+    for article in cleaned:
+        asked.clear()
+        recorder.split(article.id, article.text)
+        calls, distinct = calls + len(asked), distinct + len(set(asked))
     same = outputs["remembered"] == outputs["counted every time"]
     passages = sum(len(c) for c in outputs["remembered"])
     base = median(seconds["counted every time"])
@@ -73,6 +89,8 @@ def run(articles: int, repeats: int) -> list[dict[str, Any]]:
             "runs_s": [round(t, 2) for t in times],
             "speed_vs_counting": round(base / median(times), 2),
             "same_chunks": same,
+            "counts_asked": calls,
+            "distinct_pieces": distinct,
         }
         for name, times in seconds.items()
     ]
@@ -80,7 +98,16 @@ def run(articles: int, repeats: int) -> list[dict[str, Any]]:
 
 def table(rows: Sequence[dict[str, Any]]) -> str:
     return markdown_table(
-        ["chunker", "articles", "passages", "median s", "runs s", "speed", "same chunks"],
+        [
+            "chunker",
+            "articles",
+            "passages",
+            "median s",
+            "runs s",
+            "speed",
+            "same chunks",
+            "counts asked / distinct pieces",
+        ],
         [
             [
                 r["chunker"],
@@ -90,6 +117,7 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
                 ", ".join(f"{t:.2f}" for t in r["runs_s"]),
                 f"{r['speed_vs_counting']:.2f}×",
                 "yes" if r["same_chunks"] else "NO",
+                f"{r['counts_asked']:,} / {r['distinct_pieces']:,}",
             ]
             for r in rows
         ],

@@ -37,7 +37,7 @@ class LatencyRow:
     bare_ms: float | None = None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -56,7 +56,7 @@ class Server:
 
     def __init__(self, index_dir: Path, env: dict[str, str] | None = None) -> None:
         """``env``: settings of the server process (``RAG_*`` variables) besides ours."""
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "RAG_RELOAD_INTERVAL_S": "0", **(env or {})}
         self.process = subprocess.Popen(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.http import free_port
 from bench.results import write_results
 from eval.report import markdown_table
 from index.builder import BuildResult, build_index
@@ -54,12 +54,6 @@ def write_corpus(folder: Path, per_corpus: int) -> None:
         (folder / f"{source.parent.name}.jsonl").write_text(
             "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in kept), "utf-8"
         )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,14 @@ def _served(index_dir: Path) -> tuple[Manifest, list[str]]:
     return Manifest.read(folder), [str(r["id"]) for r in read_jsonl(folder / ARTICLES_FILE)]
 
 
+def _korean_news(folder: Path, count: int) -> tuple[Path, list[dict[str, Any]]]:
+    """A file of the first ``count`` Korean news articles, and their records."""
+    rows = [json.loads(line) for line in KOREAN_NEWS.open(encoding="utf-8")][:count]
+    news = folder / "news.jsonl"
+    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    return news, rows
+
+
 def test_add_then_delete_keeps_the_inputs_and_leaves_deleted_articles_out(
     encoder: Encoder,
     tmp_path: Path,
@@ -32,9 +41,7 @@ def test_add_then_delete_keeps_the_inputs_and_leaves_deleted_articles_out(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _use_encoder(monkeypatch, encoder)
-    news = tmp_path / "news.jsonl"
-    rows = [json.loads(line) for line in KOREAN_NEWS.open(encoding="utf-8")][:3]
-    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    news, rows = _korean_news(tmp_path, 3)
     index_dir = str(tmp_path / "index")
 
     assert main(["build", "--quiet", "--index-dir", index_dir, str(SEED)]) == 0
@@ -77,9 +84,7 @@ def test_a_corrected_article_added_again_replaces_its_passages(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _use_encoder(monkeypatch, encoder)
-    news = tmp_path / "news.jsonl"
-    rows = [json.loads(line) for line in KOREAN_NEWS.open(encoding="utf-8")][:2]
-    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    news, rows = _korean_news(tmp_path, 2)
     index_dir = str(tmp_path / "index")
     assert main(["build", "--quiet", "--index-dir", index_dir, str(news)]) == 0
 

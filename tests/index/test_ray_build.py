@@ -19,7 +19,8 @@ from rag.errors import ClusterError, InputError
 from tests.conftest import SEED
 
 ray = pytest.importorskip("ray")
-from bench.ray_build import free_port, local_cluster, write_corpus  # noqa: E402  (needs ray)
+from bench.http import free_port  # noqa: E402
+from bench.ray_build import local_cluster, write_corpus  # noqa: E402  (needs ray)
 
 ARTICLES_PER_CORPUS = 2
 
