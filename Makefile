@@ -21,8 +21,8 @@ $(INSTALLED): pyproject.toml Makefile
 
 install: $(INSTALLED)
 
-# The ray extra (`rag build --ray`), for the tests that start a local Ray cluster; the serving
-# install stays without it.
+# The ray extra (`rag build --ray`, `rag serve --ray`), for the tests that start a local Ray
+# cluster; the serving install stays without it.
 RAY_INSTALLED := $(VENV)/.installed-ray
 $(RAY_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install -q -e '.[ray]'

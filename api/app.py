@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -34,12 +34,22 @@ async def _watch_for_new_builds(live: LiveIndex, interval_s: float) -> None:
         await asyncio.to_thread(live.refresh)
 
 
-def create_app(settings: Settings | None = None, live: LiveIndex | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    live: LiveIndex | None = None,
+    open_live: Callable[[], LiveIndex] | None = None,
+) -> FastAPI:
+    """The app over ``live``, or over what ``open_live`` loads at start-up (off the event
+    loop: loading may wait on other processes, as Ray Serve's shards), or over the index in
+    ``RAG_INDEX_DIR``."""
     settings = settings or get_settings()
+
+    def open_default() -> LiveIndex:
+        return LiveIndex(settings, Encoder(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.live_index = live or LiveIndex(settings, Encoder(settings))
+        app.state.live_index = live or await asyncio.to_thread(open_live or open_default)
         watcher = None
         if settings.service.reload_interval_s > 0:
             watcher = asyncio.create_task(

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -54,10 +55,14 @@ def peak_rss_mb(pid: int) -> float:
 class Server:
     """``rag serve`` in its own process on 127.0.0.1, stopped on exit."""
 
-    def __init__(self, index_dir: Path, env: dict[str, str] | None = None) -> None:
-        """``env``: settings of the server process (``RAG_*`` variables) besides ours."""
+    def __init__(
+        self, index_dir: Path, env: dict[str, str] | None = None, args: Sequence[str] = ()
+    ) -> None:
+        """``env``: settings of the server process (``RAG_*`` variables) besides ours;
+        ``args``: more arguments of ``rag serve`` (``--ray ADDRESS``)."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115  (closed in __exit__)
         env = {**os.environ, "RAG_RELOAD_INTERVAL_S": "0", **(env or {})}
         self.process = subprocess.Popen(
             [
@@ -74,21 +79,19 @@ class Server:
                 str(self.port),
                 "--log-level",
                 "warning",
+                *args,
             ],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,  # a file: a chatty server never blocks on a full pipe
         )
 
     def __enter__(self) -> Server:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {self.process.stderr.read().decode()[-2000:]}"
-                    if self.process.stderr
-                    else "server exited"
-                )
+                self.log.seek(0)
+                raise RuntimeError(f"server exited: {self.log.read().decode()[-2000:]}")
             try:
                 if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
                     return self
@@ -103,6 +106,7 @@ class Server:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.log.close()
 
 
 def _ask(client: httpx.Client, base: str, question: str) -> float:

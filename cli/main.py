@@ -226,13 +226,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"{settings.service.demo_corpus}"
         )
         build_index([settings.service.demo_corpus], settings, encoder, progress=True)
+    host = args.host or settings.service.host
+    port = args.port or settings.service.port
+    if args.ray:
+        return _serve_on_ray(args, settings, host, port)
     # Loaded before the server starts: an index of another model or format is a one-line
     # error here, not a traceback from the server's startup.
     live = LiveIndex(settings, encoder)
     from api.app import create_app
 
-    host = args.host or settings.service.host
-    port = args.port or settings.service.port
     print(f"serving on http://{host}:{port} (OpenAPI at /docs)")
     import logging
 
@@ -250,6 +252,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         timeout_keep_alive=settings.service.keep_alive_timeout_s,
     )
+    return 0
+
+
+def _serve_on_ray(args: argparse.Namespace, settings: Any, host: str, port: int) -> int:
+    from index.manifest import Manifest
+    from index.store import IndexStore
+    from rag.embedding.encoder import Encoder
+    from rag.errors import InputError
+
+    if args.shards is not None:
+        if args.shards < 1:
+            raise InputError(f"--shards must be at least 1, not {args.shards}")
+        settings = settings.but(ray_serve_shards=args.shards)
+    # Checked here first: a build of another model is a one-line error, not a replica
+    # failing to start on the cluster.
+    encoder = Encoder(settings)
+    folder = IndexStore(settings.service.index_dir).current()
+    if folder is not None:
+        Manifest.read(folder).check_model(encoder.name, encoder.fingerprint, encoder.dimension)
+    from api.ray_serve import deploy, serve_until_stopped
+
+    shards = settings.service.ray_serve_shards
+    print(f"deploying on the Ray cluster at {args.ray}: the API and {shards} dense shards")
+    deploy(settings, args.ray, host, port)
+    print(f"serving on http://{host}:{port} (OpenAPI at /docs); Ctrl-C stops it")
+    serve_until_stopped()
     return 0
 
 
@@ -369,6 +397,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--no-build", action="store_true", help="fail instead of building the demo")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="serve as a Ray Serve application on the cluster at ADDRESS (auto: the running "
+        "one), the dense vectors in shard replicas; needs pip install '.[ray]'",
+    )
+    serve.add_argument(
+        "--shards", type=int, help="with --ray: shard replicas (default RAG_RAY_SERVE_SHARDS)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     stats = add("stats", "show the served index's manifest and counts")

@@ -34,6 +34,7 @@ from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
 from rag.errors import IndexStoreError, RagError
+from rag.retrieval.shards import DenseShards
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,14 @@ class _Retired:
 
 
 class LiveIndex:
-    def __init__(self, settings: Settings, encoder: Encoder) -> None:
+    def __init__(
+        self, settings: Settings, encoder: Encoder, dense_shards: DenseShards | None = None
+    ) -> None:
+        """``dense_shards``: where each build's dense vectors are searched when they are
+        served in shards (``rag.retrieval.shards``; None: in this process)."""
         self.settings = settings
         self.encoder = encoder
+        self.dense_shards = dense_shards
         self.store = IndexStore(settings.service.index_dir)
         self._lock = threading.Lock()
         self.swaps = 0  # builds swapped in since start
@@ -97,7 +103,9 @@ class LiveIndex:
         started = time.perf_counter()
         shared = getattr(self, "snapshot", None)
         analyzer = shared.engine.analyzer if shared is not None else None
-        manifest, engine = load_build(folder, self.settings, self.encoder, analyzer)
+        manifest, engine = load_build(
+            folder, self.settings, self.encoder, analyzer, self.dense_shards
+        )
         engine.warm_up()
         return Snapshot(folder, manifest, engine, time.perf_counter() - started)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index.files import ARTICLES_FILE, CHUNKS_FILE, read_jsonl
 from index.manifest import Manifest
 from index.store import IndexStore
@@ -18,13 +20,19 @@ from rag.engine import SearchEngine
 from rag.errors import IndexStoreError
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.parts import LoadContext, read_params
+from rag.retrieval.shards import DenseShards
 
 
 def load_build(
-    folder: Path, settings: Settings, encoder: Encoder, analyzer: LexicalAnalyzer | None = None
+    folder: Path,
+    settings: Settings,
+    encoder: Encoder,
+    analyzer: LexicalAnalyzer | None = None,
+    dense_shards: DenseShards | None = None,
 ) -> tuple[Manifest, SearchEngine]:
     """The build in ``folder`` as a search engine, with ``analyzer`` when given (a live index
-    passes its own; kiwipiepy's model is shared by all analyzers in a process anyway)."""
+    passes its own; kiwipiepy's model is shared by all analyzers in a process anyway), its
+    dense vectors searched by ``dense_shards`` when given (``rag.retrieval.shards``)."""
     manifest = Manifest.read(folder)
     manifest.check_model(encoder.name, encoder.fingerprint, encoder.dimension)
     try:
@@ -32,15 +40,17 @@ def load_build(
         settings = settings.model_copy(update={"index": manifest.index_config()})
     except ValueError as exc:
         raise IndexStoreError(f"index build {folder} has a malformed config: {exc}") from exc
-    context = LoadContext(
-        settings,
-        encoder,
-        analyzer or LexicalAnalyzer(workers=settings.service.query_analyzer_threads),
-    )
     loaded: dict[str, Any] = {}
     try:
         articles = [Article.from_dict(row) for row in read_jsonl(folder / ARTICLES_FILE)]
         chunks = [Chunk.from_dict(row) for row in read_jsonl(folder / CHUNKS_FILE)]
+        context = LoadContext(
+            settings,
+            encoder,
+            analyzer or LexicalAnalyzer(workers=settings.service.query_analyzer_threads),
+            chunk_languages=np.array([chunk.lang for chunk in chunks]),
+            dense_shards=dense_shards,
+        )
         for part in registry.PARTS:
             part_folder = folder / part.name
             loaded[part.name] = part.load(part_folder, read_params(part_folder), context)

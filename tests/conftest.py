@@ -142,6 +142,31 @@ def running_server(app: Any) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[str]:
+    """A real Ray cluster of two nodes (one CPU each) on 127.0.0.1, started once for the tests
+    that build or serve on Ray (skipped where the ray extra is not installed); its address."""
+    pytest.importorskip("ray")
+    from bench.ray_build import local_cluster
+
+    with local_cluster(nodes=2) as address:
+        yield address
+
+
+def ray_actor_pids(title: str) -> list[int]:
+    """Processes of Ray actors whose title holds ``title`` (Ray titles them ``ray::...``)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                line = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if line.startswith("ray::") and title in line:
+                pids.append(int(proc.name))
+    return pids
+
+
+@pytest.fixture(scope="session")
 def seed_build(
     settings: Settings, encoder: Encoder, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:

@@ -35,6 +35,20 @@ class ServiceSettings(BaseModel):
         1, ge=1, description="CPUs of each model actor (and its encoder's threads)"
     )
 
+    # --- serving on a Ray cluster (rag serve --ray; api/ray_serve.py) ----------------
+    ray_serve_shards: int = Field(
+        2, ge=1, description="shards of the dense vectors, each held by its own Serve replica"
+    )
+    ray_shard_cpus: float = Field(
+        1.0, gt=0, description="CPUs a shard replica reserves (its share of the searching)"
+    )
+    ray_api_replicas: int = Field(
+        1, ge=1, description="replicas of the HTTP API (each holds the lexical parts)"
+    )
+    ray_api_cpus: float = Field(
+        1.0, ge=0, description="CPUs an API replica reserves (it encodes the questions)"
+    )
+
     # --- how a loaded index is held and searched (set when it loads) ------------------
     query_analyzer_threads: int = Field(
         2,

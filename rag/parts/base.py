@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
@@ -26,6 +26,7 @@ from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.term_rows import TermRows
+from rag.retrieval.shards import DenseShards
 from rag.vectors import language_means
 
 PARAMS_FILE = "params.json"
@@ -96,6 +97,11 @@ class LoadContext:
     settings: Settings
     encoder: Encoder
     analyzer: LexicalAnalyzer
+    # The language of every chunk, in row order (parts that need it per row).
+    chunk_languages: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="<U2"))
+    # Where the dense part's vectors are searched when the build is served in shards (None:
+    # in this process, by one FAISS index).
+    dense_shards: DenseShards | None = None
 
 
 class IndexPart(ABC, Generic[Built]):

@@ -15,8 +15,9 @@ from rag.ann import Calibration, calibrate, choose_factory, is_approximate, set_
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.errors import IncompatibleIndexError
-from rag.parts.base import BuildContext, IndexPart, LoadContext
+from rag.parts.base import BuildContext, IndexPart, LoadContext, read_params
 from rag.retrieval.dense import DenseRetriever
+from rag.retrieval.shards import DenseShard, ShardedDenseRetriever
 from rag.vectors import build_faiss_index, center
 
 VECTORS_FILE = "vectors.npy"  # raw model vectors, memory-mapped when served
@@ -77,10 +78,16 @@ class DensePart(IndexPart[DenseRetriever]):
         (folder / SEARCH_FILE).write_text(json.dumps(search, indent=1) + "\n", encoding="utf-8")
 
     def load(self, folder: Path, params: dict[str, Any], context: LoadContext) -> DenseRetriever:
-        with np.load(folder / MEANS_FILE) as stored:
-            means = {lang: stored[lang] for lang in stored.files}
+        means = read_means(folder)
         settings = context.settings
         check_encoder(folder, context.encoder, settings.encoder.encoder_tolerance)
+        if context.dense_shards is not None:
+            return ShardedDenseRetriever(
+                context.dense_shards.open(folder, context.chunk_languages),
+                vectors=np.load(folder / VECTORS_FILE, mmap_mode="r"),
+                means=means,
+                centering=float(params["language_centering"]),
+            )
         loaded = DenseRetriever(
             faiss.read_index(str(folder / INDEX_FILE)),
             vectors=np.load(folder / VECTORS_FILE, mmap_mode="r"),
@@ -107,6 +114,33 @@ class DensePart(IndexPart[DenseRetriever]):
         if built.vectors is not None and len(built.vectors) != built.size:
             return -1  # the vectors and the index disagree: never a chunk count
         return built.size
+
+
+def read_means(folder: Path) -> dict[str, np.ndarray]:
+    with np.load(folder / MEANS_FILE) as stored:
+        return {lang: stored[lang] for lang in stored.files}
+
+
+def load_dense_shard(folder: Path, start: int, end: int, languages: np.ndarray) -> DenseShard:
+    """Rows ``[start, end)`` of the dense part in ``folder`` (their chunks' ``languages``) as
+    a shard: the stored raw vectors centred as the build centred them, row by row, so the
+    shard scores each row exactly as the unsharded index does."""
+    if len(languages) != end - start:
+        raise ValueError(f"{len(languages)} languages for rows {start}..{end}")
+    params = read_params(folder)
+    vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
+    if not 0 <= start <= end <= len(vectors):
+        raise IncompatibleIndexError(
+            f"rows {start}..{end} are outside the {len(vectors)} of index {folder.parent.name}"
+        )
+    rows = np.asarray(vectors[start:end], dtype=np.float32)
+    centred = center(
+        rows,
+        [str(lang) for lang in languages],
+        read_means(folder),
+        float(params["language_centering"]),
+    )
+    return DenseShard(centred, start)
 
 
 def check_encoder(folder: Path, encoder: Encoder, tolerance: float) -> None:

@@ -3,7 +3,6 @@
 
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +15,18 @@ from index.store import IndexStore
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.errors import ClusterError, InputError
-from tests.conftest import SEED
+from tests.conftest import SEED, ray_actor_pids
 
 ray = pytest.importorskip("ray")
 from bench.http import free_port  # noqa: E402
-from bench.ray_build import local_cluster, write_corpus  # noqa: E402  (needs ray)
+from bench.ray_build import write_corpus  # noqa: E402  (needs ray)
 
 ARTICLES_PER_CORPUS = 2
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
-    """A two-node Ray cluster on this machine; yields its address."""
-    with local_cluster(nodes=2) as address:
-        yield address
+def cluster(ray_cluster: str) -> str:
+    return ray_cluster
 
 
 @pytest.fixture(scope="module")
@@ -52,20 +49,6 @@ def onnx_settings(settings: Settings) -> Settings:
 @pytest.fixture(scope="module")
 def onnx_encoder(onnx_settings: Settings) -> Encoder:
     return Encoder(onnx_settings)
-
-
-def _actor_pids(class_name: str) -> list[int]:
-    """Processes of Ray actors of ``class_name`` (Ray titles them ``ray::...Class...``)."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if title.startswith("ray::") and class_name in title:
-                pids.append(int(proc.name))
-    return pids
 
 
 def _vectors(folder: Path) -> np.ndarray:
@@ -95,7 +78,7 @@ def test_a_ray_build_with_a_worker_killed_mid_build_is_the_local_build(
     def add_then_kill(writer: ray_build.CorpusWriter, *args: Any) -> None:
         add(writer, *args)
         if not killed:
-            pids = _actor_pids("ChunkAndEmbed")
+            pids = ray_actor_pids("ChunkAndEmbed")
             assert pids, "no model actor is running"
             os.kill(pids[0], signal.SIGKILL)
             killed.append(pids[0])

@@ -1,0 +1,180 @@
+"""Dense search over an index split into row shards, merged exactly.
+
+A build's passages are cut into contiguous row ranges; each shard holds the centred vectors
+of its rows in an exact (flat) FAISS index, wherever it runs (in this process, or a Ray Serve
+replica: ``api.ray_serve``). A query goes to every shard at once, each returns its own top
+``k`` with its rows' global positions, and the coordinator keeps the best ``k`` of their
+union: the ``k`` best of all rows are among them, so the merge is exact, and the scores are
+the same inner products the unsharded flat index computes, row by row.
+
+What a shard needs travels as plain arrays (the query vector, the filter's mask as packed
+bits), so a shard can live in another process or on another machine.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, Protocol
+
+import faiss
+import numpy as np
+
+from rag.retrieval.dense import DenseRetriever
+from rag.types import Query, Scored
+from rag.vectors import build_faiss_index
+
+
+def shard_bounds(rows: int, shards: int) -> list[tuple[int, int]]:
+    """``shards`` contiguous row ranges covering ``rows`` rows, sizes within one of another."""
+    if shards < 1:
+        raise ValueError(f"shards must be at least 1, not {shards}")
+    edges = np.linspace(0, rows, shards + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in itertools.pairwise(edges.tolist())]
+
+
+def pack_mask(allowed: np.ndarray | None) -> np.ndarray | None:
+    """A boolean row mask as bits (what crosses to a shard: an eighth of the bytes)."""
+    return None if allowed is None else np.packbits(allowed, bitorder="little")
+
+
+def unpack_mask(bits: np.ndarray | None, rows: int) -> np.ndarray | None:
+    if bits is None:
+        return None
+    mask: np.ndarray = np.unpackbits(bits, count=rows, bitorder="little").astype(bool)
+    return mask
+
+
+class DenseShard:
+    """Rows ``[start, start + len(vectors))`` of an index's centred vectors, searched exactly."""
+
+    def __init__(self, centred: np.ndarray, start: int) -> None:
+        self.start = start
+        self.rows = len(centred)
+        self.index = build_faiss_index(np.ascontiguousarray(centred, dtype=np.float32), "Flat")
+
+    def search(
+        self, vector: np.ndarray, k: int, allowed_bits: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best allowed rows of this shard: (global positions, scores), best first.
+        ``allowed_bits``: this shard's slice of the filter mask, packed (``pack_mask``)."""
+        k = min(k, self.rows)
+        params = None
+        if allowed_bits is not None:
+            # The selector reads the bitmap by pointer: it must outlive the search.
+            bitmap = np.ascontiguousarray(allowed_bits, dtype=np.uint8)
+            selector = faiss.IDSelectorBitmap(self.rows, faiss.swig_ptr(bitmap))
+            swig: Any = faiss  # its bundled stubs lag the SWIG classes
+            params = swig.SearchParameters(sel=selector)
+        if k <= 0:
+            return np.empty(0, np.int64), np.empty(0, np.float64)
+        scores, ids = self.index.search(vector.reshape(1, -1).astype(np.float32), k, params=params)
+        found = ids[0] >= 0
+        return (ids[0][found] + self.start).astype(np.int64), scores[0][found].astype(np.float64)
+
+
+class PendingSearch(Protocol):
+    """A shard's answer on its way (a future, a Ray Serve response)."""
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class ShardClient(Protocol):
+    """How the coordinator asks one shard: sends the query and returns at once, so that all
+    shards search at the same time."""
+
+    start: int
+    rows: int
+
+    def submit(
+        self, vector: np.ndarray, k: int, allowed_bits: np.ndarray | None
+    ) -> PendingSearch: ...
+
+
+class DenseShards(Protocol):
+    """Where a build's dense shards are opened (``rag.parts.dense`` asks it when a build is
+    served sharded): the shards of the dense part in ``folder``, for chunks of ``languages``."""
+
+    def open(self, folder: Path, languages: np.ndarray) -> list[ShardClient]: ...
+
+
+class LocalShardClient:
+    """A shard in this process (tests, and the reference the remote ones are checked against)."""
+
+    def __init__(self, shard: DenseShard) -> None:
+        self.shard = shard
+        self.start = shard.start
+        self.rows = shard.rows
+
+    def submit(self, vector: np.ndarray, k: int, allowed_bits: np.ndarray | None) -> PendingSearch:
+        done: Future[tuple[np.ndarray, np.ndarray]] = Future()
+        done.set_result(self.shard.search(vector, k, allowed_bits))
+        return done
+
+
+class LocalDenseShards:
+    """Opens ``count`` shards of a build in this process, loaded by ``load`` (a folder, a row
+    range and its languages to a shard: ``rag.parts.dense.load_dense_shard``)."""
+
+    def __init__(self, count: int, load: Callable[[Path, int, int, np.ndarray], DenseShard]):
+        self.count = count
+        self.load = load
+
+    def open(self, folder: Path, languages: np.ndarray) -> list[ShardClient]:
+        return [
+            LocalShardClient(self.load(folder, start, end, languages[start:end]))
+            for start, end in shard_bounds(len(languages), self.count)
+        ]
+
+
+def merge_top(parts: Sequence[tuple[np.ndarray, np.ndarray]], k: int) -> Scored:
+    """The ``k`` best of the shards' hits, best first; ties by position, as one flat index."""
+    merged = Scored.concatenate([Scored(p, s) for p, s in parts]).best_first()
+    return Scored(merged.positions[:k], merged.scores[:k])
+
+
+class ShardedDenseRetriever(DenseRetriever):
+    """The dense retriever of a build whose vectors are searched by shards. It keeps what the
+    ranking reads beside the search (the raw vectors, memory-mapped, for feedback and
+    abstention; the language means queries are centred with) and holds no FAISS index."""
+
+    def __init__(
+        self,
+        shards: Sequence[ShardClient],
+        *,
+        vectors: np.ndarray | None,
+        means: dict[str, np.ndarray],
+        centering: float,
+    ) -> None:
+        dimension = next(iter(means.values())).shape[0] if means else 1
+        super().__init__(
+            faiss.IndexFlatIP(dimension), vectors=vectors, means=means, centering=centering
+        )
+        self.shards = list(shards)
+        self.factory = "Flat"  # every shard searches its rows exactly
+        self._size = sum(shard.rows for shard in self.shards)
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> Scored:
+        if query.vector is None or self.size == 0:
+            return Scored.empty()
+        if allowed is not None and not allowed.any():
+            return Scored.empty()
+        pending = []
+        for shard in self.shards:  # sent to all, then collected: the shards work at once
+            piece = None if allowed is None else allowed[shard.start : shard.start + shard.rows]
+            if piece is not None and not piece.any():
+                continue
+            pending.append(shard.submit(query.vector, k, pack_mask(piece)))
+        return merge_top([answer.result() for answer in pending], k)
+
+    def scores(self, vector: np.ndarray) -> np.ndarray:
+        out = np.full(self.size, -np.inf, dtype=np.float32)
+        found = self.search(Query("", "", vector=vector), self.size)
+        out[found.positions] = found.scores
+        return out
