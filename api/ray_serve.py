@@ -32,7 +32,7 @@ import numpy as np
 from index.live import LiveIndex
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
-from rag.errors import ClusterError, IndexStoreError
+from rag.errors import ClusterError, IndexStoreError, InputError
 from rag.parts.dense import load_dense_shard
 from rag.retrieval.shards import DenseShard, ShardClient, shard_bounds
 
@@ -184,22 +184,62 @@ def deploy(settings: Settings, address: str, host: str, port: int) -> None:
     connect(address)
     from ray import serve
 
+    if _serve_running() and not set(serve.status().applications) - {APP_NAME}:
+        # Serve keeps its proxy's address from its first start: one left without
+        # applications (a server killed before it could stop it) is restarted with ours.
+        serve.shutdown()
     serve.start(http_options={"host": host, "port": port})
+    proxy = _proxy_address()
+    if proxy is not None and proxy != (host, port):
+        raise InputError(
+            f"Ray Serve already runs on this cluster with other applications "
+            f"({', '.join(serve.status().applications)}) and its HTTP proxy on "
+            f"{proxy[0]}:{proxy[1]}; serve there (--host/--port) or stop them"
+        )
     try:
         serve.run(application(settings), name=APP_NAME, route_prefix="/")
     except RuntimeError as exc:  # a replica's constructor failed (e.g. no index)
         raise ClusterError(f"the Serve application did not start: {exc}") from exc
 
 
-def serve_until_stopped() -> None:
-    """Block until Ctrl-C or SIGTERM, then take the application down."""
+def _serve_running() -> bool:
     from ray import serve
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        stop.wait()
+        serve.status()
+    except Exception:  # Serve raises its own exception type when none is running
+        return False
+    return True
+
+
+def _proxy_address() -> tuple[str, int] | None:
+    """The host and port Serve's HTTP proxy listens on (None: not known)."""
+    from ray.serve.context import _get_global_client
+
+    client: Any = _get_global_client()
+    try:
+        options = client.get_serve_details().get("http_options", {})
+        return str(options["host"]), int(options["port"])
+    except (KeyError, TypeError, ValueError, AttributeError):  # a Serve of another shape
+        return None
+
+
+def stop() -> None:
+    """Take the application down, and Serve with it when nothing else of it runs."""
+    from ray import serve
+
+    serve.delete(APP_NAME)
+    if not serve.status().applications:
+        serve.shutdown()
+
+
+def serve_until_stopped() -> None:
+    """Block until Ctrl-C or SIGTERM, then take the application down."""
+    stop_requested = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop_requested.set())
+    try:
+        stop_requested.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        serve.delete(APP_NAME)
+        stop()

@@ -98,7 +98,8 @@ class Server:
             except httpx.TransportError:
                 time.sleep(0.2)
         self.process.kill()
-        raise RuntimeError("server did not start in time")
+        self.log.seek(0)
+        raise RuntimeError(f"server did not start in time: {self.log.read().decode()[-2000:]}")
 
     def __exit__(self, *_: object) -> None:
         self.process.terminate()

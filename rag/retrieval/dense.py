@@ -87,7 +87,11 @@ class DenseRetriever:
             params = _search_parameters(self.index, selector, float(allowed.mean()))
         scores, ids = self.index.search(query.vector.reshape(1, -1), k, params=params)
         found = ids[0] >= 0  # fewer than k allowed rows leave -1 ids
-        return Scored(ids[0][found].astype(np.int64), scores[0][found].astype(np.float64))
+        # Ties by position (FAISS leaves their order to its heap): the same order as the
+        # merge of a sharded search (rag.retrieval.shards).
+        return Scored(
+            ids[0][found].astype(np.int64), scores[0][found].astype(np.float64)
+        ).best_first()
 
     def scores(self, vector: np.ndarray) -> np.ndarray:
         """Scores of every chunk (exact search), for analyses that need the whole ranking."""
