@@ -14,8 +14,8 @@ The application has two kinds of deployment:
 Every replica reads the build from ``RAG_INDEX_DIR``: on several machines that is a volume
 they all mount. When ``CURRENT`` names a new build, the API loads it and has every shard load
 its rows of it before swapping; a shard keeps the build before it until the swap is done,
-so requests still on the old build finish on it. A shard replica that Ray restarts has lost
-its rows: the first search that finds it empty loads them again and retries.
+so requests still on the old build finish on it. A shard replica that dies is restarted by
+Ray without its rows: the first search that meets it loads them again and retries.
 """
 
 from __future__ import annotations
@@ -93,8 +93,9 @@ class RayShardClient:
 
 
 class _Pending:
-    """A shard's answer; when the replica lost its rows (Ray restarted it), they are loaded
-    again and the search retried once."""
+    """A shard's answer. When the replica died, or Ray restarted it without its rows, the rows
+    are loaded again (Serve holds the call until a replica is up) and the search retried
+    once; a second failure is the cluster's."""
 
     def __init__(self, client: RayShardClient, args: tuple[Any, ...]) -> None:
         self.client, self.args = client, args
@@ -103,14 +104,17 @@ class _Pending:
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         try:
             found: tuple[np.ndarray, np.ndarray] = self.response.result()
+            return found
         except Exception as exc:  # Ray wraps the replica's error in its own types
-            if MISSING not in str(exc):
-                raise ClusterError(f"dense shard at row {self.client.start} failed: {exc}") from exc
+            reason = "lost its rows" if MISSING in str(exc) else f"failed ({type(exc).__name__})"
             log.warning(
-                "dense shard at row %d lost its rows; loading them again", self.client.start
+                "dense shard at row %d %s; loading its rows again", self.client.start, reason
             )
+        try:
             self.client.load().result()
             found = self.client.search(self.args).result()
+        except Exception as exc:
+            raise ClusterError(f"dense shard at row {self.client.start} failed: {exc}") from exc
         return found
 
 
