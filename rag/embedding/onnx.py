@@ -34,6 +34,8 @@ ONNX_DATA_FILE = "model.onnx.data"  # the weights, beside the graph (ONNX extern
 TOKENIZER_FILE = "tokenizer.json"
 EXPORT_FILES = (ONNX_FILE, ONNX_DATA_FILE, TOKENIZER_FILE)
 _OPSET = 17
+# A text shorter than this share of a batch's longest starts a batch of its own (less padding).
+MIN_FILL = 0.5
 _EXPORT_TEXTS = ("query: hello world", "passage: 서울대병원")
 
 
@@ -167,17 +169,38 @@ class FastTokenizer:
     def convert_ids_to_tokens(self, ids: Sequence[int]) -> list[str | None]:
         return [self._tokenizer.id_to_token(i) for i in ids]
 
-    def batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Token ids and attention mask of ``texts``, cut to the model's window (special
-        tokens included) and padded to the longest."""
-        encoded = self._window.encode_batch(list(texts))
-        width = max(len(e.ids) for e in encoded)
-        ids = np.full((len(encoded), width), self.pad_id, dtype=np.int64)
-        mask = np.zeros((len(encoded), width), dtype=np.int64)
-        for row, item in enumerate(encoded):
-            ids[row, : len(item.ids)] = item.ids
-            mask[row, : len(item.ids)] = 1
+    def window_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of ``texts``, cut to the model's window (special tokens included)."""
+        return [list(e.ids) for e in self._window.encode_batch(list(texts))]
+
+    def pad(self, rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and attention mask of ``rows`` padded to the longest."""
+        width = max(len(r) for r in rows)
+        ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for row, tokens in enumerate(rows):
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
         return ids, mask
+
+
+def length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Positions of texts of ``lengths`` (tokens) in batches of at most ``batch_size``, longest
+    first; a text joins a batch only while it is at least ``MIN_FILL`` of the batch's longest,
+    so padding never makes up most of a batch (a question and its one-word translations
+    are two small passes, not one padded to the question's length)."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    for position in order:
+        if (
+            batches
+            and len(batches[-1]) < batch_size
+            and lengths[position] >= MIN_FILL * lengths[batches[-1][0]]
+        ):
+            batches[-1].append(position)
+        else:
+            batches.append([position])
+    return batches
 
 
 class OnnxModel:
@@ -201,18 +224,16 @@ class OnnxModel:
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         """Unit vectors of ``texts`` (prompts applied), in batches of similar length."""
-        order = np.argsort([-len(text) for text in texts], kind="stable")
+        tokens = self.tokenizer.window_ids(texts)
         out = np.empty((len(texts), 0), dtype=np.float32)
-        for begin in range(0, len(texts), batch_size):
-            rows = order[begin : begin + batch_size]
-            vectors = self._batch([texts[i] for i in rows])
+        for rows in length_batches([len(t) for t in tokens], batch_size):
+            vectors = self._run(*self.tokenizer.pad([tokens[i] for i in rows]))
             if out.shape[1] == 0:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
             out[rows] = vectors
         return out
 
-    def _batch(self, texts: list[str]) -> np.ndarray:
-        ids, mask = self.tokenizer.batch(texts)
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)

@@ -13,7 +13,13 @@ from index.builder import BuildResult
 from index.loader import load_build
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
-from rag.embedding.onnx import ONNX_DATA_FILE, ONNX_DIR, onnx_compatible, onnx_path
+from rag.embedding.onnx import (
+    ONNX_DATA_FILE,
+    ONNX_DIR,
+    length_batches,
+    onnx_compatible,
+    onnx_path,
+)
 from rag.errors import IncompatibleIndexError
 from rag.parts.dense import PROBE_FILE
 
@@ -88,3 +94,21 @@ def test_an_index_is_served_by_either_backend_within_tolerance_else_refused(
     np.savez(probe, vectors=np.roll(vectors, 1, axis=1), backend=backend)
     with pytest.raises(IncompatibleIndexError, match="RAG_ENCODER_BACKEND=onnx"):
         load_build(copy, settings, torch_encoder)
+
+
+def test_short_texts_are_batched_apart_from_long_ones() -> None:
+    # A question of 40 tokens and its words of 6 to 9: two passes, longest first, no batch
+    # padded to more than twice its shortest text.
+    batches = length_batches([6, 40, 9, 7, 21, 8], batch_size=16)
+    assert batches == [[1, 4], [2, 5, 3, 0]]
+    assert length_batches([5, 5, 5], batch_size=2) == [[0, 1], [2]]
+    assert length_batches([], batch_size=4) == []
+
+
+def test_a_question_encodes_alike_alone_and_beside_its_words(encoder: Encoder) -> None:
+    question = "서울대병원이 보스턴에서 소개한 플랫폼은?"
+    together = encoder.encode_queries([question, "보스턴", "platform", "hospital"])
+    alone = encoder.encode_queries([question])
+    words = encoder.encode_queries(["보스턴", "platform", "hospital"])
+    np.testing.assert_allclose(together[:1], alone, atol=1e-6)
+    np.testing.assert_allclose(together[1:], words, atol=1e-6)
