@@ -197,11 +197,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--requests", type=int, default=60, help="/ask requests per backend")
     parser.add_argument("--no-serve", action="store_true", help="skip the index and HTTP rows")
+    parser.add_argument(
+        "--index-dir",
+        type=Path,
+        help="serve this index (built there from the news corpora if it has none); "
+        "default OUT/encoders-index",
+    )
     args = parser.parse_args(argv)
     base = Settings()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    settings = base.but(index_dir=out / "encoders-index")
+    settings = base.but(index_dir=args.index_dir or out / "encoders-index")
     encoders = {name: Encoder(settings.but(encoder_backend=name)) for name in BACKENDS}
     questions = _questions()[: args.questions]
     corpus = list(base.eval.eval_news_corpus)
