@@ -212,6 +212,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from rag.embedding.encoder import Encoder
 
     settings = _settings(args)
+    if args.ray:  # a bad --shards or address fails here, before the model loads
+        settings = _ray_serve_settings(args, settings)
     missing = IndexStore(settings.service.index_dir).current() is None
     if missing and args.no_build:
         from rag.errors import IndexStoreError
@@ -229,7 +231,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.service.host
     port = args.port or settings.service.port
     if args.ray:
-        return _serve_on_ray(args, settings, host, port)
+        return _serve_on_ray(args.ray, settings, encoder, host, port)
     # Loaded before the server starts: an index of another model or format is a one-line
     # error here, not a traceback from the server's startup.
     live = LiveIndex(settings, encoder)
@@ -255,27 +257,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_on_ray(args: argparse.Namespace, settings: Any, host: str, port: int) -> int:
-    from index.manifest import Manifest
-    from index.store import IndexStore
-    from rag.embedding.encoder import Encoder
+def _ray_serve_settings(args: argparse.Namespace, settings: Any) -> Any:
+    """``settings`` with ``--shards``, once the Ray extra is there and ``--ray`` answers."""
+    from index.ray_build import import_ray, probe_address
     from rag.errors import InputError
 
     if args.shards is not None:
         if args.shards < 1:
             raise InputError(f"--shards must be at least 1, not {args.shards}")
         settings = settings.but(ray_serve_shards=args.shards)
+    import_ray()
+    probe_address(args.ray)
+    return settings
+
+
+def _serve_on_ray(address: str, settings: Any, encoder: Any, host: str, port: int) -> int:
+    from api.ray_serve import deploy, serve_until_stopped
+    from index.manifest import Manifest
+    from index.store import IndexStore
+
     # Checked here first: a build of another model is a one-line error, not a replica
     # failing to start on the cluster.
-    encoder = Encoder(settings)
     folder = IndexStore(settings.service.index_dir).current()
     if folder is not None:
         Manifest.read(folder).check_model(encoder.name, encoder.fingerprint, encoder.dimension)
-    from api.ray_serve import deploy, serve_until_stopped
-
     shards = settings.service.ray_serve_shards
-    print(f"deploying on the Ray cluster at {args.ray}: the API and {shards} dense shards")
-    deploy(settings, args.ray, host, port)
+    print(f"deploying on the Ray cluster at {address}: the API and {shards} dense shards")
+    deploy(settings, address, host, port)
     print(f"serving on http://{host}:{port} (OpenAPI at /docs); Ctrl-C stops it")
     serve_until_stopped()
     return 0

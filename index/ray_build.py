@@ -68,7 +68,7 @@ def connect(address: str) -> Any:
     if ray.is_initialized() and ray.get_runtime_context().gcs_address != address:
         ray.shutdown()  # connected elsewhere (an earlier build of this process)
     if not ray.is_initialized():
-        _probe(address)
+        probe_address(address)
         try:
             ray.init(address=address, logging_level="ERROR", log_to_driver=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -78,7 +78,7 @@ def connect(address: str) -> Any:
     return ray
 
 
-def _probe(address: str) -> None:
+def probe_address(address: str) -> None:
     """Refuse at once an address where nothing listens (Ray itself retries for minutes)."""
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit() or "://" in address:
