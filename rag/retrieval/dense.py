@@ -93,6 +93,10 @@ class DenseRetriever:
             ids[0][found].astype(np.int64), scores[0][found].astype(np.float64)
         ).best_first()
 
+    def search_many(self, query: Query, k: int, masks: Sequence[np.ndarray | None]) -> list[Scored]:
+        """:meth:`search` under each of ``masks`` (a sharded index sends them all at once)."""
+        return [self.search(query, k, mask) for mask in masks]
+
     def scores(self, vector: np.ndarray) -> np.ndarray:
         """Scores of every chunk (exact search), for analyses that need the whole ranking."""
         scores, ids = self.index.search(vector.reshape(1, -1), self.size)

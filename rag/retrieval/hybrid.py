@@ -180,9 +180,8 @@ class HybridRanker:
     def dense_candidates(self, query: Query, params: QueryParams) -> Scored:
         """The dense candidates of every partition with no filter: what a filtered ranking's
         best passage is compared with to tell whether it stands out."""
-        depth = params.candidates
         return Scored.concatenate(
-            [self.dense.search(query, depth, part) for part in self.partitions(params)]
+            self.dense.search_many(query, params.candidates, self.partitions(params))
         )
 
     def _rank_partition(
@@ -192,9 +191,12 @@ class HybridRanker:
         prepared: Sequence[Any | None],
         params: QueryParams,
         bm25_scores: np.ndarray | None = None,
+        dense: Scored | None = None,
     ) -> tuple[Scored, Scored, Scored]:
+        """``dense``: the partition's dense hits, when searched already (with the others)."""
         depth = params.candidates
-        dense = self.dense.search(query, depth, allowed)
+        if dense is None:
+            dense = self.dense.search(query, depth, allowed)
         bm25 = self.bm25.search(query, depth, allowed, scores=bm25_scores)
         own, everything = self.own_language(query.lang)
         same = own if allowed is None else allowed & own
@@ -241,10 +243,12 @@ class HybridRanker:
             return Ranking(*self._rank_partition(query, allowed, prepared, params))
         parts: list[tuple[Scored, Scored, Scored]] = []
         bm25_scores = self.bm25.query_scores(query)  # the same for every partition
-        for partition in partitions:
-            mask = partition if allowed is None else partition & allowed
-            if mask.any():
-                parts.append(self._rank_partition(query, mask, prepared, params, bm25_scores))
+        masks = [p if allowed is None else p & allowed for p in partitions]
+        masks = [mask for mask in masks if mask.any()]
+        # The partitions' dense searches go together: one round trip to a sharded index.
+        denses = self.dense.search_many(query, params.candidates, masks)
+        for mask, dense in zip(masks, denses, strict=True):
+            parts.append(self._rank_partition(query, mask, prepared, params, bm25_scores, dense))
         within, dense, bm25 = (Scored.concatenate([part[i] for part in parts]) for i in range(3))
         return Ranking(
             self.own_language_lead(

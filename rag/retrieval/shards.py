@@ -161,17 +161,21 @@ class ShardedDenseRetriever(DenseRetriever):
         return self._size
 
     def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> Scored:
+        return self.search_many(query, k, [allowed])[0]
+
+    def search_many(self, query: Query, k: int, masks: Sequence[np.ndarray | None]) -> list[Scored]:
+        """Every mask's search sent to every shard, then collected: one round trip for all."""
         if query.vector is None or self.size == 0:
-            return Scored.empty()
-        if allowed is not None and not allowed.any():
-            return Scored.empty()
-        pending = []
-        for shard in self.shards:  # sent to all, then collected: the shards work at once
-            piece = None if allowed is None else allowed[shard.start : shard.start + shard.rows]
-            if piece is not None and not piece.any():
-                continue
-            pending.append(shard.submit(query.vector, k, pack_mask(piece)))
-        return merge_top([answer.result() for answer in pending], k)
+            return [Scored.empty() for _ in masks]
+        pending: list[list[PendingSearch]] = []
+        for allowed in masks:
+            asked = []
+            for shard in self.shards:
+                piece = None if allowed is None else allowed[shard.start : shard.start + shard.rows]
+                if piece is None or piece.any():
+                    asked.append(shard.submit(query.vector, k, pack_mask(piece)))
+            pending.append(asked)
+        return [merge_top([answer.result() for answer in asked], k) for asked in pending]
 
     def scores(self, vector: np.ndarray) -> np.ndarray:
         out = np.full(self.size, -np.inf, dtype=np.float32)
