@@ -56,7 +56,7 @@ def import_ray() -> Any:
         import ray.data
     except ImportError as exc:
         raise MissingDependencyError(
-            "a build on Ray needs the ray extra: pip install '.[ray]'"
+            "building or serving on Ray (--ray) needs the ray extra: pip install '.[ray]'"
         ) from exc
     return ray
 
