@@ -33,6 +33,7 @@ from bench.results import write_results
 from bench.stats import median
 from eval.report import markdown_table
 from index.builder import build_index
+from index.files import read_jsonl
 from index.loader import load_build
 from rag.config import get_settings
 from rag.embedding.encoder import Encoder
@@ -46,18 +47,13 @@ TOP_K = 10
 WARM_UP_QUESTIONS = 20
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
 def questions() -> list[dict[str, Any]]:
-    return [row for name in DEV_SETS for row in _rows(SETS / name / "questions.jsonl")]
+    return [row for name in DEV_SETS for row in read_jsonl(SETS / name / "questions.jsonl")]
 
 
 def write_corpus(folder: Path, english: int, asked: list[dict[str, Any]]) -> Path:
     """The Korean corpus, the English articles the questions name, then ``english`` more."""
-    korean, english_news = (_rows(path) for path in NEWS)
+    korean, english_news = (list(read_jsonl(path)) for path in NEWS)
     named = {str(q.get("article_id")) for q in asked}
     chosen = [r for r in english_news if r.get("text") and r.get("id") in named]
     others = [r for r in english_news if r.get("text") and r.get("id") not in named]

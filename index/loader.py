@@ -6,8 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from index.files import ARTICLES_FILE, CHUNKS_FILE, read_jsonl
 from index.manifest import Manifest
 from index.store import IndexStore
@@ -44,11 +42,12 @@ def load_build(
     try:
         articles = [Article.from_dict(row) for row in read_jsonl(folder / ARTICLES_FILE)]
         chunks = [Chunk.from_dict(row) for row in read_jsonl(folder / CHUNKS_FILE)]
+        corpus = Corpus(articles, chunks)
         context = LoadContext(
             settings,
             encoder,
             analyzer or LexicalAnalyzer(workers=settings.service.query_analyzer_threads),
-            chunk_languages=np.array([chunk.lang for chunk in chunks]),
+            chunk_languages=corpus.chunk_languages(),
             dense_shards=dense_shards,
         )
         for part in registry.PARTS:
@@ -69,7 +68,7 @@ def load_build(
         settings,
         encoder,
         context.analyzer,
-        Corpus(articles, chunks),
+        corpus,
         served["dense"],
         served["bm25"],
         translator=served.get("lexicons"),

@@ -98,7 +98,7 @@ class LoadContext:
     encoder: Encoder
     analyzer: LexicalAnalyzer
     # The language of every chunk, in row order (parts that need it per row).
-    chunk_languages: np.ndarray = field(default_factory=lambda: np.empty(0, dtype="<U2"))
+    chunk_languages: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     # Where the dense part's vectors are searched when the build is served in shards (None:
     # in this process, by one FAISS index).
     dense_shards: DenseShards | None = None

@@ -96,11 +96,3 @@ class DenseRetriever:
     def search_many(self, query: Query, k: int, masks: Sequence[np.ndarray | None]) -> list[Scored]:
         """:meth:`search` under each of ``masks`` (a sharded index sends them all at once)."""
         return [self.search(query, k, mask) for mask in masks]
-
-    def scores(self, vector: np.ndarray) -> np.ndarray:
-        """Scores of every chunk (exact search), for analyses that need the whole ranking."""
-        scores, ids = self.index.search(vector.reshape(1, -1), self.size)
-        out = np.full(self.size, -np.inf, dtype=np.float32)
-        valid = ids[0] >= 0
-        out[ids[0][valid]] = scores[0][valid]
-        return out

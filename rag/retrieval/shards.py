@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import faiss
 import numpy as np
@@ -48,31 +48,23 @@ def unpack_mask(bits: np.ndarray | None, rows: int) -> np.ndarray | None:
 
 
 class DenseShard:
-    """Rows ``[start, start + len(vectors))`` of an index's centred vectors, searched exactly."""
+    """Rows ``[start, start + len(vectors))`` of an index's centred vectors, searched exactly
+    by a dense retriever of their own (the unsharded index's filtering and tie order)."""
 
     def __init__(self, centred: np.ndarray, start: int) -> None:
         self.start = start
         self.rows = len(centred)
-        self.index = build_faiss_index(np.ascontiguousarray(centred, dtype=np.float32), "Flat")
+        vectors = np.ascontiguousarray(centred, dtype=np.float32)
+        self.retriever = DenseRetriever(build_faiss_index(vectors, "Flat"))
 
     def search(
         self, vector: np.ndarray, k: int, allowed_bits: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` best allowed rows of this shard: (global positions, scores), best first.
         ``allowed_bits``: this shard's slice of the filter mask, packed (``pack_mask``)."""
-        k = min(k, self.rows)
-        params = None
-        if allowed_bits is not None:
-            # The selector reads the bitmap by pointer: it must outlive the search.
-            bitmap = np.ascontiguousarray(allowed_bits, dtype=np.uint8)
-            selector = faiss.IDSelectorBitmap(self.rows, faiss.swig_ptr(bitmap))
-            swig: Any = faiss  # its bundled stubs lag the SWIG classes
-            params = swig.SearchParameters(sel=selector)
-        if k <= 0:
-            return np.empty(0, np.int64), np.empty(0, np.float64)
-        scores, ids = self.index.search(vector.reshape(1, -1).astype(np.float32), k, params=params)
-        found = ids[0] >= 0
-        return (ids[0][found] + self.start).astype(np.int64), scores[0][found].astype(np.float64)
+        query = Query("", "", vector=vector.astype(np.float32))
+        found = self.retriever.search(query, k, unpack_mask(allowed_bits, self.rows))
+        return found.positions + self.start, found.scores
 
 
 class PendingSearch(Protocol):
@@ -176,9 +168,3 @@ class ShardedDenseRetriever(DenseRetriever):
                     asked.append(shard.submit(query.vector, k, pack_mask(piece)))
             pending.append(asked)
         return [merge_top([answer.result() for answer in asked], k) for asked in pending]
-
-    def scores(self, vector: np.ndarray) -> np.ndarray:
-        out = np.full(self.size, -np.inf, dtype=np.float32)
-        found = self.search(Query("", "", vector=vector), self.size)
-        out[found.positions] = found.scores
-        return out
