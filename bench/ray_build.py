@@ -56,35 +56,54 @@ def write_corpus(folder: Path, per_corpus: int) -> None:
         )
 
 
-@contextmanager
-def local_cluster(nodes: int) -> Iterator[str]:
-    """``nodes`` Ray nodes of one CPU each on 127.0.0.1; yields the address."""
-    import ray
-
-    address = f"127.0.0.1:{free_port()}"
+def _ray_env() -> dict[str, str]:
     # Token authentication off, as the nodes and this process expect, even where an earlier
     # local `ray.init()` left a token in ~/.ray (the head would then demand it).
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
+    return {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
+
+
+def start_cluster(nodes: int) -> str:
+    """Start ``nodes`` Ray nodes of one CPU each on 127.0.0.1; their address."""
+    address = f"127.0.0.1:{free_port()}"
     common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--disable-usage-stats"]
     port = address.split(":")[1]
-    subprocess.run(
-        [RAY, "start", "--head", "--port", port, "--include-dashboard", "false", *common],
-        check=True,
-        capture_output=True,
-        env=env,
-    )
+    head = [RAY, "start", "--head", "--port", port, "--include-dashboard", "false", *common]
     try:
+        subprocess.run(head, check=True, capture_output=True, env=_ray_env())
         for _ in range(nodes - 1):
             subprocess.run(
                 [RAY, "start", "--address", address, *common],
                 check=True,
                 capture_output=True,
-                env=env,
+                env=_ray_env(),
             )
+    except BaseException:
+        stop_cluster()
+        raise
+    return address
+
+
+def stop_cluster() -> None:
+    """Stop every Ray node of this machine, this process's connection first."""
+    import ray
+
+    ray.shutdown()
+    stop_nodes()
+
+
+def stop_nodes() -> None:
+    """Stop every Ray node of this machine (several seconds: Ray waits for its processes)."""
+    subprocess.run([RAY, "stop", "--force"], capture_output=True, env=_ray_env())
+
+
+@contextmanager
+def local_cluster(nodes: int) -> Iterator[str]:
+    """``nodes`` Ray nodes of one CPU each on 127.0.0.1; yields the address."""
+    address = start_cluster(nodes)
+    try:
         yield address
     finally:
-        ray.shutdown()
-        subprocess.run([RAY, "stop", "--force"], capture_output=True, env=env)
+        stop_cluster()
 
 
 def timed_build(corpus: Path, root: Path, ray_address: str | None) -> tuple[BuildResult, float]:

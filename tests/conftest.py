@@ -7,6 +7,7 @@ health news from ``../shared`` (read in place, never copied into the project).
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -141,15 +143,72 @@ def running_server(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def ray_cluster() -> Iterator[str]:
-    """A real Ray cluster of two nodes (one CPU each) on 127.0.0.1, started once for the tests
-    that build or serve on Ray (skipped where the ray extra is not installed); its address."""
-    pytest.importorskip("ray")
-    from bench.ray_build import local_cluster
+class BackgroundCluster:
+    """The tests' Ray cluster, started and stopped in a thread: Ray's start (about 13 s) and
+    stop (about 7 s) mostly wait on its processes, so other tests run meanwhile."""
 
-    with local_cluster(nodes=2) as address:
-        yield address
+    def __init__(self, nodes: int) -> None:
+        from bench.ray_build import start_cluster
+
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._started = self._pool.submit(start_cluster, nodes)
+        self._stopped: Future[None] | None = None
+
+    def address(self) -> str:
+        if self._stopped is not None:
+            raise RuntimeError("the tests' Ray cluster was stopped after its last test")
+        return self._started.result()
+
+    def stop_soon(self) -> None:
+        """Stop once started, without waiting; this process's connection is closed first
+        (here, in the calling thread, as Ray expects)."""
+        if self._stopped is None:
+            import ray
+
+            from bench.ray_build import stop_nodes
+
+            ray.shutdown()
+            self._stopped = self._pool.submit(stop_nodes)  # one worker: after the start
+
+    def wait_stopped(self) -> None:
+        self.stop_soon()
+        assert self._stopped is not None
+        self._stopped.result()
+        self._pool.shutdown()
+
+
+_RAY_CLUSTER = pytest.StashKey[BackgroundCluster]()
+_LAST_RAY_TEST = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection: only the tests that will run
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    users = [item for item in items if "ray_cluster" in getattr(item, "fixturenames", ())]
+    runs = not config.option.collectonly
+    if users and runs and importlib.util.find_spec("ray") is not None:
+        config.stash[_RAY_CLUSTER] = BackgroundCluster(nodes=2)
+        config.stash[_LAST_RAY_TEST] = users[-1].nodeid
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    yield  # the item's own fixtures (a Serve application on the cluster) go first
+    if item.nodeid == item.config.stash.get(_LAST_RAY_TEST, None):
+        item.config.stash[_RAY_CLUSTER].stop_soon()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    cluster = session.config.stash.get(_RAY_CLUSTER, None)
+    if cluster is not None:
+        cluster.wait_stopped()
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(pytestconfig: pytest.Config) -> str:
+    """A real Ray cluster of two nodes (one CPU each) on 127.0.0.1, shared by the tests that
+    build or serve on Ray (skipped where the ray extra is not installed); its address."""
+    pytest.importorskip("ray")
+    return pytestconfig.stash[_RAY_CLUSTER].address()
 
 
 def ray_actor_pids(title: str) -> list[int]:
