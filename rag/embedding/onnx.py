@@ -32,7 +32,10 @@ ONNX_DATA_FILE = "model.onnx.data"  # the weights, beside the graph (ONNX extern
 # models' tokenizers (e.g. XLM-R's drops trailing whitespace, the raw tokenizer.json does not),
 # and token counts decide where a build cuts its chunks.
 TOKENIZER_FILE = "tokenizer.json"
-EXPORT_FILES = (ONNX_FILE, ONNX_DATA_FILE, TOKENIZER_FILE)
+# What the export is: an export without it, or of another format, is redone.
+EXPORT_RECORD_FILE = "export.json"
+EXPORT_FORMAT = 2  # 2: attention fused into ONNX Runtime's Attention operator
+EXPORT_FILES = (ONNX_FILE, ONNX_DATA_FILE, TOKENIZER_FILE, EXPORT_RECORD_FILE)
 _OPSET = 17
 # A text shorter than this share of a batch's longest starts a batch of its own (less padding).
 MIN_FILL = 0.5
@@ -66,11 +69,21 @@ def onnx_compatible(model_dir: Path) -> str | None:
     return None
 
 
+def export_format(model_dir: Path) -> int | None:
+    """The format of the folder's export (None: none, or one that predates the record)."""
+    try:
+        record = _read_json(model_dir / ONNX_DIR / EXPORT_RECORD_FILE)
+        return int(record["format"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def export_onnx(model_dir: Path, *, force: bool = False) -> Path:
-    """Export the folder's transformer to ONNX (about 10 s on two cores), once; an export
-    of an older layout (weights inside the graph file) is redone."""
+    """Export the folder's transformer to ONNX (about 20 s on two cores), once; an export of
+    another format (an older layout) is redone."""
     target = onnx_path(model_dir)
-    if all((target.parent / name).is_file() for name in EXPORT_FILES) and not force:
+    exported = all((target.parent / name).is_file() for name in EXPORT_FILES)
+    if exported and export_format(model_dir) == EXPORT_FORMAT and not force:
         return target
     problem = onnx_compatible(model_dir)
     if problem:
@@ -92,15 +105,22 @@ def export_onnx(model_dir: Path, *, force: bool = False) -> Path:
         def forward(self, input_ids: Any, attention_mask: Any) -> Any:
             return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
-    model = LastHiddenState(AutoModel.from_pretrained(str(model_dir))).eval()
+    # Eager attention exports the pattern that ONNX Runtime fuses (PyTorch's fused kernel
+    # exports as NaN checks around a softmax, which nothing fuses); same weights, same output.
+    transformer = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager")
+    model = LastHiddenState(transformer).eval()
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     sample = tokenizer(list(_EXPORT_TEXTS), padding=True, return_tensors="pt")
     # Written in a folder beside the final one, then renamed: a reader never sees half.
     staging = Path(tempfile.mkdtemp(prefix=f".{ONNX_DIR}-", dir=model_dir))
     staging.chmod(0o755)  # mkdtemp's is 0700; the export is read like the weights beside it
     try:
-        _export(model, sample, staging / ONNX_FILE)
+        fused = _export(model, sample, staging / ONNX_FILE, transformer.config)
         tokenizer.backend_tokenizer.save(str(staging / TOKENIZER_FILE))
+        record = {"format": EXPORT_FORMAT, "fused_operators": fused}
+        (staging / EXPORT_RECORD_FILE).write_text(json.dumps(record, indent=2), "utf-8")
+        for written in staging.iterdir():
+            written.chmod(0o644)  # some writers make their files private
         if target.parent.exists():
             shutil.rmtree(target.parent)
         os.replace(staging, target.parent)
@@ -109,9 +129,9 @@ def export_onnx(model_dir: Path, *, force: bool = False) -> Path:
     return target
 
 
-def _export(model: Any, sample: Any, target: Path) -> None:
-    """``model`` to ``target`` and its weights to ``ONNX_DATA_FILE`` beside it."""
-    import onnx
+def _export(model: Any, sample: Any, target: Path, config: Any) -> dict[str, int]:
+    """``model`` to ``target``, its weights to ``ONNX_DATA_FILE`` beside it; the operators
+    that ONNX Runtime's transformer optimizer fused (counted by kind)."""
     import torch
 
     partial = target.with_suffix(".partial")
@@ -130,16 +150,30 @@ def _export(model: Any, sample: Any, target: Path) -> None:
             opset_version=_OPSET,
             dynamo=False,
         )
-    graph = onnx.load(str(partial))
-    onnx.save_model(
-        graph,
-        str(target),
-        save_as_external_data=True,
-        all_tensors_to_one_file=True,
-        location=ONNX_DATA_FILE,
-        size_threshold=0,
+    try:
+        return _fuse(partial, target, config)
+    finally:
+        partial.unlink()
+
+
+def _fuse(source: Path, target: Path, config: Any) -> dict[str, int]:
+    """The graph at ``source`` with each layer's attention, its GELU and its layer norms fused
+    into single operators (ONNX Runtime's offline transformer optimizer: what its online
+    optimizer does not match), written to ``target`` with external weights. About 1.3 times
+    the passages a second of the unfused graph on two cores, vectors equal to 1e-7."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    optimized = optimize_model(
+        str(source),
+        model_type="bert",  # BERT's graph shape, which XLM-R's is
+        num_heads=int(config.num_attention_heads),
+        hidden_size=int(config.hidden_size),
+        opt_level=0,  # fusions only: the session applies its own optimizations when loaded
     )
-    partial.unlink()
+    # The weights go to the graph's name plus ".data": ONNX_DATA_FILE.
+    optimized.save_model_to_file(str(target), use_external_data_format=True)
+    statistics = optimized.get_fused_operator_statistics()
+    return {kind: int(count) for kind, count in statistics.items() if count}
 
 
 class FastTokenizer:

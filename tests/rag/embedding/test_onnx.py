@@ -3,6 +3,7 @@ PyTorch, and indexes refused when the serving encoder would not reproduce their 
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -14,8 +15,11 @@ from index.loader import load_build
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.embedding.onnx import (
+    EXPORT_FORMAT,
+    EXPORT_RECORD_FILE,
     ONNX_DATA_FILE,
     ONNX_DIR,
+    export_format,
     length_batches,
     onnx_compatible,
     onnx_path,
@@ -35,6 +39,10 @@ def test_the_default_backend_is_the_onnx_export_beside_the_weights(encoder: Enco
     assert weights.stat().st_size > 100 * onnx_path(folder).stat().st_size
     assert onnx_compatible(folder) is None
     assert not encoder.packs_queries  # packing is PyTorch's
+    # Each of the 12 layers' attention is one fused operator (what makes the export fast).
+    record = json.loads((onnx_path(folder).parent / EXPORT_RECORD_FILE).read_text())
+    assert record["format"] == EXPORT_FORMAT == export_format(folder)
+    assert record["fused_operators"]["Attention"] == 12
 
 
 def test_onnx_and_torch_give_the_same_vectors_and_fingerprint(
