@@ -9,7 +9,8 @@ index in ``--index-dir`` (default ``var/bench-index``; built there on first use 
 ``bench.sharded``'s news corpus, the embedding cache making a rebuild cheap) and writes the
 answers whole. ``compare`` counts the questions whose answer is the same whole (passages,
 order, scores, offsets, confidence, found) and whose passages are the same in the same order,
-and names the first that differ. Run the two dumps with the same index build.
+and names the first that differ. Run the two dumps with the same index build, or, to compare
+two ways of building (``--across-builds``), with builds of the same corpus.
 """
 
 from __future__ import annotations
@@ -43,7 +44,11 @@ def dump(out: Path, root: Path) -> None:
         build_index([write_corpus(root, ENGLISH_ARTICLES, asked)], settings, encoder)
     manifest, engine = load_current(settings, encoder)
     answers = [engine.answer(str(q["question"]), TOP_K).to_dict() for q in asked]
-    record = {"build": manifest.build_id, "answers": answers}
+    record = {
+        "build": manifest.build_id,
+        "corpus": manifest.corpus_fingerprint,
+        "answers": answers,
+    }
     out.write_text(json.dumps(record, ensure_ascii=False), "utf-8")
     print(f"{len(answers)} answers over build {manifest.build_id} written to {out}")
 
@@ -52,10 +57,28 @@ def _passages(answer: dict[str, Any]) -> list[str]:
     return [str(p["chunk_id"]) for p in answer["passages"]]
 
 
-def compare(first: Path, second: Path) -> int:
+def _without_scores(answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer less its numbers (scores, confidence): what two builds' float noise moves."""
+    passages = [{k: v for k, v in p.items() if k != "score"} for p in answer["passages"]]
+    return {**{k: v for k, v in answer.items() if k != "confidence"}, "passages": passages}
+
+
+def _largest_differences(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> tuple[float, float]:
+    """The largest difference of a passage's score and of a confidence over ``pairs``."""
+    scores = [
+        abs(p["score"] - q["score"])
+        for x, y in pairs
+        for p, q in zip(x["passages"], y["passages"], strict=False)
+    ]
+    confidences = [abs(x["confidence"] - y["confidence"]) for x, y in pairs]
+    return max(scores, default=0.0), max(confidences, default=0.0)
+
+
+def compare(first: Path, second: Path, across_builds: bool = False) -> int:
     a, b = (json.loads(path.read_text("utf-8")) for path in (first, second))
-    if a["build"] != b["build"] or len(a["answers"]) != len(b["answers"]):
-        print(f"not comparable: builds {a['build']} and {b['build']}", file=sys.stderr)
+    key = "corpus" if across_builds else "build"
+    if a.get(key) != b.get(key) or len(a["answers"]) != len(b["answers"]):
+        print(f"not comparable: {key} {a.get(key)} and {b.get(key)}", file=sys.stderr)
         return 2
     pairs = list(zip(a["answers"], b["answers"], strict=True))
     whole = sum(x == y for x, y in pairs)
@@ -63,6 +86,13 @@ def compare(first: Path, second: Path) -> int:
     print(
         f"same answer, whole: {whole}/{len(pairs)}; same passages in order: {passages}/{len(pairs)}"
     )
+    if whole < len(pairs):
+        but_numbers = sum(_without_scores(x) == _without_scores(y) for x, y in pairs)
+        score, confidence = _largest_differences(pairs)
+        print(
+            f"the same but for scores and confidence: {but_numbers}/{len(pairs)} (largest "
+            f"differences: score {score:.2g}, confidence {confidence:.2g})"
+        )
     for question in [x["question"] for x, y in pairs if x != y][:SHOWN]:
         print(f"  differs: {question}")
     return 0 if whole == len(pairs) else 1
@@ -77,11 +107,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     comparing = commands.add_parser("compare", help="compare two dumps")
     comparing.add_argument("first", type=Path)
     comparing.add_argument("second", type=Path)
+    comparing.add_argument(
+        "--across-builds",
+        action="store_true",
+        help="compare dumps of two builds of the same corpus (e.g. built on two backends)",
+    )
     args = parser.parse_args(argv)
     if args.command == "dump":
         dump(args.out, args.index_dir)
         return 0
-    return compare(args.first, args.second)
+    return compare(args.first, args.second, args.across_builds)
 
 
 if __name__ == "__main__":

@@ -39,18 +39,6 @@ def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def onnx_settings(settings: Settings) -> Settings:
-    """Builds' batches on ONNX Runtime, locally and in the model actors: an actor then loads
-    the model in a second, not PyTorch's in ten."""
-    return settings.but(build_encoder_backend="onnx")
-
-
-@pytest.fixture(scope="module")
-def onnx_encoder(onnx_settings: Settings) -> Encoder:
-    return Encoder(onnx_settings)
-
-
 def _vectors(folder: Path) -> np.ndarray:
     return np.load(folder / "dense" / "vectors.npy")
 
@@ -58,14 +46,16 @@ def _vectors(folder: Path) -> np.ndarray:
 def test_a_ray_build_with_a_worker_killed_mid_build_is_the_local_build(
     cluster: str,
     small_corpus: Path,
-    onnx_settings: Settings,
-    onnx_encoder: Encoder,
+    settings: Settings,
+    encoder: Encoder,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from index import ray_build
 
-    settings, encoder = onnx_settings, onnx_encoder
+    # Builds' batches run on ONNX Runtime (the default), locally and in the model actors:
+    # an actor loads the model in a second, not PyTorch's in ten.
+    assert settings.encoder.build_encoder_backend == "onnx"
     local = build_index(
         [small_corpus], settings.but(index_dir=tmp_path / "local"), encoder, progress=False
     )
@@ -116,10 +106,10 @@ def test_an_address_where_no_cluster_listens_is_refused_at_once(
 
 
 def test_a_worker_that_cannot_load_the_model_fails_the_build_clearly(
-    cluster: str, onnx_settings: Settings, onnx_encoder: Encoder, tmp_path: Path
+    cluster: str, settings: Settings, encoder: Encoder, tmp_path: Path
 ) -> None:
     # The workers are given a model folder that does not exist (a node not provisioned).
-    broken = onnx_settings.but(index_dir=tmp_path / "index", model=str(tmp_path / "no-model"))
+    broken = settings.but(index_dir=tmp_path / "index", model=str(tmp_path / "no-model"))
     with pytest.raises(ClusterError, match=r"the build failed on the Ray cluster: .*no-model"):
-        build_index([SEED], broken, onnx_encoder, progress=False, ray_address=cluster)
+        build_index([SEED], broken, encoder, progress=False, ray_address=cluster)
     assert IndexStore(tmp_path / "index").current() is None  # nothing published
