@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from index.chunk_cache import ChunkCache
 from index.files import ARTICLES_FILE, CHUNKS_FILE, read_jsonl
 from index.spool import JsonlRows, JsonlWriter
 from rag.config import Settings
@@ -28,7 +29,7 @@ from rag.dedup import Duplicate, DuplicateFinder
 from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
 from rag.ingest import Skipped
-from rag.pipeline import chunk_article, clean_article, make_chunker
+from rag.pipeline import clean_article, make_chunker, with_passages
 from rag.screening import TextScreen
 
 SPOOL_FOLDER = ".spool"  # inside the staging folder; removed before the build is published
@@ -199,10 +200,13 @@ def prepare_files(
         overhead_tokens=encoder.overhead_tokens(),
     )
     writer = CorpusWriter(staging)
+    # An article cut by an earlier build, unchanged, is not cut again.
+    cache = ChunkCache.for_build(settings, chunker, encoder)
     with _bar(len(spool) - len(dropped), "chunk", progress, "article") as bar:
         try:
             for row in spool.kept(dropped):
-                chunked = chunk_article(Article.from_dict(row), chunker, settings)
+                article = Article.from_dict(row)
+                chunked = with_passages(article, cache.split(article), chunker, settings)
                 bar.update(1)
                 if isinstance(chunked, Skipped):
                     skipped.append(chunked)
@@ -210,5 +214,6 @@ def prepare_files(
                 writer.add(row, *chunked)
         finally:
             writer.close()
+            cache.close()
     spool.remove()
     return writer.prepared(read, duplicates, skipped)

@@ -99,7 +99,14 @@ def chunk_article(
 ) -> tuple[list[Chunk], list[str]] | Skipped:
     """The chunks of ``article`` and the passage of each (title in front), or why it is
     skipped: more than ``max_article_passages`` chunks (before anything is spent embedding)."""
-    pieces = chunker.split(article.id, article.text)
+    return with_passages(article, chunker.split(article.id, article.text), chunker, settings)
+
+
+def with_passages(
+    article: Article, pieces: list[Chunk], chunker: Chunker, settings: Settings
+) -> tuple[list[Chunk], list[str]] | Skipped:
+    """``pieces`` (the chunks ``chunker`` cuts ``article`` into) with their passages, or why
+    the article is skipped (see :func:`chunk_article`)."""
     if len(pieces) > settings.index.max_article_passages:
         return Skipped(
             article.origin,

@@ -38,8 +38,8 @@ def sigint_raises() -> Iterator[None]:
 def _served_index(
     settings: Settings, tmp_path: Path, *, cold_cache: bool = False
 ) -> tuple[Settings, str]:
-    """Settings for a copy of the session's index (one build served), with an empty
-    embedding cache if ``cold_cache``; and the name of the served build."""
+    """Settings for a copy of the session's index (one build served), with empty embedding
+    and chunk caches if ``cold_cache``; and the name of the served build."""
     index_dir = tmp_path / "index"
     shutil.copytree(settings.service.index_dir, index_dir, ignore=shutil.ignore_patterns(".lock"))
     cache_dir = tmp_path / "cache" if cold_cache else settings.service.cache_dir
@@ -72,6 +72,9 @@ STAGES: dict[str, Callable[[Encoder], tuple[Any, str]]] = {
 }
 
 
+STORED = ("chunking", "embedding")  # stages whose results the caches keep
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stage", list(STAGES))
 def test_an_interrupt_at_any_stage_leaves_the_served_build_and_no_staging(
@@ -83,7 +86,8 @@ def test_an_interrupt_at_any_stage_leaves_the_served_build_and_no_staging(
     monkeypatch: pytest.MonkeyPatch,
     sigint_raises: None,
 ) -> None:
-    target, served = _served_index(settings, tmp_path, cold_cache=stage == "embedding")
+    # Chunks and vectors stored by earlier builds would skip those stages' work.
+    target, served = _served_index(settings, tmp_path, cold_cache=stage in STORED)
     owner, name = STAGES[stage](encoder)
     if isinstance(owner, str):
         owner = importlib.import_module(owner)
@@ -110,7 +114,7 @@ def test_an_interrupt_while_chunking_the_longest_article_allowed_is_heard_at_onc
     monkeypatch: pytest.MonkeyPatch,
     sigint_raises: None,
 ) -> None:
-    target, served = _served_index(settings, tmp_path)
+    target, served = _served_index(settings, tmp_path, cold_cache=True)
     prose = "\n\n".join(json.loads(line).get("text") or "" for line in ENGLISH_NEWS.open())
     article = tmp_path / "long.txt"  # just under max_article_chars: seconds of chunking
     article.write_text(prose[: target.index.max_article_chars - 1000], encoding="utf-8")
