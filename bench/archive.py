@@ -9,9 +9,9 @@ archived articles (``--add`` of a file with the same ids), then 5 articles are p
 (``rag delete``). The late and corrected texts carry a mark of the run, so the model encodes
 their passages whatever an earlier run left in the cache. Every step is a ``rag`` command in
 a process of its own (the model loads each time, as it does for a user) against the same index
-folder, with the default embedding cache: a full rebuild of unchanged passages encodes
-nothing, so the table separates what the model costs (``encoded``) from what rebuilding the
-other parts costs.
+folder, with the default embedding and chunk caches: a full rebuild of unchanged articles
+encodes and cuts nothing, so the table separates what the model costs (``encoded``) from what
+rebuilding the other parts costs.
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ class ServiceSettings(BaseModel):
         description="articles indexed when the service starts without an index",
     )
     cache_dir: Path = Field(
-        Path("~/.cache/rag"), description="stored passage embeddings, shared by all builds"
+        Path("~/.cache/rag"),
+        description="stored passage embeddings and chunk boundaries, shared by all builds",
     )
     keep_builds: int = Field(2, ge=1, description="old index builds kept after a swap")
 
