@@ -1,8 +1,8 @@
 """Stored chunk boundaries, so that a rebuild or ``rag build --add`` cuts only new and changed
 articles into chunks.
 
-Cutting is most of a build's preparation (the splitter counts tokens of every piece it
-tries: 6.7 of a 9.8 s rebuild of 560 news articles, the rest the index parts). One SQLite
+Cutting is most of what a rebuild from the embedding cache does (the splitter counts the
+tokens of every piece it tries; docs/scale.md, "The archive"). One SQLite
 file beside the embedding cache holds, for each article, the character spans and languages
 of its chunks, keyed by a hash of the article (id, title, cleaned text) and of everything
 that decides where chunks fall: the chunk plan, the model's tokenizer (its fingerprint) and
