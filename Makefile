@@ -28,7 +28,10 @@ $(RAY_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install -q -e '.[ray]'
 	touch $(RAY_INSTALLED)
 
+# `rag model` first (under a second when nothing changed): an export of an older format is
+# redone here, not inside the server.
 serve: $(INSTALLED)
+	$(BIN)/rag model
 	$(BIN)/rag serve
 
 lint: $(INSTALLED)
