@@ -136,10 +136,11 @@ def _run_build(settings: Any, paths: list[Path], exclude: list[str], args: Any) 
             file=sys.stderr,
         )
     build_s = result.manifest.timings_s.get("total", elapsed)
+    cut = "" if result.cut is None else f"; {result.cut} articles cut, the rest's chunks kept"
     print(
         f"built {result.manifest.build_id}: {counts['articles']} articles, "
         f"{counts['chunks']} chunks "
-        f"({counts['encoded']} encoded, {counts['chunks'] - counts['encoded']} from cache), "
+        f"({counts['encoded']} encoded, {counts['chunks'] - counts['encoded']} from cache{cut}), "
         f"{counts['duplicates']} duplicates dropped, {counts['skipped']} records skipped; "
         f"{build_s:.1f} s, {counts['chunks'] / max(build_s, 1e-9):.1f} chunks/s\n"
         f"serving from {result.folder}"

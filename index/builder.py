@@ -42,6 +42,7 @@ class BuildResult:
     manifest: Manifest
     skipped: list[Skipped] = field(default_factory=list)
     encoded: int = 0  # passages encoded by the model (the rest came from the cache)
+    cut: int | None = None  # articles cut into chunks (the rest were kept; None: not counted)
 
 
 def corpus_fingerprint(articles: Sequence[Article]) -> str:
@@ -260,4 +261,4 @@ def _build(
         manifest.write(staging)
         folder = store.publish(staging, manifest.build_id)
     store.prune(settings.service.keep_builds)
-    return BuildResult(folder, manifest, all_skipped, encoded)
+    return BuildResult(folder, manifest, all_skipped, encoded, prepared.cut)

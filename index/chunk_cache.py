@@ -56,6 +56,7 @@ class ChunkCache:
         self._db.execute(_SCHEMA)
         self._pending: list[tuple[bytes, str]] = []
         self.reused = 0  # articles whose chunks came from the store
+        self.cut = 0  # articles cut by the chunker
 
     @classmethod
     def for_build(cls, settings: Settings, chunker: Chunker, encoder: Encoder) -> ChunkCache:
@@ -76,6 +77,7 @@ class ChunkCache:
                 for ordinal, (start, end, lang) in enumerate(json.loads(row[0]))
             ]
         chunks = self.chunker.split(article.id, article.text)
+        self.cut += 1
         spans = [[chunk.start, chunk.end, chunk.lang] for chunk in chunks]
         self._pending.append((key, json.dumps(spans)))
         if len(self._pending) >= WRITE_BATCH:

@@ -47,6 +47,7 @@ class PreparedFiles:
     read: int  # articles that came in, before cleaning
     duplicates: list[Duplicate] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    cut: int | None = None  # articles the chunker cut (the rest had kept chunks; None: not counted)
 
     def close(self) -> None:
         for rows in (self.articles, self.chunks, self.passages):
@@ -216,4 +217,6 @@ def prepare_files(
             writer.close()
             cache.close()
     spool.remove()
-    return writer.prepared(read, duplicates, skipped)
+    prepared = writer.prepared(read, duplicates, skipped)
+    prepared.cut = cache.cut
+    return prepared

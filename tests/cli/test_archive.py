@@ -5,6 +5,7 @@ and every later rebuild of the inputs keeps them out."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +57,13 @@ def test_add_then_delete_keeps_the_inputs_and_leaves_deleted_articles_out(
     # The seed's passages came from the embedding cache: only the new ones were encoded.
     assert added.counts["encoded"] < added.counts["chunks"]
     assert f"{added.counts['encoded']} encoded" in out
+    # The seed's chunks were kept by the first build: only the new articles may be cut.
+    cut = re.search(r"(\d+) articles cut", out)
+    assert cut is not None and int(cut.group(1)) <= len(rows)
 
     gone = str(rows[1]["id"])
     assert main(["delete", "--quiet", "--index-dir", index_dir, gone]) == 0
+    assert "0 articles cut" in capsys.readouterr().out  # every article was met before
     deleted, deleted_ids = _served(Path(index_dir))
     assert gone not in deleted_ids and set(deleted_ids) == set(added_ids) - {gone}
     assert deleted.inputs == added.inputs and deleted.excluded == [gone]
