@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
+from rag.errors import IndexStoreError
 from rag.parts.base import EmbedTexts
 
 CACHE_FILE = "embeddings.sqlite"  # under ``settings.service.cache_dir``
@@ -25,15 +26,29 @@ _LOOKUP_BATCH = 500  # SQLite's default limit on host parameters is 999
 EMBED_SLICE = 1024  # texts looked up, encoded and stored together
 
 
+def open_cache_db(path: Path, schema: str) -> sqlite3.Connection:
+    """The SQLite file of a build cache at ``path`` (made if missing), with ``schema``; a file
+    that is not a readable database is an :class:`IndexStoreError` saying what to do."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(schema)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise IndexStoreError(
+            f"the build cache {path} cannot be read ({exc}); it only keeps what earlier "
+            "builds computed: remove it and build again"
+        ) from exc
+    return db
+
+
 class EmbeddingCache:
     def __init__(self, path: Path, model_key: str, dimension: int) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.model_key = model_key.encode()
         self.dimension = dimension
-        self._db = sqlite3.connect(path, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
+        self._db = open_cache_db(path, _SCHEMA)
 
     def close(self) -> None:
         self._db.close()

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from importlib.metadata import version
 from pathlib import Path
 
+from index.cache import open_cache_db
 from rag import chunking, language
 from rag.chunking import Chunker
 from rag.config import Settings
@@ -48,12 +48,9 @@ class ChunkCache:
     """The chunks of articles, cut by ``chunker`` or read back from the stored spans."""
 
     def __init__(self, path: Path, chunker: Chunker, encoder: Encoder) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.chunker = chunker
         self._fingerprint = chunking_fingerprint(chunker, encoder)
-        self._db = sqlite3.connect(path, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
+        self._db = open_cache_db(path, _SCHEMA)
         self._pending: list[tuple[bytes, str]] = []
         self.reused = 0  # articles whose chunks came from the store
         self.cut = 0  # articles cut by the chunker

@@ -8,13 +8,17 @@ from typing import Any
 
 import pytest
 
+from index.builder import build_index
+from index.cache import CACHE_FILE
 from index.chunk_cache import CHUNK_CACHE_FILE, ChunkCache
 from index.files import CHUNKS_FILE
 from index.prepare import prepare_files
+from index.store import IndexStore
 from rag.chunking import Chunker
 from rag.config import Settings
 from rag.documents import Article
 from rag.embedding.encoder import Encoder
+from rag.errors import IndexStoreError
 from rag.pipeline import make_chunker
 from tests.conftest import ENGLISH_NEWS, SEED
 from tests.index.test_prepare import _articles
@@ -110,3 +114,16 @@ def test_a_second_preparation_cuts_nothing_and_writes_the_same_chunks(
         written.append((root / CHUNKS_FILE).read_bytes())
     assert written[0] == written[1]
     assert cuts == [a.id for a in articles]  # the first preparation's, none in the second
+
+
+@pytest.mark.parametrize("damaged", [CHUNK_CACHE_FILE, CACHE_FILE])
+def test_a_damaged_cache_file_stops_the_build_with_a_clear_error_and_publishes_nothing(
+    damaged: str, settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    (cache_dir / damaged).write_text("not a database, " * 8, "utf-8")
+    target = settings.but(index_dir=tmp_path / "index", cache_dir=cache_dir)
+    with pytest.raises(IndexStoreError, match=rf"{damaged} cannot be read .* remove it"):
+        build_index([SEED], target, encoder, progress=False)
+    assert IndexStore(target.service.index_dir).current() is None
