@@ -52,7 +52,6 @@ class ChunkCache:
         self._fingerprint = chunking_fingerprint(chunker, encoder)
         self._db = open_cache_db(path, _SCHEMA)
         self._pending: list[tuple[bytes, str]] = []
-        self.reused = 0  # articles whose chunks came from the store
         self.cut = 0  # articles cut by the chunker
 
     @classmethod
@@ -68,7 +67,6 @@ class ChunkCache:
         key = self.key(article)
         row = self._db.execute("SELECT spans FROM spans WHERE key = ?", (key,)).fetchone()
         if row is not None:
-            self.reused += 1
             return [
                 Chunk(article.id, ordinal, start, end, article.text[start:end], lang)
                 for ordinal, (start, end, lang) in enumerate(json.loads(row[0]))

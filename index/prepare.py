@@ -90,7 +90,11 @@ class CorpusWriter:
             writer.close()
 
     def prepared(
-        self, read: int, duplicates: list[Duplicate], skipped: list[Skipped]
+        self,
+        read: int,
+        duplicates: list[Duplicate],
+        skipped: list[Skipped],
+        cut: int | None = None,
     ) -> PreparedFiles:
         self.close()
         return PreparedFiles(
@@ -100,6 +104,7 @@ class CorpusWriter:
             read,
             duplicates,
             skipped,
+            cut,
         )
 
 
@@ -217,6 +222,4 @@ def prepare_files(
             writer.close()
             cache.close()
     spool.remove()
-    prepared = writer.prepared(read, duplicates, skipped)
-    prepared.cut = cache.cut
-    return prepared
+    return writer.prepared(read, duplicates, skipped, cache.cut)

@@ -67,12 +67,12 @@ def test_unchanged_articles_get_the_chunks_cutting_gives_without_cutting(
     first = ChunkCache(tmp_path / CHUNK_CACHE_FILE, chunker, encoder)
     assert [first.split(a) for a in articles] == expected
     first.close()
-    assert cuts == [a.id for a in articles] and first.reused == 0
+    assert cuts == [a.id for a in articles] and first.cut == len(articles)
 
     cuts.clear()
     again = ChunkCache(tmp_path / CHUNK_CACHE_FILE, chunker, encoder)
     assert [again.split(a) for a in articles] == expected  # ids, offsets, text, language
-    assert cuts == [] and again.reused == len(articles)
+    assert cuts == [] and again.cut == 0
 
     # A corrected article, a retitled one: cut again; the others are not.
     corrected = replace(articles[1], text=articles[1].text + " A correction.")
