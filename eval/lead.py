@@ -1,4 +1,5 @@
-"""Learn ``lead_margin``: ``python -m eval.lead --fit SUITE... --report SUITE...``.
+"""Learn ``lead_margin`` and ``lead_demotion``: ``python -m eval.lead --fit SUITE... --report
+SUITE...``.
 
 The merged ranking can put another language's passage first by a hair: the best passage of a
 language partition stands out within it whether or not it is on the subject. With
@@ -10,6 +11,13 @@ follows from the gap between the two candidates for the lead and which of them i
 gold article. The margin chosen is the one with the best mean precision@1 over the ``--fit``
 suites (each weighs alike; the smallest of equals), and precision@1 by language pair is
 printed for the ``--report`` suites, at margin 0 and at the chosen one.
+
+When the question's language keeps the lead, the other partition's passages lose
+``lead_demotion`` (its best passages are off the subject as often as its first was). With the
+chosen margin, every answerable question with an answer span is ranked at each demotion of a
+grid; the demotion chosen has the best mean answer-hit@5 (the span in one of the first five
+cited passages) over the ``--fit`` suites, the smallest of equals; answer-hit@5 by language
+pair is printed for the ``--report`` suites, at demotion 0 and at the chosen one.
 """
 
 from __future__ import annotations
@@ -23,14 +31,17 @@ from pathlib import Path
 import numpy as np
 
 from eval.datasets import EvalQuestion, load_eval_set
-from eval.runner import engine_for, fill_gold_from_answers
+from eval.metrics import answer_hit_at_k, answer_rank
+from eval.runner import ANSWER_DEPTH, engine_for, fill_gold_from_answers
 from rag.config import Settings
+from rag.corpus import Filters
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
 
 # Margins tried: the merged score is about merge_similarity_weight x cosine, so one unit is a
 # hundredth of cosine at the default weight.
 GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, float("inf"))
+DEMOTION_GRID = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 24.0)
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,83 @@ def choose_margin(cases: list[LeadCase], grid: tuple[float, ...] = GRID) -> floa
     return grid[int(np.argmax(scores))]
 
 
+@dataclass(frozen=True)
+class DemotionCase:
+    """One question's answer-hit@5 at each demotion of ``DEMOTION_GRID``."""
+
+    suite: str
+    pair: str
+    hits: tuple[float, ...]
+    oracle: float  # answer-hit@5 ranked with only the gold article's language allowed
+
+
+def demotion_cases(
+    suite: str, engine: SearchEngine, questions: list[EvalQuestion], margin: float
+) -> list[DemotionCase]:
+    languages = {aid: a.lang or "" for aid, a in engine.corpus.articles.items()}
+    asked = [q for q in questions if q.answerable and q.answers]
+    queries = engine.make_queries([q.text for q in asked])
+    cases = []
+    for question, query in zip(asked, queries, strict=True):
+        hits = []
+        for demotion in DEMOTION_GRID:
+            params = engine.params.but(lead_margin=margin, lead_demotion=demotion)
+            ranking = engine.rank(query, params=params)
+            passages = engine.passages(ranking.hits, ANSWER_DEPTH, params)
+            rank = answer_rank([p.text for p in passages], question.answers)
+            hits.append(answer_hit_at_k(rank, 5))
+        gold_lang = next((languages.get(d, "") for d in question.gold), "")
+        # What the merge could give at best: nothing of the other language competes.
+        ranking = engine.rank(query, engine.corpus.mask(Filters(lang=gold_lang)))
+        passages = engine.passages(ranking.hits, ANSWER_DEPTH)
+        oracle = answer_hit_at_k(answer_rank([p.text for p in passages], question.answers), 5)
+        cases.append(DemotionCase(suite, f"{query.lang}->{gold_lang}", tuple(hits), oracle))
+    return cases
+
+
+def hit_rate(cases: list[DemotionCase], column: int) -> float:
+    return float(np.mean([c.hits[column] for c in cases])) if cases else float("nan")
+
+
+def choose_demotion(cases: list[DemotionCase]) -> int:
+    """The column of ``DEMOTION_GRID`` with the best mean of the suites' answer-hit@5."""
+    by_suite: dict[str, list[DemotionCase]] = defaultdict(list)
+    for case in cases:
+        by_suite[case.suite].append(case)
+    scores = [
+        np.mean([hit_rate(c, column) for c in by_suite.values()])
+        for column in range(len(DEMOTION_GRID))
+    ]
+    return int(np.argmax(scores))
+
+
+def print_demotion(
+    fit: list[str], report: list[str], cases: dict[str, list[DemotionCase]], chosen: int
+) -> None:
+    print("\n| demotion | " + " | ".join(Path(p).name for p in fit) + " |")
+    print("|---" * (len(fit) + 1) + "|")
+    for column, demotion in enumerate(DEMOTION_GRID):
+        row = " | ".join(f"{hit_rate(cases[p], column):.3f}" for p in fit)
+        print(f"| {demotion:g}{' (chosen)' if column == chosen else ''} | {row} |")
+    print(f"\nRAG_LEAD_DEMOTION={DEMOTION_GRID[chosen]:g}")
+    if report:
+        print(
+            "\n| reported set | pair | n | answer-hit@5 demotion 0 | chosen "
+            "| only the gold article's language |"
+        )
+        print("|---|---|---|---|---|---|")
+        for path in report:
+            pairs: dict[str, list[DemotionCase]] = defaultdict(list)
+            for case in cases[path]:
+                pairs[case.pair].append(case)
+            for pair, group in sorted(pairs.items()):
+                print(
+                    f"| {Path(path).name} | {pair} | {len(group)} | {hit_rate(group, 0):.3f} "
+                    f"| {hit_rate(group, chosen):.3f} "
+                    f"| {np.mean([c.oracle for c in group]):.3f} |"
+                )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m eval.lead", description=__doc__.splitlines()[0]
@@ -108,12 +196,14 @@ def main(argv: list[str] | None = None) -> int:
     corpus = [Path(p) for p in (args.corpus or settings.eval.eval_news_corpus)]
     encoder = Encoder(settings)
     cases: dict[str, list[LeadCase]] = {}
+    asked: dict[str, tuple[str, SearchEngine, list[EvalQuestion]]] = {}
     for path in [*args.fit, *args.report]:
         eval_set = load_eval_set(Path(path), corpus)
         engine, _ = engine_for(eval_set, settings, encoder, progress=True)
         questions = list(eval_set.questions)
         fill_gold_from_answers(questions, engine)
         cases[path] = lead_cases(eval_set.name, engine, questions)
+        asked[path] = (eval_set.name, engine, questions)
     fitted = [c for path in args.fit for c in cases[path]]
     margin = choose_margin(fitted)
     print("| margin | " + " | ".join(Path(p).name for p in args.fit) + " |")
@@ -138,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"| {precision(group, margin):.3f} | {foreign_misses(group, 0.0)} "
                     f"| {foreign_misses(group, margin)} |"
                 )
+    demotions = {path: demotion_cases(*asked[path], margin) for path in asked}
+    chosen = choose_demotion([c for path in args.fit for c in demotions[path]])
+    print_demotion(args.fit, args.report, demotions, chosen)
     return 0
 
 

@@ -122,6 +122,13 @@ class QueryParams(BaseModel):
         description="merged score by which the best passage in another language than the "
         "question must beat the best in the question's language to be cited first (0: off)",
     )
+    # Learned by the same command: the best mean answer-hit@5 over the fitted sets.
+    lead_demotion: float = Field(
+        6.0,
+        ge=0,
+        description="merged score taken from every passage in another language than the "
+        "question when one in the question's language leads (0: off; needs lead_margin)",
+    )
 
     # --- answering -------------------------------------------------------------------
     top_k: int = Field(5, ge=1)

@@ -158,24 +158,29 @@ class HybridRanker:
 
     def own_language_lead(self, query: Query, merged: Scored, params: QueryParams) -> Scored:
         """The merged ranking with a passage in the question's language first, unless the
-        best passage in another language beats it by ``lead_margin`` on the merged score.
+        best passage in another language beats it by ``lead_margin`` on the merged score;
+        when the question's language leads, the other languages' passages lose
+        ``lead_demotion``.
 
         The best passage of a partition stands out within it whether or not it is on the
         question's subject, so an off-topic partition's best can top the merge by a little;
-        a passage in the other language must win clearly to lead."""
+        a passage in the other language must win clearly to lead. A partition that did not
+        win the lead holds the question's subject less than the one that did, so its passages
+        follow the leader's unless they beat them by the demotion."""
         margin = params.lead_margin
         if len(merged) < 2 or margin <= 0:
             return merged
         own = self.languages[merged.positions] == query.lang
-        if own[0] or not own.any():
+        if not own.any():
             return merged
         best_own = int(np.argmax(own))
-        if merged.scores[0] - merged.scores[best_own] >= margin:
+        if not own[0] and merged.scores[0] - merged.scores[best_own] >= margin:
             return merged
-        order = np.r_[best_own, np.arange(best_own), np.arange(best_own + 1, len(merged))]
-        scores = merged.scores[order].copy()
-        scores[0] = merged.scores[0]  # it takes the lead, and the lead's score
-        return Scored(merged.positions[order], scores)
+        scores = merged.scores - params.lead_demotion * ~own
+        scores[best_own] = merged.scores[0]  # it leads, with the lead's score
+        rest = np.delete(np.arange(len(merged)), best_own)
+        order = np.r_[best_own, rest[np.argsort(-scores[rest], kind="stable")]]
+        return Scored(merged.positions[order], scores[order])
 
     def dense_candidates(self, query: Query, params: QueryParams) -> Scored:
         """The dense candidates of every partition with no filter: what a filtered ranking's

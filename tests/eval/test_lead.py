@@ -1,5 +1,17 @@
 from eval.datasets import load_eval_set
-from eval.lead import GRID, LeadCase, choose_margin, foreign_misses, lead_cases, precision
+from eval.lead import (
+    DEMOTION_GRID,
+    GRID,
+    DemotionCase,
+    LeadCase,
+    choose_demotion,
+    choose_margin,
+    demotion_cases,
+    foreign_misses,
+    hit_rate,
+    lead_cases,
+    precision,
+)
 from eval.runner import fill_gold_from_answers
 from rag.engine import SearchEngine
 from tests.conftest import SEED, SHARED
@@ -35,3 +47,28 @@ def test_lead_cases_of_real_questions(engine: SearchEngine) -> None:
     korean = [c for c in cases if c.pair == "ko->ko"]
     assert korean and all(c.gap == INF and c.top_gold for c in korean)
     assert all(c.hit(0.0) == c.top_gold for c in cases)
+
+
+def test_the_demotion_chosen_is_the_smallest_with_the_best_mean_over_suites() -> None:
+    columns = len(DEMOTION_GRID)
+    cases = [
+        DemotionCase("a", "en->en", tuple(float(i >= 2) for i in range(columns)), 1.0),
+        DemotionCase("a", "ko->ko", (1.0,) * columns, 1.0),
+        # Another suite loses its cross-language answer past column 4.
+        DemotionCase("b", "ko->en", tuple(float(i <= 4) for i in range(columns)), 1.0),
+    ]
+    chosen = choose_demotion(cases)
+    assert chosen == 2
+    assert hit_rate(cases[:2], 0) == 0.5 and hit_rate(cases[:2], chosen) == 1.0
+    assert choose_demotion(cases[2:]) == 0  # nothing to gain: no demotion
+
+
+def test_demotion_cases_of_real_questions(engine: SearchEngine) -> None:
+    eval_set = load_eval_set(SHARED / "evalsets" / "seed-qa", [SEED.parent])
+    questions = list(eval_set.questions)
+    fill_gold_from_answers(questions, engine)
+    cases = demotion_cases(eval_set.name, engine, questions, margin=1.0)
+    assert len(cases) == len([q for q in questions if q.answerable and q.answers]) > 0
+    assert all(len(c.hits) == len(DEMOTION_GRID) for c in cases)
+    # One Korean article: nothing of another language to demote, every column alike.
+    assert all(len(set(c.hits)) == 1 and c.hits[0] == c.oracle for c in cases)

@@ -69,6 +69,42 @@ def test_partitions_are_merged_on_similarity_not_on_their_own_scale() -> None:
     assert ranker.calibrate(query, within, off) is within
 
 
+def _lead_ranker() -> HybridRanker:
+    vectors = np.eye(4, dtype=np.float32)
+    dense = DenseRetriever(build_faiss_index(vectors), vectors=vectors, ef_search=16, nprobe=1)
+    bm25 = BM25Retriever.__new__(BM25Retriever)  # not consulted by the lead
+    return HybridRanker(dense, bm25, np.array(["ko", "en", "ko", "en"]))
+
+
+def test_another_language_leads_only_by_the_margin() -> None:
+    ranker = _lead_ranker()
+    query = Query(text="q", lang="en")
+    merged = Scored.of([Hit(0, 90.5), Hit(1, 90.0), Hit(2, 89.0), Hit(3, 80.0)])
+    params = QueryParams(lead_margin=1.0, lead_demotion=0.0)
+    led = ranker.own_language_lead(query, merged, params)
+    assert [h.position for h in led.hits()] == [1, 0, 2, 3]
+    assert led.scores[0] == 90.5  # the leader takes the lead's score
+    clear = Scored.of([Hit(0, 92.0), Hit(1, 90.0), Hit(2, 89.0), Hit(3, 80.0)])
+    assert ranker.own_language_lead(query, clear, params) is clear  # 2 >= 1: it leads
+
+
+def test_a_partition_that_lost_the_lead_follows_unless_it_beats_the_demotion() -> None:
+    ranker = _lead_ranker()
+    query = Query(text="q", lang="en")
+    # Korean 0 and 2 are off-topic bests of their partition, just above English 3.
+    merged = Scored.of([Hit(0, 90.5), Hit(1, 90.0), Hit(2, 89.0), Hit(3, 88.0)])
+    demoted = ranker.own_language_lead(query, merged, QueryParams(lead_demotion=3.0))
+    assert [h.position for h in demoted.hits()] == [1, 3, 0, 2]
+    assert list(demoted.scores) == sorted(demoted.scores, reverse=True)
+    # Korean 2 beats English 3 by more than the demotion: it keeps its place.
+    wide = Scored.of([Hit(1, 95.0), Hit(2, 94.0), Hit(3, 80.0), Hit(0, 79.0)])
+    kept = ranker.own_language_lead(query, wide, QueryParams(lead_demotion=3.0))
+    assert [h.position for h in kept.hits()] == [1, 2, 3, 0]
+    # A Korean lead won by the margin demotes nothing.
+    won = Scored.of([Hit(0, 95.0), Hit(1, 90.0), Hit(2, 89.0), Hit(3, 88.0)])
+    assert ranker.own_language_lead(query, won, QueryParams(lead_demotion=3.0)) is won
+
+
 def test_unseen_words_are_embedded_once_and_remembered(encoder: Encoder) -> None:
     calls: list[list[str]] = []
 
