@@ -64,20 +64,31 @@ class ChunkCache:
 
     def split(self, article: Article) -> list[Chunk]:
         """The chunks of ``article`` (cleaned), as ``chunker.split`` cuts them."""
-        key = self.key(article)
-        row = self._db.execute("SELECT spans FROM spans WHERE key = ?", (key,)).fetchone()
-        if row is not None:
-            return [
-                Chunk(article.id, ordinal, start, end, article.text[start:end], lang)
-                for ordinal, (start, end, lang) in enumerate(json.loads(row[0]))
-            ]
+        kept = self.lookup(article)
+        if kept is not None:
+            return kept
         chunks = self.chunker.split(article.id, article.text)
         self.cut += 1
+        self.store(article, chunks)
+        return chunks
+
+    def lookup(self, article: Article) -> list[Chunk] | None:
+        """The kept chunks of ``article``, or None when it was never cut this way."""
+        key = self.key(article)
+        row = self._db.execute("SELECT spans FROM spans WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        return [
+            Chunk(article.id, ordinal, start, end, article.text[start:end], lang)
+            for ordinal, (start, end, lang) in enumerate(json.loads(row[0]))
+        ]
+
+    def store(self, article: Article, chunks: list[Chunk]) -> None:
+        """Keep the chunks ``chunker`` cut ``article`` into (here, or on a Ray worker)."""
         spans = [[chunk.start, chunk.end, chunk.lang] for chunk in chunks]
-        self._pending.append((key, json.dumps(spans)))
+        self._pending.append((self.key(article), json.dumps(spans)))
         if len(self._pending) >= WRITE_BATCH:
             self.flush()
-        return chunks
 
     def flush(self) -> None:
         with self._db:

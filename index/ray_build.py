@@ -11,10 +11,13 @@ reads the articles and streams them, a window at a time, through two Ray Data st
    article's chunks, passages and passage vectors.
 
 Results come back in input order (``preserve_order``), so the driver writes the files of a
-local build, the same passages in the same order; their vectors also go to the embedding
-cache. Ray Data restarts an actor that dies and runs its batch again; a batch's output is
-taken once, from the attempt that finished, so nothing is lost or doubled. The index parts
-are then built by the driver, as in a local build.
+local build, the same passages in the same order; their chunks and vectors also go to the
+build caches. An article whose chunks (``index.chunk_cache``) and every passage vector
+(``index.cache``) those caches already hold is not sent at all: ``rag build --add --ray``
+sends only the new and corrected articles to the cluster. Ray Data restarts an actor that
+dies and runs its batch again; a batch's output is taken once, from the attempt that
+finished, so nothing is lost or doubled. The index parts are then built by the driver, as in
+a local build.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from index.cache import CACHE_FILE, EMBED_SLICE, EmbeddingCache
+from index.cache import CACHE_FILE, EmbeddingCache
+from index.chunk_cache import ChunkCache
 from index.prepare import (
     SPOOL_FOLDER,
     CleanedSpool,
@@ -42,7 +46,7 @@ from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
 from rag.errors import ClusterError, InputError, MissingDependencyError
 from rag.ingest import Skipped
-from rag.pipeline import chunk_article, clean_article, make_chunker
+from rag.pipeline import chunk_article, clean_article, make_chunker, with_passages
 from rag.screening import TextScreen
 
 # One article a row: its JSON, and a binary column (a signature, or passage vectors).
@@ -234,51 +238,108 @@ def ray_prepare(
             batch_format="numpy",
         )
 
-    def kept_rows() -> Iterator[str]:
-        for row in spool.kept(dropped):
-            yield json.dumps(row, ensure_ascii=False)
-
     writer = CorpusWriter(staging)
     vectors: list[np.ndarray] = []
+    kept = KeptWork(settings, encoder)
+    sent = 0
     try:
-        results = _through_ray(ray, kept_rows(), chunk_and_embed, service.ray_window_articles)
-        for text, blob in tqdm(results, desc="ray", unit="article", disable=not progress):
-            out = json.loads(text)
-            if "skipped" in out:
-                skipped.append(Skipped(**out["skipped"]))
-                continue
-            chunks = [Chunk.from_dict(c) for c in out["chunks"]]
-            rows = np.frombuffer(blob, np.float32).reshape(len(chunks), encoder.dimension)
-            writer.add(out["article"], chunks, out["passages"])
-            vectors.append(rows)
+        rows = spool.kept(dropped)
+        while window := list(islice(rows, service.ray_window_articles)):
+            known = [kept.known(Article.from_dict(row)) for row in window]
+            remote = (
+                json.dumps(row, ensure_ascii=False)
+                for row, done in zip(window, known, strict=True)
+                if done is None
+            )
+            results = _through_ray(ray, remote, chunk_and_embed, service.ray_window_articles)
+            for row, done in tqdm(
+                zip(window, known, strict=True),
+                total=len(window),
+                desc="ray",
+                unit="article",
+                disable=not progress,
+            ):
+                if done is None:
+                    text, blob = next(results)
+                    out = json.loads(text)
+                    if "skipped" in out:
+                        skipped.append(Skipped(**out["skipped"]))
+                        continue
+                    chunks = [Chunk.from_dict(c) for c in out["chunks"]]
+                    matrix = np.frombuffer(blob, np.float32).reshape(len(chunks), encoder.dimension)
+                    kept.remember(Article.from_dict(row), chunks, out["passages"], matrix)
+                    done = (chunks, out["passages"], matrix)
+                    sent += 1
+                if isinstance(done, Skipped):
+                    skipped.append(done)
+                    continue
+                chunks, passages, matrix = done
+                writer.add(row, chunks, passages)
+                vectors.append(matrix)
+            for _ in results:  # the window's stage ends (nothing is left to take)
+                raise RuntimeError("the Ray stage returned more articles than it was sent")
     finally:
         writer.close()
+        kept.close()
     spool.remove()
-    prepared = writer.prepared(read, duplicates, skipped)
+    prepared = writer.prepared(read, duplicates, skipped, sent)
     matrix = np.vstack(vectors) if vectors else np.empty((0, encoder.dimension), dtype=np.float32)
-    _store_in_cache(prepared, matrix, settings, encoder)
-    return prepared, matrix, len(matrix)
+    return prepared, matrix, kept.encoded
 
 
-def _store_in_cache(
-    prepared: PreparedFiles, vectors: np.ndarray, settings: Settings, encoder: Encoder
-) -> None:
-    """The vectors the workers made, in the embedding cache under the key a local build
-    looks them up by, so that a later build (local or not) of the same passages reuses them."""
-    cache = EmbeddingCache(
-        settings.service.cache_dir.expanduser() / CACHE_FILE,
-        f"{encoder.fingerprint}:{encoder.passage_prompt}",
-        encoder.dimension,
-    )
-    try:
-        step = EMBED_SLICE
-        for begin in range(0, len(vectors), step):
-            texts = prepared.passages[begin : begin + step]
-            cache.put_many(
-                [
-                    (cache.key(text), vector)
-                    for text, vector in zip(texts, vectors[begin : begin + step], strict=True)
-                ]
-            )
-    finally:
-        cache.close()
+class KeptWork:
+    """What earlier builds kept, on the driver: an article's chunks and its passages' vectors,
+    looked up before the article is sent to the cluster, and stored when it comes back."""
+
+    def __init__(self, settings: Settings, encoder: Encoder) -> None:
+        self.settings = settings
+        self.chunker = make_chunker(
+            settings,
+            encoder.count_tokens,
+            max_tokens=encoder.max_tokens,
+            overhead_tokens=encoder.overhead_tokens(),
+        )
+        self.chunks = ChunkCache.for_build(settings, self.chunker, encoder)
+        self.vectors = EmbeddingCache(
+            settings.service.cache_dir.expanduser() / CACHE_FILE,
+            f"{encoder.fingerprint}:{encoder.passage_prompt}",
+            encoder.dimension,
+        )
+        self.dimension = encoder.dimension
+        self.encoded = 0  # passages the cluster embedded
+
+    def known(self, article: Article) -> tuple[list[Chunk], list[str], np.ndarray] | Skipped | None:
+        """The article's chunks, passages and vectors, or why it is skipped, when the caches
+        hold all of them; None: it goes to the cluster."""
+        pieces = self.chunks.lookup(article)
+        if pieces is None:
+            return None
+        chunked = with_passages(article, pieces, self.chunker, self.settings)
+        if isinstance(chunked, Skipped):
+            return chunked
+        chunks, passages = chunked
+        keys = [self.vectors.key(text) for text in passages]
+        found = self.vectors.get_many(keys)
+        if any(key not in found for key in keys):
+            return None
+        matrix = np.empty((len(keys), self.dimension), dtype=np.float32)
+        for row, key in enumerate(keys):
+            matrix[row] = found[key]
+        return chunks, passages, matrix
+
+    def remember(
+        self, article: Article, chunks: list[Chunk], passages: list[str], matrix: np.ndarray
+    ) -> None:
+        """Keep what the cluster made for ``article``, so that a later build reuses it."""
+        self.chunks.store(article, chunks)
+        self.vectors.put_many(
+            [
+                (self.vectors.key(text), vector)
+                for text, vector in zip(passages, matrix, strict=True)
+            ]
+        )
+        self.encoded += len(passages)
+
+    def close(self) -> None:
+        self.chunks.close()
+        self.vectors.close()

@@ -2,6 +2,7 @@
 127.0.0.1 (skipped where the ray extra is not installed)."""
 
 import os
+import shutil
 import signal
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from index.builder import build_index
-from index.files import ARTICLES_FILE, CHUNKS_FILE
+from index.files import ARTICLES_FILE, CHUNKS_FILE, read_jsonl
 from index.store import IndexStore
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
@@ -74,12 +75,12 @@ def test_a_ray_build_with_a_worker_killed_mid_build_is_the_local_build(
             killed.append(pids[0])
 
     monkeypatch.setattr(ray_build.CorpusWriter, "add", add_then_kill)
+    # Empty build caches: every article goes to the cluster.
+    on_ray_settings = settings.but(
+        index_dir=tmp_path / "ray", cache_dir=tmp_path / "cache", ray_batch_articles=1
+    )
     on_ray = build_index(
-        [small_corpus],
-        settings.but(index_dir=tmp_path / "ray", ray_batch_articles=1),
-        encoder,
-        progress=False,
-        ray_address=cluster,
+        [small_corpus], on_ray_settings, encoder, progress=False, ray_address=cluster
     )
     assert len(killed) == 1
     # Nothing lost or doubled: the local build's articles and chunks, byte for byte.
@@ -88,6 +89,46 @@ def test_a_ray_build_with_a_worker_killed_mid_build_is_the_local_build(
     assert on_ray.manifest.corpus_fingerprint == local.manifest.corpus_fingerprint
     assert on_ray.manifest.counts == {**local.manifest.counts, "encoded": on_ray.encoded}
     assert on_ray.encoded == local.manifest.counts["chunks"]  # every passage, by the workers
+    np.testing.assert_allclose(_vectors(on_ray.folder), _vectors(local.folder), atol=1e-4)
+
+    # What the workers made went to the build caches: the same build again sends nothing.
+    again = build_index(
+        [small_corpus], on_ray_settings, encoder, progress=False, ray_address=cluster
+    )
+    assert again.encoded == 0 and again.cut == 0
+    for name in (ARTICLES_FILE, CHUNKS_FILE):
+        assert (again.folder / name).read_bytes() == (local.folder / name).read_bytes()
+    np.testing.assert_array_equal(_vectors(again.folder), _vectors(on_ray.folder))
+
+
+def test_only_new_articles_go_to_the_cluster(
+    cluster: str, small_corpus: Path, settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    cached = settings.but(cache_dir=tmp_path / "cache")
+    build_index([small_corpus], cached.but(index_dir=tmp_path / "first"), encoder, progress=False)
+    grown = tmp_path / "grown"
+    shutil.copytree(small_corpus, grown)
+    (grown / "new-story.txt").write_text(
+        "A new story\n\nA hospital in Daejeon opened a clinic for rare diseases of the blood. "
+        "It sees children first, and adults from next year.\n",
+        "utf-8",
+    )
+    on_ray = build_index(
+        [grown],
+        cached.but(index_dir=tmp_path / "ray"),
+        encoder,
+        progress=False,
+        ray_address=cluster,
+    )
+    local = build_index(
+        [grown], settings.but(index_dir=tmp_path / "local"), encoder, progress=False
+    )
+    chunks = read_jsonl(on_ray.folder / CHUNKS_FILE)
+    new_chunks = [c for c in chunks if "new-story" in str(c["article_id"])]
+    assert new_chunks and on_ray.encoded == len(new_chunks)  # only the new article's passages
+    assert on_ray.cut == 1
+    for name in (ARTICLES_FILE, CHUNKS_FILE):
+        assert (on_ray.folder / name).read_bytes() == (local.folder / name).read_bytes()
     np.testing.assert_allclose(_vectors(on_ray.folder), _vectors(local.folder), atol=1e-4)
 
 
@@ -108,8 +149,13 @@ def test_an_address_where_no_cluster_listens_is_refused_at_once(
 def test_a_worker_that_cannot_load_the_model_fails_the_build_clearly(
     cluster: str, settings: Settings, encoder: Encoder, tmp_path: Path
 ) -> None:
-    # The workers are given a model folder that does not exist (a node not provisioned).
-    broken = settings.but(index_dir=tmp_path / "index", model=str(tmp_path / "no-model"))
+    # The workers are given a model folder that does not exist (a node not provisioned); the
+    # build caches are empty, so the seed goes to them.
+    broken = settings.but(
+        index_dir=tmp_path / "index",
+        cache_dir=tmp_path / "cache",
+        model=str(tmp_path / "no-model"),
+    )
     with pytest.raises(ClusterError, match=r"the build failed on the Ray cluster: .*no-model"):
         build_index([SEED], broken, encoder, progress=False, ray_address=cluster)
     assert IndexStore(tmp_path / "index").current() is None  # nothing published
