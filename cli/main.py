@@ -136,7 +136,9 @@ def _run_build(settings: Any, paths: list[Path], exclude: list[str], args: Any) 
             file=sys.stderr,
         )
     build_s = result.manifest.timings_s.get("total", elapsed)
-    cut = "" if result.cut is None else f"; {result.cut} articles cut, the rest's chunks kept"
+    cut = ""
+    if result.cut is not None:
+        cut = f"; {result.cut} article{'' if result.cut == 1 else 's'} cut, the rest's chunks kept"
     print(
         f"built {result.manifest.build_id}: {counts['articles']} articles, "
         f"{counts['chunks']} chunks "
