@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from index.cache import CACHE_FILE, EmbeddingCache
+from index.cache import CACHE_FILE, EMBED_SLICE, EmbeddingCache
 from index.chunk_cache import ChunkCache
 from index.prepare import (
     SPOOL_FOLDER,
@@ -307,6 +307,7 @@ class KeptWork:
         )
         self.dimension = encoder.dimension
         self.encoded = 0  # passages the cluster embedded
+        self._pending: list[tuple[bytes, np.ndarray]] = []  # stored a slice at a time
 
     def known(self, article: Article) -> tuple[list[Chunk], list[str], np.ndarray] | Skipped | None:
         """The article's chunks, passages and vectors, or why it is skipped, when the caches
@@ -332,14 +333,19 @@ class KeptWork:
     ) -> None:
         """Keep what the cluster made for ``article``, so that a later build reuses it."""
         self.chunks.store(article, chunks)
-        self.vectors.put_many(
-            [
-                (self.vectors.key(text), vector)
-                for text, vector in zip(passages, matrix, strict=True)
-            ]
-        )
+        keys = [self.vectors.key(text) for text in passages]
+        self._pending.extend(zip(keys, matrix, strict=True))
+        if len(self._pending) >= EMBED_SLICE:
+            self._flush()
         self.encoded += len(passages)
 
+    def _flush(self) -> None:
+        self.vectors.put_many(self._pending)
+        self._pending.clear()
+
     def close(self) -> None:
-        self.chunks.close()
-        self.vectors.close()
+        try:
+            self._flush()
+            self.chunks.close()
+        finally:
+            self.vectors.close()
