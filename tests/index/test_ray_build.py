@@ -102,12 +102,14 @@ def test_a_ray_build_with_a_worker_killed_mid_build_is_the_local_build(
 
 
 def test_only_new_articles_go_to_the_cluster(
-    cluster: str, small_corpus: Path, settings: Settings, encoder: Encoder, tmp_path: Path
+    cluster: str, settings: Settings, encoder: Encoder, tmp_path: Path
 ) -> None:
+    # The seed, built once with empty caches (few passages to encode), then a new article.
     cached = settings.but(cache_dir=tmp_path / "cache")
-    build_index([small_corpus], cached.but(index_dir=tmp_path / "first"), encoder, progress=False)
     grown = tmp_path / "grown"
-    shutil.copytree(small_corpus, grown)
+    grown.mkdir()
+    shutil.copy(SEED, grown / SEED.name)
+    build_index([grown], cached.but(index_dir=tmp_path / "first"), encoder, progress=False)
     (grown / "new-story.txt").write_text(
         "A new story\n\nA hospital in Daejeon opened a clinic for rare diseases of the blood. "
         "It sees children first, and adults from next year.\n",
