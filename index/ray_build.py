@@ -241,7 +241,7 @@ def ray_prepare(
     writer = CorpusWriter(staging)
     vectors: list[np.ndarray] = []
     kept = KeptWork(settings, encoder)
-    sent = 0
+    sent = 0  # articles sent to the cluster
     try:
         rows = spool.kept(dropped)
         while window := list(islice(rows, service.ray_window_articles)):
@@ -262,6 +262,7 @@ def ray_prepare(
                 if done is None:
                     text, blob = next(results)
                     out = json.loads(text)
+                    sent += 1  # cut on the cluster, as a local build counts it, kept or not
                     if "skipped" in out:
                         skipped.append(Skipped(**out["skipped"]))
                         continue
@@ -269,7 +270,6 @@ def ray_prepare(
                     matrix = np.frombuffer(blob, np.float32).reshape(len(chunks), encoder.dimension)
                     kept.remember(Article.from_dict(row), chunks, out["passages"], matrix)
                     done = (chunks, out["passages"], matrix)
-                    sent += 1
                 if isinstance(done, Skipped):
                     skipped.append(done)
                     continue
