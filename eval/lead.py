@@ -25,8 +25,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -37,11 +39,28 @@ from rag.config import Settings
 from rag.corpus import Filters
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
+from rag.types import Query
 
 # Margins tried: the merged score is about merge_similarity_weight x cosine, so one unit is a
 # hundredth of cosine at the default weight.
 GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, float("inf"))
 DEMOTION_GRID = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 24.0)
+
+Case = TypeVar("Case")
+Asked = list[tuple[EvalQuestion, Query]]  # a suite's questions, each with its query
+
+
+def ask(engine: SearchEngine, questions: Sequence[EvalQuestion]) -> Asked:
+    """Every question with its query, prepared once for both fits."""
+    return list(zip(questions, engine.make_queries([q.text for q in questions]), strict=True))
+
+
+def grouped(cases: Sequence[Case], key: Callable[[Case], str]) -> dict[str, list[Case]]:
+    """``cases`` by ``key`` (a suite, a language pair), in key order."""
+    groups: dict[str, list[Case]] = defaultdict(list)
+    for case in cases:
+        groups[key(case)].append(case)
+    return dict(sorted(groups.items()))
 
 
 @dataclass(frozen=True)
@@ -62,12 +81,11 @@ class LeadCase:
         return self.gap < float("inf") and self.gap >= margin and not self.top_gold
 
 
-def lead_cases(suite: str, engine: SearchEngine, questions: list[EvalQuestion]) -> list[LeadCase]:
+def lead_cases(suite: str, engine: SearchEngine, asked: Asked) -> list[LeadCase]:
     chunks = engine.corpus.chunks
     languages = {aid: a.lang or "" for aid, a in engine.corpus.articles.items()}
     cases = []
-    queries = engine.make_queries([q.text for q in questions])
-    for question, query in zip(questions, queries, strict=True):
+    for question, query in asked:
         if not question.answerable or not question.gold:
             continue
         ranked = engine.rank(query).ranked
@@ -100,9 +118,7 @@ def precision(cases: list[LeadCase], margin: float) -> float:
 
 def choose_margin(cases: list[LeadCase], grid: tuple[float, ...] = GRID) -> float:
     """The margin with the best mean of the suites' precision@1 (the smallest of equals)."""
-    by_suite: dict[str, list[LeadCase]] = defaultdict(list)
-    for case in cases:
-        by_suite[case.suite].append(case)
+    by_suite = grouped(cases, lambda case: case.suite)
     scores = [np.mean([precision(c, m) for c in by_suite.values()]) for m in grid]
     return grid[int(np.argmax(scores))]
 
@@ -118,13 +134,13 @@ class DemotionCase:
 
 
 def demotion_cases(
-    suite: str, engine: SearchEngine, questions: list[EvalQuestion], margin: float
+    suite: str, engine: SearchEngine, asked: Asked, margin: float
 ) -> list[DemotionCase]:
     languages = {aid: a.lang or "" for aid, a in engine.corpus.articles.items()}
-    asked = [q for q in questions if q.answerable and q.answers]
-    queries = engine.make_queries([q.text for q in asked])
     cases = []
-    for question, query in zip(asked, queries, strict=True):
+    for question, query in asked:
+        if not (question.answerable and question.answers):
+            continue
         hits = []
         for demotion in DEMOTION_GRID:
             params = engine.params.but(lead_margin=margin, lead_demotion=demotion)
@@ -147,9 +163,7 @@ def hit_rate(cases: list[DemotionCase], column: int) -> float:
 
 def choose_demotion(cases: list[DemotionCase]) -> int:
     """The column of ``DEMOTION_GRID`` with the best mean of the suites' answer-hit@5."""
-    by_suite: dict[str, list[DemotionCase]] = defaultdict(list)
-    for case in cases:
-        by_suite[case.suite].append(case)
+    by_suite = grouped(cases, lambda case: case.suite)
     scores = [
         np.mean([hit_rate(c, column) for c in by_suite.values()])
         for column in range(len(DEMOTION_GRID))
@@ -173,10 +187,7 @@ def print_demotion(
         )
         print("|---|---|---|---|---|---|")
         for path in report:
-            pairs: dict[str, list[DemotionCase]] = defaultdict(list)
-            for case in cases[path]:
-                pairs[case.pair].append(case)
-            for pair, group in sorted(pairs.items()):
+            for pair, group in grouped(cases[path], lambda case: case.pair).items():
                 print(
                     f"| {Path(path).name} | {pair} | {len(group)} | {hit_rate(group, 0):.3f} "
                     f"| {hit_rate(group, chosen):.3f} "
@@ -196,14 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     corpus = [Path(p) for p in (args.corpus or settings.eval.eval_news_corpus)]
     encoder = Encoder(settings)
     cases: dict[str, list[LeadCase]] = {}
-    asked: dict[str, tuple[str, SearchEngine, list[EvalQuestion]]] = {}
+    suites: dict[str, tuple[str, SearchEngine, Asked]] = {}
     for path in [*args.fit, *args.report]:
         eval_set = load_eval_set(Path(path), corpus)
         engine, _ = engine_for(eval_set, settings, encoder, progress=True)
         questions = list(eval_set.questions)
         fill_gold_from_answers(questions, engine)
-        cases[path] = lead_cases(eval_set.name, engine, questions)
-        asked[path] = (eval_set.name, engine, questions)
+        suites[path] = (eval_set.name, engine, ask(engine, questions))
+        cases[path] = lead_cases(*suites[path])
     fitted = [c for path in args.fit for c in cases[path]]
     margin = choose_margin(fitted)
     print("| margin | " + " | ".join(Path(p).name for p in args.fit) + " |")
@@ -219,16 +230,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("|---|---|---|---|---|---|---|")
         for path in args.report:
-            pairs: dict[str, list[LeadCase]] = defaultdict(list)
-            for case in cases[path]:
-                pairs[case.pair].append(case)
-            for pair, group in sorted(pairs.items()):
+            for pair, group in grouped(cases[path], lambda case: case.pair).items():
                 print(
                     f"| {Path(path).name} | {pair} | {len(group)} | {precision(group, 0.0):.3f} "
                     f"| {precision(group, margin):.3f} | {foreign_misses(group, 0.0)} "
                     f"| {foreign_misses(group, margin)} |"
                 )
-    demotions = {path: demotion_cases(*asked[path], margin) for path in asked}
+    demotions = {path: demotion_cases(*suites[path], margin) for path in suites}
     chosen = choose_demotion([c for path in args.fit for c in demotions[path]])
     print_demotion(args.fit, args.report, demotions, chosen)
     return 0

@@ -4,6 +4,7 @@ from eval.lead import (
     GRID,
     DemotionCase,
     LeadCase,
+    ask,
     choose_demotion,
     choose_margin,
     demotion_cases,
@@ -39,7 +40,7 @@ def test_lead_cases_of_real_questions(engine: SearchEngine) -> None:
     eval_set = load_eval_set(SHARED / "evalsets" / "seed-qa", [SEED.parent])
     questions = list(eval_set.questions)
     fill_gold_from_answers(questions, engine)
-    cases = lead_cases(eval_set.name, engine, questions)
+    cases = lead_cases(eval_set.name, engine, ask(engine, questions))
     answerable = [q for q in questions if q.answerable and q.gold]
     assert len(cases) == len(answerable) > 0
     assert {c.pair for c in cases} == {"ko->ko", "en->ko"}  # seed-qa asks in both
@@ -67,7 +68,7 @@ def test_demotion_cases_of_real_questions(engine: SearchEngine) -> None:
     eval_set = load_eval_set(SHARED / "evalsets" / "seed-qa", [SEED.parent])
     questions = list(eval_set.questions)
     fill_gold_from_answers(questions, engine)
-    cases = demotion_cases(eval_set.name, engine, questions, margin=1.0)
+    cases = demotion_cases(eval_set.name, engine, ask(engine, questions), margin=1.0)
     assert len(cases) == len([q for q in questions if q.answerable and q.answers]) > 0
     assert all(len(c.hits) == len(DEMOTION_GRID) for c in cases)
     # One Korean article: nothing of another language to demote, every column alike.
