@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.cache import cached_embedder, embed_with_cache
+from index.cache import cached_embedder, embed_with_cache, passage_namespace
 from index.files import DUPLICATES_FILE, SKIPPED_FILE, write_jsonl
 from index.manifest import FORMAT_VERSION, Manifest
 from index.prepare import SPOOL_FOLDER, PreparedFiles, prepare_files
@@ -70,7 +70,7 @@ def embed_passages(
         encoder.encode_passages,
         encoder=encoder,
         settings=settings,
-        namespace=f"{encoder.passage_prompt}",  # the key the cache has always used
+        namespace=passage_namespace(encoder),
         desc="embed",
         unit="chunk",
         progress=progress,

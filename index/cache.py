@@ -43,12 +43,27 @@ def open_cache_db(path: Path, schema: str) -> sqlite3.Connection:
     return db
 
 
+def passage_namespace(encoder: Encoder) -> str:
+    """The namespace of passages' vectors in the cache (the key it has always used)."""
+    return f"{encoder.passage_prompt}"
+
+
 class EmbeddingCache:
     def __init__(self, path: Path, model_key: str, dimension: int) -> None:
         self.path = path
         self.model_key = model_key.encode()
         self.dimension = dimension
         self._db = open_cache_db(path, _SCHEMA)
+
+    @classmethod
+    def for_encoder(cls, settings: Settings, encoder: Encoder, namespace: str) -> EmbeddingCache:
+        """The settings' cache, its vectors keyed by the encoder's fingerprint and ``namespace``
+        (what kind of text, with which prompt)."""
+        return cls(
+            settings.service.cache_dir.expanduser() / CACHE_FILE,
+            f"{encoder.fingerprint}:{namespace}",
+            encoder.dimension,
+        )
 
     def close(self) -> None:
         self._db.close()
@@ -133,11 +148,7 @@ def embed_with_cache(
     """Vectors of ``texts`` from the settings' embedding cache, under the encoder's fingerprint
     and ``namespace`` (what kind of text, with which prompt), encoding the missing ones with
     ``encode(batch, progress=...)`` behind a progress bar; (vectors, how many were encoded)."""
-    cache = EmbeddingCache(
-        settings.service.cache_dir.expanduser() / CACHE_FILE,
-        f"{encoder.fingerprint}:{namespace}",
-        encoder.dimension,
-    )
+    cache = EmbeddingCache.for_encoder(settings, encoder, namespace)
     try:
         with tqdm(
             total=len(texts), desc=desc, unit=unit, disable=not progress, dynamic_ncols=True

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from index.cache import CACHE_FILE, EMBED_SLICE, EmbeddingCache
+from index.cache import EMBED_SLICE, EmbeddingCache, passage_namespace
 from index.chunk_cache import ChunkCache
 from index.prepare import (
     SPOOL_FOLDER,
@@ -300,11 +300,8 @@ class KeptWork:
             overhead_tokens=encoder.overhead_tokens(),
         )
         self.chunks = ChunkCache.for_build(settings, self.chunker, encoder)
-        self.vectors = EmbeddingCache(
-            settings.service.cache_dir.expanduser() / CACHE_FILE,
-            f"{encoder.fingerprint}:{encoder.passage_prompt}",
-            encoder.dimension,
-        )
+        # Under the key a local build stores its passages' vectors by.
+        self.vectors = EmbeddingCache.for_encoder(settings, encoder, passage_namespace(encoder))
         self.dimension = encoder.dimension
         self.encoded = 0  # passages the cluster embedded
         self._pending: list[tuple[bytes, np.ndarray]] = []  # stored a slice at a time
