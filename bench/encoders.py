@@ -21,12 +21,12 @@ import random
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from bench.http import Server, load_test, peak_rss_mb
+from bench.http import Server, load_test, peak_rss_mb, stage_breakdown
 from bench.run import _questions, _table
 from bench.stats import median, percentile
 from index.builder import build_index
@@ -58,6 +58,8 @@ class BackendRow:
     ask_to_torch_bare: float = float("nan")
     ask_to_own_bare: float = float("nan")
     server_peak_mib: float = float("nan")
+    # Median ms of each stage of /ask and of what is outside them (bench.http.stage_breakdown).
+    ask_stages: dict[str, float] = field(default_factory=dict)
 
 
 def matmul_gflops(repeats: int = 5) -> float:
@@ -181,6 +183,7 @@ def serve_figures(
         with Server(settings.service.index_dir, {"RAG_ENCODER_BACKEND": row.backend}) as server:
             measured = load_test(server.base, questions, requests, 1, encoders["torch"])
             row.ask_p50_ms = measured.median_ms
+            row.ask_stages = stage_breakdown(server.base, questions, requests)
             row.server_peak_mib = peak_rss_mb(server.process.pid)
         # Each /ask was timed right after a PyTorch bare encoding of the same question.
         row.ask_to_torch_bare = row.ask_p50_ms / (measured.bare_ms or torch_bare)
@@ -249,6 +252,21 @@ def main(argv: list[str] | None = None) -> int:
             for r in rows
         ],
     )
+    parts = list(dict.fromkeys(part for r in rows for part in r.ask_stages))
+    if parts:
+        table += "\n\nWhere `/ask`'s time goes (median ms over HTTP, from the server's trace):\n\n"
+        table += _table(
+            ["backend", "bare encoding", *parts],
+            [
+                [
+                    r.backend,
+                    f"{r.query_p50_ms:.1f}",
+                    *(f"{r.ask_stages.get(p, 0):.1f}" for p in parts),
+                ]
+                for r in rows
+                if r.ask_stages
+            ],
+        )
     command = "python -m bench.encoders " + " ".join(sys.argv[1:] if argv is None else argv)
     print(table)
     (out / "results-encoders.md").write_text(f"Command: `{command}`\n\n{table}\n")

@@ -155,6 +155,34 @@ def load_test(
     )
 
 
+def stage_breakdown(base: str, questions: Sequence[str], requests: int) -> dict[str, float]:
+    """Where ``/ask``'s time goes, one request at a time: the median milliseconds of each
+    stage as the server's trace reports it (``"trace": true``), of the whole request as this
+    client times it, and of what is outside the stages (HTTP, validation, JSON, the thread
+    hop), the request minus its stages, median over requests."""
+    stages: dict[str, list[float]] = {stage: [] for stage in STAGES}
+    totals, outside = [], []
+    with httpx.Client() as client:
+        for question in questions[:WARM_UP_REQUESTS]:
+            _ask(client, base, question)
+        for i in range(requests):
+            started = time.perf_counter()
+            response = client.post(
+                f"{base}/ask",
+                json={"question": questions[i % len(questions)], "top_k": 5, "trace": True},
+                timeout=REQUEST_TIMEOUT_S,
+            )
+            response.raise_for_status()
+            total = (time.perf_counter() - started) * 1000
+            trace = response.json()["trace"] or []
+            for record in trace:
+                stages[record["stage"]].append(record["ms"])
+            totals.append(total)
+            outside.append(total - sum(record["ms"] for record in trace))
+    medians = {stage: median(times) for stage, times in stages.items() if times}
+    return {**medians, "outside the stages": median(outside), "request": median(totals)}
+
+
 def _row(what: str, latencies: Sequence[float]) -> LatencyRow:
     middle = median(latencies)
     return LatencyRow(what, 1, middle, percentile(latencies, 95), 1000 / middle)

@@ -34,6 +34,7 @@ from rag.engine import SearchEngine
 from rag.errors import IndexStoreError
 from rag.judge import Decision
 from rag.parts import build_settings
+from rag.question_type import asks_for_number
 from rag.reading import ReadOutcome
 from rag.stages import answer_query
 from rag.types import Query
@@ -96,6 +97,7 @@ class QuestionResult:
     quoted: bool = False  # the first passage's quoted sentence holds a gold answer span
     spanned: bool = False  # the reader's answer span in the first passage holds a gold answer
     reader_margin: float | None = None  # the reader's best margin, when it ran
+    asks_number: bool = False  # the question asks for a quantity or a date (rag.question_type)
     # What the abstention model read (rag.abstention.FEATURES), for hybrid methods.
     features: list[float] | None = None
 
@@ -289,6 +291,7 @@ def run_set(
                     quoted=quoted,
                     spanned=spanned,
                     reader_margin=_gating_margin(answered.read),
+                    asks_number=asks_for_number(question.text),
                     features=_features(decision),
                 )
             )

@@ -63,3 +63,29 @@ def test_the_command_fits_on_some_sets_and_reports_others(
     assert "| a | -1.000 | 0.000 | — | — |" in capsys.readouterr().out
     with pytest.raises(InputError, match="no results for c"):
         main([str(path), "--fit", "c"])
+
+
+def test_a_gate_on_quantity_questions_only_leaves_the_others_to_the_judge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        _row(True, -4.0, asks_number=False),  # a how or why question the reader reads badly
+        _row(True, 3.0, asks_number=True),
+        _row(False, -2.0, asks_number=True),
+        _row(False, -6.0, asks_number=False),
+    ]
+    assert rates(rows, 0.0)["false-abstain"] == 0.5
+    assert rates(rows, 0.0, quantity_only=True)["false-abstain"] == 0.0
+    assert rates(rows, 0.0, quantity_only=True)["abstain"] == 0.5  # the one that asks a number
+    # Only quantity questions bind the gate: -4.0 no longer holds it down.
+    assert choose_gate([rows], 0.0) == -4.0
+    assert choose_gate([rows], 0.0, quantity_only=True) == 3.0
+
+    path = tmp_path / "questions.jsonl"
+    path.write_text("".join(json.dumps(dict(r, set="a")) + "\n" for r in rows))
+    main([str(path), "--fit", "a", "--max-false", "0", "--quantity-questions-only"])
+    assert "reader_min_margin = 3.0000 (fitted on a, on quantity questions only)" in (
+        capsys.readouterr().out
+    )
+    with pytest.raises(InputError, match="drop --quantity-questions-only"):
+        main([str(path), "--fit", "a", "--quantity-questions-only", "--write"])
