@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from rag.lexical.analyzer import LexicalAnalyzer
+from rag.question_type import AnswerKind
 from rag.sentence_table import SentenceTable
 from rag.sentences import sentence_spans
 
@@ -180,12 +181,16 @@ class SentenceHighlighter:
         focus: Collection[str] = (),
         focus_bonus: float = 0.0,
         dense_limit: int = 0,
+        kind: AnswerKind | None = None,
+        kind_bonus: float = 0.0,
     ) -> None:
         """Set each passage's ``count`` best sentences as its highlights. ``number_bonus`` is
-        added to the score of sentences with a digit (for a question asking for a number);
-        the terms in ``focus`` (what the question asks for) weigh ``1 + focus_bonus`` times
-        their IDF. When no sentence shares a term, embeddings decide among at most
-        ``dense_limit`` sentences (0: never)."""
+        added to the score of sentences with a digit (for a question asking for a number),
+        ``kind_bonus`` to that of sentences stating the ``kind`` of quantity the question
+        asks for (a share, an amount of money, a date), both only where a sentence shares a
+        term with the question; the terms in ``focus`` (what the question asks for) weigh
+        ``1 + focus_bonus`` times their IDF. When no sentence shares a term, embeddings
+        decide among at most ``dense_limit`` sentences (0: never)."""
         spans: list[list[tuple[int, int]]] = []
         terms: list[list[str] | None] = []
         for passage in passages:
@@ -212,6 +217,9 @@ class SentenceHighlighter:
         if number_bonus:
             digits = np.array([any(c.isdigit() for c in s) for s in sentences], dtype=np.float32)
             lexical = lexical + number_bonus * digits * (lexical > 0)
+        if kind is not None and kind_bonus:
+            stated = np.array([bool(kind.stated.search(s)) for s in sentences], dtype=np.float32)
+            lexical = lexical + kind_bonus * stated * (lexical > 0)
         scores = lexical
         if query_vector is not None and not lexical.any() and len(sentences) <= dense_limit:
             # No shared term (e.g. a question in the other language): let embeddings decide.

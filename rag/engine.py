@@ -20,7 +20,7 @@ from rag.judge import Judge
 from rag.language import detect_language
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import BM25Retriever
-from rag.question_type import asks_for_number, question_focus
+from rag.question_type import asked_kind, asks_for_number, question_focus
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.hybrid import METHODS, HybridRanker, Ranking
 from rag.retrieval.sentence_match import SentenceMatcher
@@ -269,6 +269,8 @@ class SearchEngine:
             focus=question_focus(query),
             focus_bonus=params.highlight_focus_bonus,
             dense_limit=params.highlight_dense_max_sentences,
+            kind=asked_kind(query.text),
+            kind_bonus=params.highlight_kind_bonus,
         )
 
     def search(

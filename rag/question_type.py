@@ -1,8 +1,11 @@
 """What kind of answer a question asks for, read off its wording (English and Korean).
 
-Only one kind is told apart today: a quantity or a date ("how many", "what percentage",
-"when"; 몇, 얼마, 언제, 비율). Its answer is written with digits, which lets the quoted
-sentence be chosen among those that share the question's terms.
+A quantity or a date ("how many", "what percentage", "when"; 몇, 얼마, 언제, 비율): its answer
+is written with digits, which lets the quoted sentence be chosen among those that share the
+question's terms. Three kinds of quantity are told apart further, each by the words a
+sentence states it with: a share (a percentage), an amount of money, and a date. The digits
+alone do not tell them apart: a sentence that gives a study's size and length has digits too,
+the one after it gives the share asked for ("twenty-seven percent", with none).
 
 A Korean question's focus, what it asks about, is its last term: Korean is head-final, so a
 question ends on the thing asked for or on the predicate that asks it ("…보스턴에서 소개한
@@ -12,6 +15,7 @@ question ends on the thing asked for or on the predicate that asks it ("…보�
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rag.language import KOREAN
 from rag.types import Query
@@ -25,9 +29,58 @@ _ENGLISH_QUANTITY = re.compile(
 _KOREAN_QUANTITY = re.compile(r"몇|얼마|언제|비율|퍼센트|확률")
 
 
+@dataclass(frozen=True)
+class AnswerKind:
+    """A kind of quantity: the wording of questions that ask for it, and of sentences that
+    state it."""
+
+    name: str
+    asked: re.Pattern[str]
+    stated: re.Pattern[str]
+
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+ANSWER_KINDS = (
+    AnswerKind(
+        "share",
+        re.compile(
+            r"\b(?:percent(?:age)?|proportion|share|fraction|rate)\b|%|비율|퍼센트|확률",
+            re.IGNORECASE,
+        ),
+        re.compile(r"%|\bper\s?cent\b|퍼센트", re.IGNORECASE),
+    ),
+    AnswerKind(
+        "money",
+        re.compile(
+            r"\b(?:cost|costs|price[ds]?|pricey|pay|fees?|money)\b|가격|비용|값|금액|요금",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"[$€£₩]|\b(?:dollars?|euros?|pounds|won)\b|달러|유로|파운드|\d\s*(?:만|억|조)?\s*원",
+            re.IGNORECASE,
+        ),
+    ),
+    AnswerKind(
+        "date",
+        re.compile(
+            r"\bwhen\b|\b(?:what|which)\s+(?:year|date|month)\b|언제|몇\s*년도?에", re.IGNORECASE
+        ),
+        re.compile(
+            rf"\b(?:1[89]|20)\d\d\b|\b{_MONTH}\s+\d|\d\s*월|지난해|올해|내년|작년|지난달|다음 달",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+
 def asks_for_number(question: str) -> bool:
     """Whether the question asks for a quantity, a share or a date."""
     return bool(_ENGLISH_QUANTITY.search(question) or _KOREAN_QUANTITY.search(question))
+
+
+def asked_kind(question: str) -> AnswerKind | None:
+    """The kind of quantity a question asks for, when it names one (the first that matches)."""
+    return next((kind for kind in ANSWER_KINDS if kind.asked.search(question)), None)
 
 
 def question_focus(query: Query) -> set[str]:

@@ -142,6 +142,14 @@ class QueryParams(BaseModel):
         description="added to the score (0..1, share of question terms) of a sentence with a "
         "digit when the question asks for a number or a date",
     )
+    # Fitted on crosslingual-dev, paraphrase-dev#tune, seed-qa and korquad-v1-dev (600) by
+    # `rag eval ... --compare highlight_kind_bonus=...` (docs/quotes.md).
+    highlight_kind_bonus: float = Field(
+        0.2,
+        ge=0,
+        description="added to the score of a sentence stating the kind of quantity the question "
+        "asks for: a share, an amount of money or a date (rag.question_type.ANSWER_KINDS)",
+    )
     highlight_focus_bonus: float = Field(
         2.0,
         ge=0,

@@ -76,6 +76,31 @@ def test_a_number_question_quotes_the_sentence_with_the_figure(analyzer: Lexical
     assert passage.highlights[0].text == "In the trial, 84 patients improved."
 
 
+def test_a_share_question_quotes_the_sentence_stating_a_share(analyzer: LexicalAnalyzer) -> None:
+    from rag.answer import SentenceHighlighter
+    from rag.question_type import asked_kind
+
+    text = (
+        "Of the 406 people in the online program, 335 finished in 12 months. "
+        "Twenty-seven percent of the program group became depressed. "
+        "The program ran in Germany."
+    )
+    passage = Passage(0, "a", "a#0", "t", None, None, None, "en", 0, len(text), text, 1.0)
+    idf = {"program": 1.0, "onlin": 1.0, "depress": 1.2, "adult": 0.8}
+    terms = list(idf)
+    highlighter = SentenceHighlighter(analyzer, idf, encoder=None)
+    kind = asked_kind("What share of adults in the online program became depressed?")
+    # The first sentence shares about as much and has digits; the second states the share.
+    highlighter.highlight([passage], terms, None, 1, number_bonus=0.2)
+    assert passage.highlights[0].text.startswith("Of the 406 people")
+    highlighter.highlight([passage], terms, None, 1, number_bonus=0.2, kind=kind, kind_bonus=0.2)
+    assert passage.highlights[0].text.startswith("Twenty-seven percent")
+    # A sentence sharing no term is not quoted for its share alone.
+    by_place = SentenceHighlighter(analyzer, {"germani": 1.0}, encoder=None)
+    by_place.highlight([passage], ["germani"], None, 1, kind=kind, kind_bonus=5.0)
+    assert passage.highlights[0].text == "The program ran in Germany."
+
+
 def test_the_question_focus_chooses_among_sentences_sharing_terms(
     analyzer: LexicalAnalyzer,
 ) -> None:

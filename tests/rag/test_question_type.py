@@ -1,4 +1,4 @@
-from rag.question_type import asks_for_number, question_focus
+from rag.question_type import ANSWER_KINDS, asked_kind, asks_for_number, question_focus
 from rag.types import Query
 
 
@@ -14,6 +14,37 @@ def test_questions_asking_for_a_quantity_or_a_date() -> None:
         assert asks_for_number(question), question
     for question in ("What is NSTRI?", "Who heads the institute?", "서울대병원이 소개한 플랫폼은?"):
         assert not asks_for_number(question), question
+
+
+def test_the_kind_of_quantity_asked_and_the_sentences_that_state_it() -> None:
+    asked = {
+        "What share of patients had recovered by six months?": "share",
+        "효과를 본 환자 비율은?": "share",
+        "몇 퍼센트나 줄었나?": "share",
+        "What is the price tag for the procedure?": "money",
+        "1년 약값은 대략 얼마나 드나?": "money",
+        "When will the kit go on sale?": "date",
+        "임상시험은 언제 시작하나?": "date",
+        "How many dogs were trained?": None,
+        "What is NSTRI?": None,
+    }
+    for question, name in asked.items():
+        kind = asked_kind(question)
+        assert (kind.name if kind else None) == name, question
+    stated = {
+        "share": ("Twenty-seven percent developed depression.", "환자의 84.5%가 나았다."),
+        "money": ("It costs $20,000.", "한 달에 150만 원이 든다."),
+        "date": ("It opens in March 2025.", "지난해 9월 시행됐다."),
+    }
+    not_stated = {
+        "share": "Of the 406 participants, 335 completed the study in 12 months.",
+        "money": "It was tested on 40 people.",
+        "date": "Six patients recovered.",
+    }
+    for name, sentences in stated.items():
+        kind = next(k for k in ANSWER_KINDS if k.name == name)
+        assert all(kind.stated.search(s) for s in sentences), name
+        assert not kind.stated.search(not_stated[name]), name
 
 
 def test_a_korean_question_focuses_on_its_last_term_and_its_translations() -> None:
