@@ -2,8 +2,9 @@
 
 A quantity or a date ("how many", "what percentage", "when"; 몇, 얼마, 언제, 비율): its answer
 is written with digits, which lets the quoted sentence be chosen among those that share the
-question's terms. Three kinds of quantity are told apart further, each by the words a
-sentence states it with: a share (a percentage), an amount of money, and a date. The digits
+question's terms. Four kinds of quantity are told apart further, each by the words a
+sentence states it with: a share (a percentage), an amount of money, a date, and a change
+(a share or a multiple). The digits
 alone do not tell them apart: a sentence that gives a study's size and length has digits too,
 the one after it gives the share asked for ("twenty-seven percent", with none).
 
@@ -67,6 +68,22 @@ ANSWER_KINDS = (
         ),
         re.compile(
             rf"\b(?:1[89]|20)\d\d\b|\b{_MONTH}\s+\d|\d\s*월|지난해|올해|내년|작년|지난달|다음 달",
+            re.IGNORECASE,
+        ),
+    ),
+    # How much something rose or fell: news states a change as a share or a multiple.
+    AnswerKind(
+        "change",
+        re.compile(
+            r"\bhow\s+much\s+(?:more|less|higher|lower|bigger|smaller|better|worse|further)\b"
+            r"|\bhow\s+much\s+did\b.*\b(?:fall|drop|rise|grow|increase|decrease|decline|"
+            r"improve|reduce|shrink|cut|lower|raise)"
+            r"|얼마나\s*(?:더\s*)?(?:높|낮|줄|늘|떨어|올|내려|감소|증가|커|작아|많|적|개선)",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"%|\bper\s?cent\b|퍼센트|\b(?:times|fold|twice|half|doubled?|tripled?)\b"
+            r"|\d\s*배|절반|두 배|세 배",
             re.IGNORECASE,
         ),
     ),

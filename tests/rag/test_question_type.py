@@ -25,6 +25,9 @@ def test_the_kind_of_quantity_asked_and_the_sentences_that_state_it() -> None:
         "1년 약값은 대략 얼마나 드나?": "money",
         "When will the kit go on sale?": "date",
         "임상시험은 언제 시작하나?": "date",
+        "How much did blood pressure fall?": "change",
+        "자폐 위험은 얼마나 높았나?": "change",
+        "몇 퍼센트 낮았나?": "share",
         "How many dogs were trained?": None,
         "What is NSTRI?": None,
     }
@@ -35,11 +38,13 @@ def test_the_kind_of_quantity_asked_and_the_sentences_that_state_it() -> None:
         "share": ("Twenty-seven percent developed depression.", "환자의 84.5%가 나았다."),
         "money": ("It costs $20,000.", "한 달에 150만 원이 든다."),
         "date": ("It opens in March 2025.", "지난해 9월 시행됐다."),
+        "change": ("The risk was 60% higher.", "Sales tripled.", "위험이 두 배였다."),
     }
     not_stated = {
         "share": "Of the 406 participants, 335 completed the study in 12 months.",
         "money": "It was tested on 40 people.",
         "date": "Six patients recovered.",
+        "change": "Blood pressure fell in 40 people.",
     }
     for name, sentences in stated.items():
         kind = next(k for k in ANSWER_KINDS if k.name == name)
