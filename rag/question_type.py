@@ -2,9 +2,9 @@
 
 A quantity or a date ("how many", "what percentage", "when"; 몇, 얼마, 언제, 비율): its answer
 is written with digits, which lets the quoted sentence be chosen among those that share the
-question's terms. Four kinds of quantity are told apart further, each by the words a
-sentence states it with: a share (a percentage), an amount of money, a date, and a change
-(a share or a multiple). The digits
+question's terms. Five kinds of quantity are told apart further, each by the words a
+sentence states it with: a share (a percentage), an amount of money, a date, a change (a
+share or a multiple) and a measure (a figure with a unit). The digits
 alone do not tell them apart: a sentence that gives a study's size and length has digits too,
 the one after it gives the share asked for ("twenty-seven percent", with none).
 
@@ -45,7 +45,8 @@ ANSWER_KINDS = (
     AnswerKind(
         "share",
         re.compile(
-            r"\b(?:percent(?:age)?|proportion|share|fraction|rate)\b|%|비율|퍼센트|확률",
+            r"\b(?:percent(?:age)?|proportion|share|fraction|rate|accura(?:te|tely|cy)|"
+            r"efficien(?:t|cy))\b|%|비율|퍼센트|확률|정확도|효율|[성정]공률|정답률",
             re.IGNORECASE,
         ),
         re.compile(r"%|\bper\s?cent\b|퍼센트", re.IGNORECASE),
@@ -84,6 +85,23 @@ ANSWER_KINDS = (
         re.compile(
             r"%|\bper\s?cent\b|퍼센트|\b(?:times|fold|twice|half|doubled?|tripled?)\b"
             r"|\d\s*배|절반|두 배|세 배",
+            re.IGNORECASE,
+        ),
+    ),
+    # A weight, a length, a distance, a size, an amount of data or power: a figure with a unit.
+    AnswerKind(
+        "measure",
+        re.compile(
+            r"\b(?:weigh(?:s|ed|t)?|heav(?:y|ier)|length|distance|how\s+far|height|how\s+tall"
+            r"|size|volume|capacity|power\s+output|wattage|how\s+much\s+data|how\s+(?:big|large"
+            r"|wide|deep|thick))\b|무게|길이|거리|크기|높이|용량|출력|분량|부피|두께|넓이|면적",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\d\s*-?\s*(?:(?:mg|g|kg|lbs?|pounds?|ounces?|oz|km|m|cm|mm|nm|miles?|feet|foot|ft"
+            r"|inch(?:es)?|yards?|gb|mb|tb|kb|w|kw|mw|gw|watts?|liters?|litres?|ml|tons?|tonnes?)\b"
+            r"|[㎏㎞㎎㎜㎝㎚㎖ℓ]|킬로그램|그램|미터|킬로미터|센티미터|밀리미터|나노미터|인치|피트|마일"
+            r"|기가바이트|테라바이트|메가바이트|와트|킬로와트|톤|리터)",
             re.IGNORECASE,
         ),
     ),

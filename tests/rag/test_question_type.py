@@ -28,6 +28,9 @@ def test_the_kind_of_quantity_asked_and_the_sentences_that_state_it() -> None:
         "How much did blood pressure fall?": "change",
         "자폐 위험은 얼마나 높았나?": "change",
         "몇 퍼센트 낮았나?": "share",
+        "How accurately did the model tell the faces apart?": "share",
+        "쿼드콥터 한 대의 무게는?": "measure",
+        "How much data did the probe send back?": "measure",
         "How many dogs were trained?": None,
         "What is NSTRI?": None,
     }
@@ -39,12 +42,14 @@ def test_the_kind_of_quantity_asked_and_the_sentences_that_state_it() -> None:
         "money": ("It costs $20,000.", "한 달에 150만 원이 든다."),
         "date": ("It opens in March 2025.", "지난해 9월 시행됐다."),
         "change": ("The risk was 60% higher.", "Sales tripled.", "위험이 두 배였다."),
+        "measure": ("It weighs 280 g.", "a 35-inch wire", "무게는 25mg 미만", "50 기가바이트"),
     }
     not_stated = {
         "share": "Of the 406 participants, 335 completed the study in 12 months.",
         "money": "It was tested on 40 people.",
         "date": "Six patients recovered.",
         "change": "Blood pressure fell in 40 people.",
+        "measure": "It ran for 12 months in 3 genes.",
     }
     for name, sentences in stated.items():
         kind = next(k for k in ANSWER_KINDS if k.name == name)
