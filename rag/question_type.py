@@ -4,9 +4,9 @@ A quantity or a date ("how many", "what percentage", "when"; 몇, 얼마, 언제
 is written with digits, which lets the quoted sentence be chosen among those that share the
 question's terms. Five kinds of quantity are told apart further, each by the words a
 sentence states it with: a share (a percentage), an amount of money, a date, a change (a
-share or a multiple) and a measure (a figure with a unit). The digits
-alone do not tell them apart: a sentence that gives a study's size and length has digits too,
-the one after it gives the share asked for ("twenty-seven percent", with none).
+share or a multiple) and a measure (a figure with a unit). The digits alone do not tell them
+apart: a sentence that gives a study's size and length has digits too, the one after it gives
+the share asked for ("twenty-seven percent", with none).
 
 A Korean question's focus, what it asks about, is its last term: Korean is head-final, so a
 question ends on the thing asked for or on the predicate that asks it ("…보스턴에서 소개한
@@ -46,7 +46,7 @@ ANSWER_KINDS = (
         "share",
         re.compile(
             r"\b(?:percent(?:age)?|proportion|share|fraction|rate|accura(?:te|tely|cy)|"
-            r"efficien(?:t|cy))\b|%|비율|퍼센트|확률|정확도|효율|[성정]공률|정답률",
+            r"efficien(?:t|cy))\b|%|비율|퍼센트|확률|정확도|효율|성공률|정답률",
             re.IGNORECASE,
         ),
         re.compile(r"%|\bper\s?cent\b|퍼센트", re.IGNORECASE),
