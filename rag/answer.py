@@ -187,7 +187,7 @@ class SentenceHighlighter:
         """Set each passage's ``count`` best sentences as its highlights. ``number_bonus`` is
         added to the score of sentences with a digit (for a question asking for a number),
         ``kind_bonus`` to that of sentences stating the ``kind`` of quantity the question
-        asks for (a share, money, a date, a change, a measure), both only where a sentence
+        asks for (a share, money, a date, a change, a measure, a count), both only where a sentence
         shares a term with the question; the terms in ``focus`` (what the question asks for) weigh
         ``1 + focus_bonus`` times their IDF. When no sentence shares a term, embeddings
         decide among at most ``dense_limit`` sentences (0: never)."""

@@ -2,9 +2,10 @@
 
 A quantity or a date ("how many", "what percentage", "when"; 몇, 얼마, 언제, 비율): its answer
 is written with digits, which lets the quoted sentence be chosen among those that share the
-question's terms. Five kinds of quantity are told apart further, each by the words a
+question's terms. Six kinds of quantity are told apart further, each by the words a
 sentence states it with: a share (a percentage), an amount of money, a date, a change (a
-share or a multiple) and a measure (a figure with a unit). The digits alone do not tell them
+share or a multiple), a measure (a figure with a unit) and a count (a number of things, not a
+year or a day). The digits alone do not tell them
 apart: a sentence that gives a study's size and length has digits too, the one after it gives
 the share asked for ("twenty-seven percent", with none).
 
@@ -102,6 +103,21 @@ ANSWER_KINDS = (
             r"|inch(?:es)?|yards?|gb|mb|tb|kb|w|kw|mw|gw|watts?|liters?|litres?|ml|tons?|tonnes?)\b"
             r"|[㎏㎞㎎㎜㎝㎚㎖ℓ]|킬로그램|그램|미터|킬로미터|센티미터|밀리미터|나노미터|인치|피트|마일"
             r"|기가바이트|테라바이트|메가바이트|와트|킬로와트|톤|리터)",
+            re.IGNORECASE,
+        ),
+    ),
+    # How many: a number counting things, not a year or a day (Korean counts with counters).
+    AnswerKind(
+        "count",
+        re.compile(
+            r"\bhow\s+many\b|몇\s*(?:명|건|개|곳|마리|종|편|회|차례|가지|대|권|그루|척)",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\d\s*(?:명|건|개|곳|마리|종|편|회|차례|가지|대|권|그루|척)"
+            r"|\b(?!(?:1[89]|20)\d\d\b)\d[\d,]*\s+(?!percent|per\s?cent)[a-z]"
+            r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?"
+            r"|hundreds?|thousands?)\s+(?!percent|per\s?cent)[a-z]",
             re.IGNORECASE,
         ),
     ),

@@ -148,7 +148,8 @@ class QueryParams(BaseModel):
         0.2,
         ge=0,
         description="added to the score of a sentence stating the kind of quantity the question "
-        "asks for: a share, money, a date, a change or a measure (rag.question_type.ANSWER_KINDS)",
+        "asks for: a share, money, a date, a change, a measure or a count "
+        "(rag.question_type.ANSWER_KINDS)",
     )
     highlight_focus_bonus: float = Field(
         2.0,

@@ -31,8 +31,10 @@ def test_the_kind_of_quantity_asked_and_the_sentences_that_state_it() -> None:
         "How accurately did the model tell the faces apart?": "share",
         "쿼드콥터 한 대의 무게는?": "measure",
         "How much data did the probe send back?": "measure",
-        "How many dogs were trained?": None,
+        "How many dogs were trained?": "count",
+        "참석자는 몇 명이었나?": "count",
         "What is NSTRI?": None,
+        "Who heads the institute?": None,
     }
     for question, name in asked.items():
         kind = asked_kind(question)
@@ -43,6 +45,7 @@ def test_the_kind_of_quantity_asked_and_the_sentences_that_state_it() -> None:
         "date": ("It opens in March 2025.", "지난해 9월 시행됐다."),
         "change": ("The risk was 60% higher.", "Sales tripled.", "위험이 두 배였다."),
         "measure": ("It weighs 280 g.", "a 35-inch wire", "무게는 25mg 미만", "50 기가바이트"),
+        "count": ("특허 기술 8건을 소개했다.", "406 participants began.", "Eight patients died."),
     }
     not_stated = {
         "share": "Of the 406 participants, 335 completed the study in 12 months.",
@@ -50,6 +53,7 @@ def test_the_kind_of_quantity_asked_and_the_sentences_that_state_it() -> None:
         "date": "Six patients recovered.",
         "change": "Blood pressure fell in 40 people.",
         "measure": "It ran for 12 months in 3 genes.",
+        "count": "지난 7일 행사를 열었다고 11일 밝혔다. In 2016 it was approved.",
     }
     for name, sentences in stated.items():
         kind = next(k for k in ANSWER_KINDS if k.name == name)
