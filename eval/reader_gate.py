@@ -14,6 +14,7 @@ record of its fit in ``rag/fitted/reader_gate.json``.
 ``--quantity-questions-only`` measures a gate that applies only to questions asking for a
 quantity or a date (``asks_number`` in the results, ``rag.question_type``): the reader was
 trained on spans, names and numbers, not on the paragraph answers of how and why questions.
+The other questions' margins are set aside, so that the judge alone decides them.
 """
 
 from __future__ import annotations
@@ -45,21 +46,21 @@ def _rows(path: Path, method: str) -> dict[str, list[dict[str, Any]]]:
     return by_set
 
 
-def _abstains(row: dict[str, Any], gate: float, quantity_only: bool = False) -> bool:
+def _abstains(row: dict[str, Any], gate: float) -> bool:
     # No margin: the reader did not read every first passage, so only the judge decides.
     margin = row.get("reader_margin")
-    if margin is None or (quantity_only and not row.get("asks_number", False)):
-        return bool(row["abstained"])
-    return bool(row["abstained"]) or float(margin) < gate
+    return bool(row["abstained"]) or (margin is not None and float(margin) < gate)
 
 
-def rates(
-    rows: list[dict[str, Any]], gate: float, quantity_only: bool = False
-) -> dict[str, float | int]:
+def on_quantity_questions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with the reader's margin kept only where the question asks for a quantity or a
+    date: the gate then applies to those alone, the judge decides the others."""
+    return [r if r.get("asks_number", False) else {**r, "reader_margin": None} for r in rows]
+
+
+def rates(rows: list[dict[str, Any]], gate: float) -> dict[str, float | int]:
     def share(chosen: list[dict[str, Any]]) -> float:
-        if not chosen:
-            return float("nan")
-        return sum(_abstains(r, gate, quantity_only) for r in chosen) / len(chosen)
+        return sum(_abstains(r, gate) for r in chosen) / len(chosen) if chosen else float("nan")
 
     answerable = [r for r in rows if not r.get("gold_removed") and r["answerable"]]
     unanswerable = [r for r in rows if not r.get("gold_removed") and not r["answerable"]]
@@ -74,9 +75,7 @@ def rates(
     }
 
 
-def choose_gate(
-    fit_rows: list[list[dict[str, Any]]], max_false: float, quantity_only: bool = False
-) -> float:
+def choose_gate(fit_rows: list[list[dict[str, Any]]], max_false: float) -> float:
     """The highest gate keeping every fitted set's false abstention within ``max_false``
     (sets without answerable questions do not bind it)."""
     fit_rows = [rows for rows in fit_rows if rates(rows, 0.0)["answerable"]]
@@ -90,10 +89,7 @@ def choose_gate(
         reverse=True,
     )
     for gate in candidates:
-        if all(
-            float(rates(rows, gate, quantity_only)["false-abstain"]) <= max_false
-            for rows in fit_rows
-        ):
+        if all(float(rates(rows, gate)["false-abstain"]) <= max_false for rows in fit_rows):
             return gate
     return candidates[-1] if candidates else float("-inf")
 
@@ -104,31 +100,19 @@ def _cell(value: float | int) -> str:
     return str(value)
 
 
-def table(
-    by_set: dict[str, list[dict[str, Any]]],
-    gate: float,
-    fitted: list[str],
-    quantity_only: bool = False,
-) -> str:
+def table(by_set: dict[str, list[dict[str, Any]]], gate: float, fitted: list[str]) -> str:
     rows = [
-        [
-            name,
-            "fitted" if name in fitted else "reported",
-            *map(_cell, rates(r, gate, quantity_only).values()),
-        ]
+        [name, "fitted" if name in fitted else "reported", *map(_cell, rates(r, gate).values())]
         for name, r in by_set.items()
     ]
     return markdown_table(["set", "part", *HELD_OUT_COLUMNS], rows)
 
 
-def leave_one_out_table(
-    by_set: dict[str, list[dict[str, Any]]], max_false: float, quantity_only: bool = False
-) -> str:
+def leave_one_out_table(by_set: dict[str, list[dict[str, Any]]], max_false: float) -> str:
     rows = []
     for name, held_out in by_set.items():
-        others = [r for other, r in by_set.items() if other != name]
-        gate = choose_gate(others, max_false, quantity_only)
-        got = rates(held_out, gate, quantity_only)
+        gate = choose_gate([r for other, r in by_set.items() if other != name], max_false)
+        got = rates(held_out, gate)
         kept = ("false-abstain", "abstain", "abstain (gold out)")
         rows.append([name, f"{gate:.3f}", *(_cell(got[k]) for k in kept)])
     columns = ["set held out", "gate", "false-abstain", "abstain", "abstain (gold out)"]
@@ -156,19 +140,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.write and args.quantity_questions_only:
         raise InputError("--write stores a gate for every question; drop --quantity-questions-only")
-    quantity = args.quantity_questions_only
     by_set = _rows(args.questions, args.method)
+    if args.quantity_questions_only:
+        by_set = {name: on_quantity_questions(rows) for name, rows in by_set.items()}
     missing = [name for name in [*args.fit, *args.report] if name not in by_set]
     if missing:
         raise InputError(f"no results for {', '.join(missing)}; sets there: {', '.join(by_set)}")
-    gate = choose_gate([by_set[name] for name in args.fit], args.max_false, quantity)
+    gate = choose_gate([by_set[name] for name in args.fit], args.max_false)
     shown = {name: by_set[name] for name in [*args.fit, *args.report]}
-    scope = ", on quantity questions only" if quantity else ""
+    scope = ", on quantity questions only" if args.quantity_questions_only else ""
     print(f"reader_min_margin = {gate:.4f} (fitted on {', '.join(args.fit)}{scope})\n")
-    print(table(shown, gate, args.fit, quantity))
+    print(table(shown, gate, args.fit))
     if args.leave_one_out:
         print("\nEach set scored at the gate fitted on all the others (leave one set out):\n")
-        print(leave_one_out_table(shown, args.max_false, quantity))
+        print(leave_one_out_table(shown, args.max_false))
     if args.write:
         record = {
             "min_margin": round(gate, 4),

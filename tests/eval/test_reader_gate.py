@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.reader_gate import DEFAULT_METHOD, choose_gate, main, rates
+from eval.reader_gate import DEFAULT_METHOD, choose_gate, main, on_quantity_questions, rates
 from rag.errors import InputError
 
 
@@ -74,12 +74,13 @@ def test_a_gate_on_quantity_questions_only_leaves_the_others_to_the_judge(
         _row(False, -2.0, asks_number=True),
         _row(False, -6.0, asks_number=False),
     ]
+    scoped = on_quantity_questions(rows)
     assert rates(rows, 0.0)["false-abstain"] == 0.5
-    assert rates(rows, 0.0, quantity_only=True)["false-abstain"] == 0.0
-    assert rates(rows, 0.0, quantity_only=True)["abstain"] == 0.5  # the one that asks a number
+    assert rates(scoped, 0.0)["false-abstain"] == 0.0
+    assert rates(scoped, 0.0)["abstain"] == 0.5  # the one that asks a number
     # Only quantity questions bind the gate: -4.0 no longer holds it down.
     assert choose_gate([rows], 0.0) == -4.0
-    assert choose_gate([rows], 0.0, quantity_only=True) == 3.0
+    assert choose_gate([scoped], 0.0) == 3.0
 
     path = tmp_path / "questions.jsonl"
     path.write_text("".join(json.dumps(dict(r, set="a")) + "\n" for r in rows))
