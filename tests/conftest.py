@@ -1,7 +1,7 @@
 """Shared fixtures: one real model, one small real index, one real HTTP server per session.
 
-The corpus is the bundled seed article, the Korean science news and a slice of the English
-health news from ``../shared`` (read in place, never copied into the project).
+The corpus is the bundled seed article and the first articles of the Korean science news and
+of the English health news from ``../shared`` (read in place, never copied into the project).
 """
 
 from __future__ import annotations
@@ -39,7 +39,11 @@ SHARED = Path(os.environ.get("RAG_SHARED_DIR", ROOT.parent / "shared"))
 SEED = ROOT / "data" / "demo" / "000_771074c669c86fd7.txt"
 KOREAN_NEWS = SHARED / "corpora" / "science-news-ko" / "articles.jsonl"
 ENGLISH_NEWS = SHARED / "corpora" / "health-news-en" / "articles.jsonl"
-ENGLISH_SLICE = 25  # articles of the English corpus in the test index
+# The test index: the seed and the first articles of each news corpus (enough for both
+# languages and across them; fewer keep the session's cold build short).
+KOREAN_SLICE = 20
+ENGLISH_SLICE = 10
+SESSION_ARTICLES = 1 + KOREAN_SLICE + ENGLISH_SLICE
 
 
 @pytest.fixture(scope="session")
@@ -78,14 +82,21 @@ def english_translator(encoder: Encoder, words: list[str]) -> Translator:
     return Translator({"en": lexicon}, analyzer, encoder.encode_queries, cache_size=10)
 
 
+def _first_articles(corpus: Path, count: int, target: Path) -> Path:
+    """The first ``count`` articles of ``corpus`` that have a text, written to ``target``."""
+    with corpus.open(encoding="utf-8") as source:
+        rows = [json.loads(line) for line in source]
+    with_text = [row for row in rows if row.get("text")][:count]
+    target.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in with_text))
+    return target
+
+
 @pytest.fixture(scope="session")
 def corpus_paths(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    english = tmp_path_factory.mktemp("english") / "health-news-slice.jsonl"
-    with ENGLISH_NEWS.open(encoding="utf-8") as source:
-        rows = [json.loads(line) for line in source]
-    with_text = [row for row in rows if row.get("text")][:ENGLISH_SLICE]
-    english.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in with_text))
-    return [SEED.parent, KOREAN_NEWS, english]
+    folder = tmp_path_factory.mktemp("news")
+    korean = _first_articles(KOREAN_NEWS, KOREAN_SLICE, folder / "science-news-slice.jsonl")
+    english = _first_articles(ENGLISH_NEWS, ENGLISH_SLICE, folder / "health-news-slice.jsonl")
+    return [SEED.parent, korean, english]
 
 
 @pytest.fixture(scope="session")

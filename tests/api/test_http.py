@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.conftest import SEED
+from tests.conftest import SEED, SESSION_ARTICLES
 
 NSTRI_PASSAGE = "글로벌 데이터 플랫폼(NSTRI)"
 
@@ -90,7 +90,7 @@ def test_health_reports_the_manifest(server: str) -> None:
     health = httpx.get(f"{server}/health", timeout=10).json()
     assert health["status"] == "ok"
     assert health["manifest"]["model"] == "multilingual-e5-small"
-    assert health["manifest"]["counts"]["articles"] == 76
+    assert health["manifest"]["counts"]["articles"] == SESSION_ARTICLES
     assert httpx.get(f"{server}/docs", timeout=10).status_code == 200
     assert "/ask" in httpx.get(f"{server}/openapi.json", timeout=10).json()["paths"]
 

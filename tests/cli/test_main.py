@@ -9,6 +9,7 @@ from index.builder import BuildResult
 from index.manifest import FORMAT_VERSION, MANIFEST_FILE
 from index.store import IndexStore
 from rag.config import Settings
+from tests.conftest import SESSION_ARTICLES
 
 
 def test_ask_json_cites_the_seed(
@@ -32,7 +33,7 @@ def test_stats_shows_counts(
     settings: Settings, built: BuildResult, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["stats", "--json", "--index-dir", str(settings.service.index_dir)]) == 0
-    assert json.loads(capsys.readouterr().out)["counts"]["articles"] == 76
+    assert json.loads(capsys.readouterr().out)["counts"]["articles"] == SESSION_ARTICLES
     assert main(["stats", "--index-dir", str(settings.service.index_dir)]) == 0
     out = capsys.readouterr().out
     assert "chunking  320 tokens, 48 overlap, 32 title" in out and '"bm25_k1": 1.2' in out

@@ -17,7 +17,7 @@ from rag.errors import IncompatibleIndexError, IndexStoreError, InputError
 from rag.parts import PARTS, read_params
 from rag.parts.titles import TITLES_FILE
 from rag.sentences import split_sentences
-from tests.conftest import SEED
+from tests.conftest import KOREAN_SLICE, SEED, SESSION_ARTICLES
 
 
 def test_manifest_records_model_index_config_and_counts(
@@ -31,9 +31,9 @@ def test_manifest_records_model_index_config_and_counts(
     chunks = list(read_jsonl(built.folder / CHUNKS_FILE))
     articles = list(read_jsonl(built.folder / ARTICLES_FILE))
     assert manifest.counts["chunks"] == len(chunks) and manifest.counts["articles"] == len(articles)
-    assert manifest.counts["articles"] == 1 + 50 + 25
+    assert manifest.counts["articles"] == SESSION_ARTICLES
     titles = {a["title"].strip() for a in articles if a["title"].strip()}
-    assert manifest.counts["titles"] == len(titles) > 50
+    assert manifest.counts["titles"] == len(titles) > KOREAN_SLICE  # titles of both corpora
     with np.load(built.folder / "titles" / TITLES_FILE) as stored:
         assert stored["chunk_titles"].shape == (len(chunks),)
 

@@ -76,10 +76,11 @@ def test_the_reader_says_nothing_about_passages_in_another_language(
     engine: SearchEngine,
 ) -> None:
     params = engine.params.but(reader=True, reader_min_margin=1000.0, reader_passages=3)
-    answered = answer_query(engine, prepare(engine, QUESTION), 3, params=params)
+    question = "Which platform did Seoul National University Hospital present in Boston?"
+    answered = answer_query(engine, prepare(engine, question), 3, params=params)
     languages = [p.lang for p in answered.passages]
-    assert "en" in languages  # the test index answers this question in both languages
+    assert languages[0] == "ko" and "en" in languages  # the seed leads, English news follows
     assert answered.read is not None and not answered.read.complete
-    assert all(p.answer is None for p in answered.passages if p.lang != "ko")
+    assert all(p.answer is None for p in answered.passages if p.lang != "en")
     # Not every first passage was read, so the judge alone decides.
     assert answered.answer.found == (answered.decision is not None and answered.decision.found)
