@@ -58,10 +58,6 @@ class Corpus:
     def chunk_languages(self) -> np.ndarray:
         return self._lang
 
-    def chunk_articles(self) -> np.ndarray:
-        """Each chunk's article as an integer (chunks of one article share it)."""
-        return np.unique(self._article_ids, return_inverse=True)[1].astype(np.int64)
-
     def without_articles(self, article_ids: Iterable[str]) -> np.ndarray:
         """Boolean mask of the chunks of every article but ``article_ids``."""
         return ~np.isin(self._article_ids, list(article_ids))

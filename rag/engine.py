@@ -63,7 +63,6 @@ class SearchEngine:
             corpus.chunk_languages(),
             rankings,
             None if sentences is None else SentenceMatcher(sentences, corpus.chunks, bm25.idf),
-            articles=corpus.chunk_articles(),
         )
         self.judge = Judge(self.ranker, corpus)
         self._reader: Reader | None = None

@@ -70,12 +70,6 @@ class QueryParams(BaseModel):
         description="that power in a language partition without the question's language, "
         "where the share counts translations, which rarely cover a whole question",
     )
-    article_context_weight: float = Field(
-        0.0,
-        ge=0,
-        description="share of the best fused score of a passage's article added to the "
-        "passage's own (0: off): the other passages of a well-matched article rise",
-    )
     sentence_rerank_depth: int = Field(
         10, ge=0, description="first fused passages of each partition re-scored by sentence"
     )

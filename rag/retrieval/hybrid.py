@@ -82,11 +82,8 @@ class HybridRanker:
         languages: np.ndarray,
         rankings: Sequence[FusedRanking] = (),
         sentences: SentenceMatcher | None = None,
-        articles: np.ndarray | None = None,
     ) -> None:
-        """``rankings``: the index's other fused rankings (``rag.parts``), in fusion order;
-        ``articles``: each chunk's article as an integer (for ``article_context_weight``)."""
-        self.articles = articles
+        """``rankings``: the index's other fused rankings (``rag.parts``), in fusion order."""
         self.dense = dense
         self.bm25 = bm25
         self.rankings = list(rankings)
@@ -232,21 +229,7 @@ class HybridRanker:
                 params.sentence_weight,
                 power,
             )
-        return self.article_context(fused, params), dense, bm25
-
-    def article_context(self, fused: Scored, params: QueryParams) -> Scored:
-        """Each passage gains ``article_context_weight`` times its article's best fused score
-        above the partition's floor: an answer often sits in another passage of the article
-        that matched best than in the passage that matched."""
-        weight = params.article_context_weight
-        if weight == 0 or self.articles is None or len(fused) == 0:
-            return fused
-        floor = float(fused.scores.min())
-        articles = self.articles[fused.positions]
-        best = np.full(int(articles.max()) + 1, floor)
-        np.maximum.at(best, articles, fused.scores)
-        lifted = fused.scores + weight * (best[articles] - floor)
-        return Scored(fused.positions, lifted).best_first()
+        return fused, dense, bm25
 
     def rank(
         self, query: Query, allowed: np.ndarray | None, method: str, params: QueryParams
