@@ -165,7 +165,9 @@ def application(settings: Settings) -> Any:
 
     service = settings.service
     shard = serve.deployment(
-        num_replicas=1, ray_actor_options={"num_cpus": service.ray_shard_cpus}
+        num_replicas=1,
+        ray_actor_options={"num_cpus": service.ray_shard_cpus},
+        graceful_shutdown_wait_loop_s=service.ray_drain_poll_s,
     )(DenseShardReplica)
     shards = [
         shard.options(name=SHARD_DEPLOYMENT.format(i)).bind()
@@ -176,6 +178,7 @@ def application(settings: Settings) -> Any:
         num_replicas=service.ray_api_replicas,
         max_ongoing_requests=service.max_in_flight,
         ray_actor_options={"num_cpus": service.ray_api_cpus},
+        graceful_shutdown_wait_loop_s=service.ray_drain_poll_s,
     )(serve.ingress()(ApiReplica))
     return api.bind(settings, *shards)
 
