@@ -63,6 +63,7 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()  # noqa: SIM115  (closed in __exit__)
+        self.stop_s: float | None = None  # set on exit
         env = {**os.environ, "RAG_RELOAD_INTERVAL_S": "0", **(env or {})}
         self.process = subprocess.Popen(
             [
@@ -102,11 +103,13 @@ class Server:
         raise RuntimeError(f"server did not start in time: {self.log.read().decode()[-2000:]}")
 
     def __exit__(self, *_: object) -> None:
+        stopping = time.perf_counter()
         self.process.terminate()
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.stop_s = time.perf_counter() - stopping  # SIGTERM to exit (a graceful stop)
         self.log.close()
 
 

@@ -11,7 +11,9 @@ answered by the unsharded index and by the same build with its dense vectors in 
 counts the questions whose whole answer (passages, order, scores, offsets, found or not) is
 the unsharded one's, and whose dense top ``candidates`` are the same rows with the same
 scores; the times are medians over the questions after 20 untimed ones, one run (noisy
-machines: read the ratios).
+machines: read the ratios). "stop s" is the time from SIGTERM to the exit of ``rag serve
+--ray``, which takes its application down (Serve draining the replicas,
+``RAG_RAY_DRAIN_POLL_S``).
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ def reference(engine: SearchEngine, texts: list[str]) -> list[dict[str, Any]]:
                 "answer": answer,
                 "dense_ms": dense_ms,
                 "answer_ms": answer_ms,
+                "stop_s": None,
             }
         )
     return out
@@ -116,6 +119,7 @@ def compare_in_process(
         "same_dense": same_dense,
         "dense_ms": median(dense_ms),
         "answer_ms": median(answer_ms),
+        "stop_s": None,
     }
 
 
@@ -162,6 +166,7 @@ def run(english: int, shard_counts: Sequence[int], ray: bool) -> list[dict[str, 
                 "same_dense": len(texts),
                 "dense_ms": median([r["dense_ms"] for r in one]),
                 "answer_ms": median([r["answer_ms"] for r in one]),
+                "stop_s": None,
             }
         ]
         for count in shard_counts:
@@ -195,6 +200,7 @@ def compare_over_http(
             "same_dense": None,
             "dense_ms": None,
             "answer_ms": median(latencies),
+            "stop_s": None,
         }
     ]
     with local_cluster(nodes=2) as address:
@@ -211,6 +217,7 @@ def compare_over_http(
                     "same_dense": None,
                     "dense_ms": None,
                     "answer_ms": median(latencies),
+                    "stop_s": sharded.stop_s,
                 }
             )
     return rows
@@ -232,6 +239,7 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
             "same dense top",
             "dense search ms p50",
             "answer ms p50",
+            "stop s",
         ],
         [
             [
@@ -242,6 +250,7 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
                 share(r["same_dense"], r["questions"]),
                 ms(r["dense_ms"]),
                 ms(r["answer_ms"]),
+                ms(r["stop_s"]),
             ]
             for r in rows
         ],

@@ -50,7 +50,8 @@ class ServiceSettings(BaseModel):
         1.0, ge=0, description="CPUs an API replica reserves (it encodes the questions)"
     )
     # Ray's default is 2 s; requests here last milliseconds, so a stopping replica (a
-    # shutdown, a redeploy) checks often: the application stops in about 1 s, not 4.5.
+    # shutdown, a redeploy) checks often (`rag serve --ray` stops in 3.5 s, not 5.0:
+    # docs/scale.md).
     ray_drain_poll_s: float = Field(
         0.2,
         gt=0,

@@ -125,7 +125,7 @@ def test_a_new_build_is_swapped_in_on_every_shard(ray_server: str, index_root: P
 
 def test_every_replica_drains_at_the_configured_poll(settings: Settings) -> None:
     """The API and each shard stop as soon as their requests are done, polled every
-    ``ray_drain_poll_s`` (Ray's own default, 2 s, held each shutdown for 4.5 s)."""
+    ``ray_drain_poll_s`` (Ray's own default, 2 s, held every stop for seconds)."""
     from api import ray_serve
 
     app = ray_serve.application(settings.but(ray_drain_poll_s=0.3, ray_serve_shards=2))
