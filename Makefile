@@ -40,10 +40,8 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED) $(RAY_INSTALLED)
 	$(BIN)/mypy $(CODE)
 
-# Two workers: the Ray tests, which mostly wait on Ray's processes, beside all the others
-# (tests/scheduling.py).
 unit: $(INSTALLED) $(RAY_INSTALLED) browser
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q
 
 # Headless Chromium for the web page's test (tests/api/test_page.py); Playwright drives this
 # system browser, so `playwright install` is never needed; Nanum draws the Korean in its screenshots.

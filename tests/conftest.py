@@ -6,7 +6,6 @@ of the English health news from ``../shared`` (read in place, never copied into 
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import importlib.util
 import json
@@ -33,7 +32,6 @@ from rag.crosslingual import Lexicon, Translator
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
 from rag.lexical.analyzer import LexicalAnalyzer
-from tests.scheduling import is_ray_test
 
 ROOT = Path(__file__).resolve().parent.parent
 # The shared data sits beside the checkout (in CI too); RAG_SHARED_DIR points elsewhere.
@@ -46,16 +44,11 @@ ENGLISH_NEWS = SHARED / "corpora" / "health-news-en" / "articles.jsonl"
 KOREAN_SLICE = 20
 ENGLISH_SLICE = 10
 SESSION_ARTICLES = 1 + KOREAN_SLICE + ENGLISH_SLICE
-XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1... under pytest-xdist
 
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    # Under xdist each worker's encoder computes on one thread: two workers, two cores.
-    threads = 0 if XDIST_WORKER is None else 1
-    return Settings(
-        index_dir=tmp_path_factory.mktemp("index"), reload_interval_s=0.5, encoder_threads=threads
-    )
+    return Settings(index_dir=tmp_path_factory.mktemp("index"), reload_interval_s=0.5)
 
 
 @pytest.fixture(scope="session")
@@ -106,27 +99,9 @@ def corpus_paths(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return [SEED.parent, korean, english]
 
 
-@contextmanager
-def one_worker_at_a_time(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[None]:
-    """Hold ``name``'s lock among this run's xdist workers (a no-op without xdist)."""
-    if XDIST_WORKER is None:
-        yield
-        return
-    lock_path = tmp_path_factory.getbasetemp().parent / f"{name}.lock"
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
-
-
 @pytest.fixture(scope="session")
-def built(
-    settings: Settings,
-    encoder: Encoder,
-    corpus_paths: list[Path],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> BuildResult:
-    with one_worker_at_a_time(tmp_path_factory, "session-build"):
-        return build_index(corpus_paths, settings, encoder, progress=False)
+def built(settings: Settings, encoder: Encoder, corpus_paths: list[Path]) -> BuildResult:
+    return build_index(corpus_paths, settings, encoder, progress=False)
 
 
 @pytest.fixture(scope="session")
@@ -214,43 +189,23 @@ class BackgroundCluster:
 
 
 _RAY_CLUSTER = pytest.StashKey[BackgroundCluster]()
-_LAST_RAY_TEST = pytest.StashKey[pytest.Item]()
-RAY_NODES = 2
-
-
-@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    from tests.scheduling import RayFirstScheduling
-
-    return RayFirstScheduling(config, log)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under xdist, the Ray tests first (one unit: they share the cluster), the builds
-    without the session's index before the server that serves it."""
-    if XDIST_WORKER is not None:
-        ray = [item for item in items if is_ray_test(item.nodeid)]
-        ray.sort(key=lambda item: "built" in getattr(item, "fixturenames", ()))  # stable
-        items[:] = ray + [item for item in items if not is_ray_test(item.nodeid)]
+_LAST_RAY_TEST = pytest.StashKey[str]()
 
 
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection: only the tests that will run
-def pytest_collection_finish(session: pytest.Session) -> None:
-    users = [i for i in session.items if "ray_cluster" in getattr(i, "fixturenames", ())]
-    config = session.config
-    if users and not config.option.collectonly and importlib.util.find_spec("ray") is not None:
-        config.stash[_LAST_RAY_TEST] = users[-1]
-        # Without xdist the cluster starts now; an xdist worker starts it on its first Ray test.
-        if XDIST_WORKER is None:
-            config.stash[_RAY_CLUSTER] = BackgroundCluster(nodes=RAY_NODES)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    users = [item for item in items if "ray_cluster" in getattr(item, "fixturenames", ())]
+    runs = not config.option.collectonly
+    if users and runs and importlib.util.find_spec("ray") is not None:
+        config.stash[_RAY_CLUSTER] = BackgroundCluster(nodes=2)
+        config.stash[_LAST_RAY_TEST] = users[-1].nodeid
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
     yield  # the item's own fixtures (a Serve application on the cluster) go first
-    cluster = item.config.stash.get(_RAY_CLUSTER, None)
-    if cluster is not None and item is item.config.stash.get(_LAST_RAY_TEST, None):
-        cluster.stop_soon()
+    if item.nodeid == item.config.stash.get(_LAST_RAY_TEST, None):
+        item.config.stash[_RAY_CLUSTER].stop_soon()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -264,8 +219,6 @@ def ray_cluster(pytestconfig: pytest.Config) -> str:
     """A real Ray cluster of two nodes (one CPU each) on 127.0.0.1, shared by the tests that
     build or serve on Ray (skipped where the ray extra is not installed); its address."""
     pytest.importorskip("ray")
-    if _RAY_CLUSTER not in pytestconfig.stash:
-        pytestconfig.stash[_RAY_CLUSTER] = BackgroundCluster(nodes=RAY_NODES)
     return pytestconfig.stash[_RAY_CLUSTER].address()
 
 
@@ -290,8 +243,7 @@ def seed_build(
     """The folder of an index build of the seed article alone, built once: tests copy it into
     index roots of their own (:func:`index_with_copies`) to swap builds in a second."""
     target = settings.but(index_dir=tmp_path_factory.mktemp("seed-index"))
-    with one_worker_at_a_time(tmp_path_factory, "seed-build"):
-        return build_index([SEED], target, encoder, progress=False).folder
+    return build_index([SEED], target, encoder, progress=False).folder
 
 
 def index_with_copies(build: Path, root: Path, names: list[str]) -> IndexStore:
