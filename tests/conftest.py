@@ -64,8 +64,9 @@ def torch_encoder(settings: Settings) -> Encoder:
 
 @functools.cache
 def shared_analyzer() -> LexicalAnalyzer:
-    """One analyzer for the tests that build no index: loading kiwipiepy's model takes seconds."""
-    return LexicalAnalyzer()
+    """One analyzer for the tests that build no index: loading kiwipiepy's model takes seconds.
+    With as many threads as the index build's analyzer, it shares that one's model."""
+    return LexicalAnalyzer(workers=-1)
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,12 @@ acronym such as NSTRI matches across languages.
 from __future__ import annotations
 
 import bisect
+import os
 import re
+import threading
 import warnings
 from collections.abc import Iterable, Sequence
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any
 
 from rag.language import HANGUL_RUN, KOREAN, has_hangul
@@ -48,17 +50,29 @@ ENGLISH_STOP_WORDS = frozenset(
 )
 
 
-@cache
+_KIWIS: dict[int, Any] = {}
+_KIWIS_LOCK = threading.Lock()
+
+
 def shared_kiwi(workers: int) -> Any:
     """One kiwipiepy model per thread count in a process, shared by every analyzer: loading
     one takes seconds (and its first analyses seconds more) and ~100 MB, and one model
-    already serves a server's request threads at once."""
-    from kiwipiepy import Kiwi
+    already serves a server's request threads at once. An analyzer without threads (0)
+    analyses one text at a time in the calling thread, which any loaded model does with the
+    same result, so it takes one already loaded rather than load another; -1 (all cores)
+    counts the cores, so that it shares the model of that count."""
+    threads = (os.cpu_count() or 1) if workers < 0 else workers
+    with _KIWIS_LOCK:
+        if threads not in _KIWIS and not (threads == 0 and _KIWIS):
+            from kiwipiepy import Kiwi
 
-    with warnings.catch_warnings():
-        # kiwipiepy warns that 0 changed meaning in 0.21: it now means "no threads", as meant.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return Kiwi(num_workers=workers)
+            with warnings.catch_warnings():
+                # kiwipiepy warns that 0 changed meaning in 0.21: it now means "no threads".
+                warnings.simplefilter("ignore", DeprecationWarning)
+                _KIWIS[threads] = Kiwi(num_workers=threads)
+        if threads in _KIWIS:
+            return _KIWIS[threads]
+        return next(iter(_KIWIS.values()))
 
 
 class LexicalAnalyzer:

@@ -1,4 +1,6 @@
-from rag.lexical.analyzer import has_content
+import os
+
+from rag.lexical.analyzer import LexicalAnalyzer, has_content
 from tests.conftest import shared_analyzer
 
 analyzer = shared_analyzer()
@@ -47,3 +49,17 @@ def test_a_question_of_punctuation_or_template_syntax_has_no_content() -> None:
         assert not has_content(analyzer.terms(text)), text
     for text in ("what is AI?", "NSTRI는 무엇인가요?", "암"):
         assert has_content(analyzer.terms(text)), text
+
+
+def test_analyzers_share_one_kiwi_model_where_their_threads_allow() -> None:
+    cores = os.cpu_count() or 1
+    threaded = LexicalAnalyzer(workers=-1)
+    # all cores (-1) is the same model as that many threads, and no threads (0) analyses one
+    # text at a time on whichever model is loaded: one load, not three
+    assert LexicalAnalyzer(workers=cores)._kiwi is threaded._kiwi
+    assert LexicalAnalyzer(workers=0)._kiwi is threaded._kiwi
+    text = "서울대병원이 보스턴에서 인공지능 플랫폼을 소개했다"
+    assert LexicalAnalyzer(workers=0).terms(text) == threaded.terms(text)
+    assert LexicalAnalyzer(workers=0).terms_batch([text, text]) == threaded.terms_batch(
+        [text, text]
+    )
