@@ -139,6 +139,8 @@ def _run_build(settings: Any, paths: list[Path], exclude: list[str], args: Any) 
     cut = ""
     if result.cut is not None:
         cut = f"; {result.cut} article{'' if result.cut == 1 else 's'} cut, the rest's chunks kept"
+    if result.analysed is not None:
+        cut += f"; {result.analysed} texts analysed, the rest's terms kept"
     print(
         f"built {result.manifest.build_id}: {counts['articles']} articles, "
         f"{counts['chunks']} chunks "

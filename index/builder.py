@@ -25,6 +25,7 @@ from index.files import DUPLICATES_FILE, SKIPPED_FILE, write_jsonl
 from index.manifest import FORMAT_VERSION, Manifest
 from index.prepare import SPOOL_FOLDER, PreparedFiles, prepare_files
 from index.store import IndexStore
+from index.term_cache import TermCache
 from rag import parts as registry
 from rag.config import Settings
 from rag.documents import Article
@@ -43,6 +44,7 @@ class BuildResult:
     skipped: list[Skipped] = field(default_factory=list)
     encoded: int = 0  # passages encoded by the model (the rest came from the cache)
     cut: int | None = None  # articles cut into chunks (the rest were kept; None: not counted)
+    analysed: int | None = None  # passages and sentences analysed (the rest's terms were kept)
 
 
 def corpus_fingerprint(articles: Sequence[Article]) -> str:
@@ -200,30 +202,36 @@ def _build(
             timings["ray_clean_chunk_embed"] = time.perf_counter() - started
         all_skipped = [*report.skipped, *prepared.skipped]
 
+        analyzer = LexicalAnalyzer(workers=-1)  # batches: kiwipiepy's threads pay off here
+        stored_terms = TermCache.for_build(settings, analyzer)
         context = BuildContext(
             articles=prepared.articles,
             chunks=prepared.chunks,
             passages=prepared.passages,
             vectors=vectors,
             encoder=encoder,
-            analyzer=LexicalAnalyzer(workers=-1),  # batches: kiwipiepy's threads pay off here
+            analyzer=analyzer,
             embed=cached_embedder(encoder, settings, progress=progress),
             progress=progress,
+            stored_terms=stored_terms,
         )
         params = {part.name: part.params(settings) for part in registry.PARTS}
         part_counts: dict[str, int] = {}
-        for part in registry.PARTS:
-            mark = time.perf_counter()
-            built = part.build(context, params[part.name])
-            # Each part is saved as soon as it is built, so that only one is held at a time.
-            folder = staging / part.name
-            folder.mkdir()
-            part.save(built, folder)
-            write_params(folder, params[part.name])
-            counts = part.counts(built)
-            del built
-            timings[part.name] = time.perf_counter() - mark
-            part_counts.update(counts)
+        try:
+            for part in registry.PARTS:
+                mark = time.perf_counter()
+                built = part.build(context, params[part.name])
+                # Each part is saved as soon as it is built, so only one is held at a time.
+                folder = staging / part.name
+                folder.mkdir()
+                part.save(built, folder)
+                write_params(folder, params[part.name])
+                counts = part.counts(built)
+                del built
+                timings[part.name] = time.perf_counter() - mark
+                part_counts.update(counts)
+        finally:
+            stored_terms.close()
 
         fingerprint = corpus_fingerprint(prepared.articles)
         counts = {
@@ -261,4 +269,4 @@ def _build(
         manifest.write(staging)
         folder = store.publish(staging, manifest.build_id)
     store.prune(settings.service.keep_builds)
-    return BuildResult(folder, manifest, all_skipped, encoded, prepared.cut)
+    return BuildResult(folder, manifest, all_skipped, encoded, prepared.cut, stored_terms.analysed)

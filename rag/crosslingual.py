@@ -30,7 +30,12 @@ import numpy as np
 
 from rag.dictionary import BilingualDictionary
 from rag.language import ENGLISH, KOREAN
-from rag.lexical.analyzer import ENGLISH_STOP_WORDS, MIN_LATIN_WORD, LexicalAnalyzer
+from rag.lexical.analyzer import (
+    ENGLISH_STOP_WORDS,
+    MIN_LATIN_WORD,
+    LexicalAnalyzer,
+    TermAnalyzer,
+)
 from rag.transliteration import MIN_SKELETON, word_skeleton
 from rag.vectors import build_faiss_index, configure_search
 
@@ -53,7 +58,7 @@ class Lexicon:
 
 
 def lexicon_words(
-    texts: Iterable[str], lang: str, analyzer: LexicalAnalyzer, min_df: int
+    texts: Iterable[str], lang: str, analyzer: TermAnalyzer, min_df: int
 ) -> tuple[list[str], list[list[str]]]:
     """Content words found in at least ``min_df`` texts, with their BM25 terms (the texts
     are analysed a batch at a time, so they may stream from disk)."""
@@ -62,10 +67,11 @@ def lexicon_words(
     while batch := list(islice(iterator, LEXICON_BATCH)):
         for words in analyzer.content_words_batch(batch, lang):
             frequency.update({w.lower() if lang != KOREAN else w for w in words})
+    frequent = sorted(word for word, count in frequency.items() if count >= min_df)
     chosen, terms = [], []
-    for word, count in sorted(frequency.items()):
-        word_terms = analyzer.word_terms(word)
-        if count >= min_df and word_terms:
+    # A word's terms as the index holds them (``word_terms``), in one batch.
+    for word, word_terms in zip(frequent, analyzer.terms_batch(frequent), strict=True):
+        if word_terms:
             chosen.append(word)
             terms.append(word_terms)
     return chosen, terms

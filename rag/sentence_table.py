@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.documents import Article
-from rag.lexical.analyzer import LexicalAnalyzer
+from rag.lexical.analyzer import TermAnalyzer
 from rag.sentences import sentence_spans
 
 ARRAYS = ("article_ids", "article_ptr", "starts", "ends", "term_ptr", "term_ids", "vocabulary")
@@ -59,7 +59,7 @@ class SentenceTable:
     def build(
         cls,
         articles: Sequence[Article],
-        analyzer: LexicalAnalyzer,
+        analyzer: TermAnalyzer,
         *,
         batch_size: int = 256,
         on_articles: Callable[[int], object] | None = None,

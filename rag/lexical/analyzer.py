@@ -16,7 +16,7 @@ import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from rag.language import HANGUL_RUN, KOREAN, has_hangul
 
@@ -73,6 +73,15 @@ def shared_kiwi(workers: int) -> Any:
         if threads in _KIWIS:
             return _KIWIS[threads]
         return next(iter(_KIWIS.values()))
+
+
+class TermAnalyzer(Protocol):
+    """What gives the BM25 terms and content words of many texts: an analyzer, or a build's
+    store of what it analysed before (``index.term_cache``)."""
+
+    def terms_batch(self, texts: Sequence[str]) -> list[list[str]]: ...
+
+    def content_words_batch(self, texts: Sequence[str], lang: str) -> list[list[str]]: ...
 
 
 class LexicalAnalyzer:

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from rag.config import Settings
 from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
-from rag.lexical.analyzer import LexicalAnalyzer
+from rag.lexical.analyzer import LexicalAnalyzer, TermAnalyzer
 from rag.lexical.term_rows import TermRows
 from rag.retrieval.shards import DenseShards
 from rag.vectors import language_means
@@ -62,6 +62,13 @@ class BuildContext:
     analyzer: LexicalAnalyzer
     embed: EmbedTexts
     progress: bool = False
+    # Where the terms of passages and sentences come from: the analyzer itself, or a store of
+    # what earlier builds analysed (None: the analyzer).
+    stored_terms: TermAnalyzer | None = None
+
+    @property
+    def terms(self) -> TermAnalyzer:
+        return self.stored_terms or self.analyzer
 
     def bar(self, total: int, desc: str, unit: str) -> Any:
         return tqdm(
@@ -83,7 +90,7 @@ class BuildContext:
         with self.bar(len(self.passages), "terms", "chunk") as bar:
             for begin in range(0, len(self.passages), ANALYSIS_BATCH):
                 batch = self.passages[begin : begin + ANALYSIS_BATCH]
-                for row in self.analyzer.terms_batch(batch):
+                for row in self.terms.terms_batch(batch):
                     terms.append(row)
                 bar.update(len(batch))
         return terms

@@ -35,9 +35,7 @@ class LexiconsPart(IndexPart[Lexicons]):
         lexicons = {}
         for lang in sorted(set(context.languages)):
             texts = (c.text for c in context.chunks if c.lang == lang)
-            words, terms = lexicon_words(
-                texts, lang, context.analyzer, int(params["lexicon_min_df"])
-            )
+            words, terms = lexicon_words(texts, lang, context.terms, int(params["lexicon_min_df"]))
             vectors = context.embed(
                 words,
                 context.encoder.encode_queries,

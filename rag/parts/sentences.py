@@ -19,7 +19,7 @@ class SentencesPart(IndexPart[SentenceTable]):
 
     def build(self, context: BuildContext, params: dict[str, Any]) -> SentenceTable:
         with context.bar(len(context.articles), "sentences", "article") as bar:
-            return SentenceTable.build(context.articles, context.analyzer, on_articles=bar.update)
+            return SentenceTable.build(context.articles, context.terms, on_articles=bar.update)
 
     def save(self, built: SentenceTable, folder: Path) -> None:
         np.savez(folder / SENTENCES_FILE, **built.to_arrays())  # type: ignore[arg-type]

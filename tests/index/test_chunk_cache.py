@@ -14,6 +14,7 @@ from index.chunk_cache import CHUNK_CACHE_FILE, ChunkCache
 from index.files import CHUNKS_FILE
 from index.prepare import prepare_files
 from index.store import IndexStore
+from index.term_cache import TERM_CACHE_FILE
 from rag.chunking import Chunker
 from rag.config import Settings
 from rag.documents import Article
@@ -116,7 +117,7 @@ def test_a_second_preparation_cuts_nothing_and_writes_the_same_chunks(
     assert cuts == [a.id for a in articles]  # the first preparation's, none in the second
 
 
-@pytest.mark.parametrize("damaged", [CHUNK_CACHE_FILE, CACHE_FILE])
+@pytest.mark.parametrize("damaged", [CHUNK_CACHE_FILE, CACHE_FILE, TERM_CACHE_FILE])
 def test_a_damaged_cache_file_stops_the_build_with_a_clear_error_and_publishes_nothing(
     damaged: str, settings: Settings, encoder: Encoder, tmp_path: Path
 ) -> None:
