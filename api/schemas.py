@@ -88,6 +88,11 @@ class AnswerOut(BaseModel):
     )
     message: str
     confidence: float = Field(description="the engine's probability that the passages answer")
+    uncertain: bool = Field(
+        False,
+        description="true: found, but with a confidence under the caution threshold: the "
+        "passages are cited and may not answer the question; check them before relying on them",
+    )
     passages: list[PassageOut] = Field(
         description="cited passages, best first; with found=false the closest passages, "
         "which do not answer the question"

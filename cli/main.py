@@ -159,6 +159,8 @@ def _print_answer(answer: Any) -> None:
         print(f"Not found. {answer.message}")
         if answer.passages:
             print("\nClosest passages (they do not answer the question):")
+    elif answer.uncertain:
+        print(f"Uncertain. {answer.message}")
     for passage in answer.passages:
         meta = ", ".join(x for x in (passage.source, passage.published) if x)
         print(

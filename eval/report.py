@@ -41,6 +41,8 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, float]:
     row["served hit@5"] = mean([answer_hit_at_k(r.served_answer_rank, 5) for r in with_spans])
     row["abstain"] = mean([1.0 if r.abstained else 0.0 for r in unanswerable])
     row["false-abstain"] = mean([1.0 if r.abstained else 0.0 for r in answerable])
+    row["uncertain"] = mean([1.0 if r.uncertain else 0.0 for r in answerable])
+    row["warned"] = mean([1.0 if r.abstained or r.uncertain else 0.0 for r in unanswerable])
     row["ms/q"] = mean([r.latency_ms for r in results])
     return row
 
@@ -81,7 +83,9 @@ SERVED_COLUMNS = (
     "served hit@5",
     "P@1",
     "false-abstain",
+    "uncertain",
     "abstain",
+    "warned",
     "abstain (gold out)",
 )
 HELD_OUT_COLUMNS = (
@@ -229,7 +233,9 @@ def write_report(
         main_table(outcomes),
         "## Served: what `/ask` returns, beside the ranking",
         "served nDCG@10 and served hit@5 count a 'not found' answer as citing nothing; "
-        "P@1: the first document is a gold one.",
+        "P@1: the first document is a gold one; uncertain: answerable questions answered "
+        "but marked uncertain (cited, with a word that they may not answer); warned: "
+        "unanswerable questions answered 'not found' or marked uncertain.",
         served_table(outcomes),
         "## By question language → article language",
         language_table(outcomes),

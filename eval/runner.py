@@ -100,6 +100,8 @@ class QuestionResult:
     asks_number: bool = False  # the question asks for a quantity or a date (rag.question_type)
     # What the abstention model read (rag.abstention.FEATURES), for hybrid methods.
     features: list[float] | None = None
+    confidence: float | None = None  # the answer's confidence (judged methods)
+    uncertain: bool = False  # found, under the caution threshold (rag.stages)
 
     @property
     def served_ndcg10(self) -> float:
@@ -120,6 +122,7 @@ class GoldRemovedResult:
     abstained: bool
     features: list[float] | None = None
     reader_margin: float | None = None
+    confidence: float | None = None
 
 
 @dataclass
@@ -293,6 +296,8 @@ def run_set(
                     reader_margin=_gating_margin(answered.read),
                     asks_number=asks_for_number(question.text),
                     features=_features(decision),
+                    confidence=None if decision is None else answered.answer.confidence,
+                    uncertain=answered.answer.uncertain,
                 )
             )
         if method.base == "hybrid" and gold_removed:
@@ -316,6 +321,7 @@ def run_set(
                             not found,
                             _features(decision),
                             _gating_margin(answered.read),
+                            answered.answer.confidence,
                         )
                     )
     return outcome

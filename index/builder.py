@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -164,6 +165,29 @@ def _check_prepared(prepared: PreparedFiles, nothing_read: Callable[[], InputErr
         raise InputError("no text left to index after cleaning")
 
 
+def _build_parts(
+    context: BuildContext,
+    params: dict[str, dict[str, Any]],
+    staging: Path,
+    timings: dict[str, float],
+) -> dict[str, int]:
+    """Build, save and count every registered part in its folder under ``staging``, each
+    with its ``params`` written beside it; returns the parts' counts, adds their times."""
+    part_counts: dict[str, int] = {}
+    for part in registry.PARTS:
+        mark = time.perf_counter()
+        built = part.build(context, params[part.name])
+        # Each part is saved as soon as it is built, so that only one is held at a time.
+        folder = staging / part.name
+        folder.mkdir()
+        part.save(built, folder)
+        write_params(folder, params[part.name])
+        part_counts.update(part.counts(built))
+        del built
+        timings[part.name] = time.perf_counter() - mark
+    return part_counts
+
+
 def _build(
     articles: Iterable[Article],
     settings: Settings,
@@ -202,34 +226,22 @@ def _build(
             timings["ray_clean_chunk_embed"] = time.perf_counter() - started
         all_skipped = [*report.skipped, *prepared.skipped]
 
-        analyzer = LexicalAnalyzer(workers=-1)  # batches: kiwipiepy's threads pay off here
-        stored_terms = TermCache.for_build(settings, analyzer)
+        # Batches of passages: kiwipiepy's threads pay off here.
+        stored_terms = TermCache.for_build(settings, LexicalAnalyzer(workers=-1))
         context = BuildContext(
             articles=prepared.articles,
             chunks=prepared.chunks,
             passages=prepared.passages,
             vectors=vectors,
             encoder=encoder,
-            analyzer=analyzer,
+            analyzer=stored_terms.analyzer,
             embed=cached_embedder(encoder, settings, progress=progress),
             progress=progress,
             stored_terms=stored_terms,
         )
         params = {part.name: part.params(settings) for part in registry.PARTS}
-        part_counts: dict[str, int] = {}
         try:
-            for part in registry.PARTS:
-                mark = time.perf_counter()
-                built = part.build(context, params[part.name])
-                # Each part is saved as soon as it is built, so only one is held at a time.
-                folder = staging / part.name
-                folder.mkdir()
-                part.save(built, folder)
-                write_params(folder, params[part.name])
-                counts = part.counts(built)
-                del built
-                timings[part.name] = time.perf_counter() - mark
-                part_counts.update(counts)
+            part_counts = _build_parts(context, params, staging, timings)
         finally:
             stored_terms.close()
 

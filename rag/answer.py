@@ -21,6 +21,15 @@ NOTHING_RETRIEVED_MESSAGE = "No passage in the indexed articles answers this que
 NO_CONTENT_MESSAGE = "The question has no words to search for."
 
 
+def found_message(passages: int, uncertain: bool, confidence: float) -> str:
+    if uncertain:
+        return (
+            f"Found {passages} cited passages, but they may not answer the question "
+            f"(confidence {confidence:.2f}): check them before relying on them."
+        )
+    return f"Found {passages} cited passages."
+
+
 @dataclass
 class Highlight:
     text: str
@@ -57,6 +66,9 @@ class Answer:
     passages: list[Passage]
     confidence: float
     trace: list[dict[str, Any]] | None = None  # each stage's time and output, when asked
+    # Found, but with a confidence under the caution threshold: the passages are cited, and
+    # the person asking is told they may not answer.
+    uncertain: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -22,6 +22,7 @@ from rag.answer import (
     NOTHING_RETRIEVED_MESSAGE,
     Answer,
     Passage,
+    found_message,
 )
 from rag.config import QueryParams
 from rag.judge import Decision
@@ -149,10 +150,12 @@ def answer_query(
     if read is not None and read.complete and params.abstain and judged:
         # The reader can only take an answer away: none of the first passages holds a span.
         found = found and read.margin >= params.reader_min_margin
+    confidence = 1.0 if decision is None else decision.confidence
+    # Too weak to be sure, not weak enough to hide: cited, with a word of caution.
+    uncertain = found and params.abstain and confidence < params.caution_threshold
     if not found:
         message = NOT_FOUND_MESSAGE if passages else NOTHING_RETRIEVED_MESSAGE
     else:
-        message = f"Found {len(passages)} cited passages."
-    confidence = 1.0 if decision is None else decision.confidence
-    answer = Answer(query.text, found, message, passages, confidence)
+        message = found_message(len(passages), uncertain, confidence)
+    answer = Answer(query.text, found, message, passages, confidence, uncertain=uncertain)
     return Answered(query, ranking, decision, passages, answer, read)

@@ -25,6 +25,8 @@ const LABELS = {
     found: (n) => `${n} cited passage${n === 1 ? "" : "s"}`,
     notFound: "Not found in the indexed articles",
     notFoundDetail: "The indexed articles do not seem to answer this question.",
+    uncertain: "These passages may not answer the question",
+    uncertainDetail: "The match is weak: check the cited passages before relying on them.",
     closest: "Closest passages (they may not answer the question)",
     noPassages: "No passages match the filters.",
     emptyQuestion: "Type a question first.",
@@ -59,6 +61,8 @@ const LABELS = {
     found: (n) => `인용 구절 ${n}개`,
     notFound: "색인된 기사에서 답을 찾지 못했습니다",
     notFoundDetail: "색인된 기사로는 이 질문에 답할 수 없는 것 같습니다.",
+    uncertain: "이 구절들이 질문에 대한 답이 아닐 수 있습니다",
+    uncertainDetail: "일치도가 낮습니다. 인용된 구절을 확인한 뒤 활용하세요.",
     closest: "가장 가까운 구절 (질문에 대한 답이 아닐 수 있습니다)",
     noPassages: "필터에 맞는 구절이 없습니다.",
     emptyQuestion: "먼저 질문을 입력하세요.",
@@ -258,6 +262,18 @@ function renderAnswer(answer) {
   const heading = $("passages-heading");
   if (answer.found) {
     $("status").textContent = t("found", passages.length);
+    if (answer.uncertain) {
+      const box = document.createElement("div");
+      box.className = "notice uncertain";
+      box.setAttribute("role", "status");
+      const title = document.createElement("strong");
+      title.className = "uncertain-title";
+      title.textContent = t("uncertain");
+      const detail = document.createElement("p");
+      detail.textContent = t("uncertainDetail");
+      box.append(title, detail);
+      $("notice").append(box);
+    }
   } else {
     const box = document.createElement("div");
     box.className = "notice not-found";

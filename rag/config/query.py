@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.abstention import FEATURES
-from rag.fitted import shipped_abstention, shipped_reader_gate
+from rag.fitted import shipped_abstention, shipped_caution_threshold, shipped_reader_gate
 
 
 class QueryParams(BaseModel):
@@ -177,6 +177,13 @@ class QueryParams(BaseModel):
     abstain_bias: float = Field(default_factory=lambda: shipped_abstention().bias)
     abstain_threshold: float = Field(
         default_factory=lambda: shipped_abstention().threshold, ge=0, le=1
+    )
+    caution_threshold: float = Field(
+        default_factory=shipped_caution_threshold,
+        ge=0,
+        le=1,
+        description="confidence under which a found answer is marked uncertain: its passages "
+        "are cited with a word that they may not answer (fitted: python -m eval.caution)",
     )
     abstain_full_match_standout: float = Field(
         1.0, description="a passage holding all question terms answers if it stands out this far"

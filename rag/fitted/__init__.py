@@ -2,8 +2,10 @@
 
 ``abstention.json`` is written by ``python -m eval.abstention ... --write``: the weights, bias
 and threshold the service uses by default, with a record of the fit (its command, the
-features used, the sets held out, the rates it reached). Settings read it for their
-defaults, so ``RAG_ABSTAIN_*`` environment variables still override it.
+features used, the sets held out, the rates it reached); ``python -m eval.caution ... --write``
+adds the confidence under which a found answer is marked uncertain, with its own record.
+Settings read it for their defaults, so ``RAG_ABSTAIN_*`` and ``RAG_CAUTION_THRESHOLD``
+environment variables still override it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ class FittedAbstention:
     threshold: float
     fit: dict[str, Any] = field(default_factory=dict)
     features: tuple[str, ...] = FEATURES
+    # Confidence under which a found answer is marked uncertain (``python -m eval.caution``);
+    # None: no band of caution (the abstention threshold).
+    caution_threshold: float | None = None
+    caution_fit: dict[str, Any] = field(default_factory=dict)
 
 
 def read_fitted(path: Path) -> FittedAbstention:
@@ -46,6 +52,10 @@ def read_fitted(path: Path) -> FittedAbstention:
         bias=float(data["bias"]),
         threshold=float(data["threshold"]),
         fit=dict(data.get("fit", {})),
+        caution_threshold=(
+            None if data.get("caution_threshold") is None else float(data["caution_threshold"])
+        ),
+        caution_fit=dict(data.get("caution_fit", {})),
     )
 
 
@@ -70,6 +80,12 @@ def write_json(record: dict[str, Any], path: Path) -> None:
 def shipped_abstention() -> FittedAbstention:
     """The model in the package, read once."""
     return read_fitted(ABSTENTION_FILE)
+
+
+def shipped_caution_threshold() -> float:
+    """The shipped confidence of caution (the abstention threshold when none was fitted)."""
+    model = shipped_abstention()
+    return model.threshold if model.caution_threshold is None else model.caution_threshold
 
 
 @cache

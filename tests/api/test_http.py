@@ -14,6 +14,7 @@ def test_nstri_question_cites_the_seed_passage_first(server: str, question: str)
     assert response.status_code == 200
     answer = response.json()
     assert answer["found"] is True
+    assert answer["uncertain"] is False  # every word of it in a passage that stands out
     first = answer["passages"][0]
     assert first["citation"] == 1 and first["article_id"] == SEED.stem
     assert NSTRI_PASSAGE in first["text"]

@@ -15,7 +15,12 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
-from tests.conftest import ROOT, SEED
+from api.app import create_app
+from index.builder import BuildResult
+from index.live import LiveIndex
+from rag.config import Settings
+from rag.embedding.encoder import Encoder
+from tests.conftest import ROOT, SEED, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -121,6 +126,29 @@ def test_an_off_topic_question_says_not_found_above_the_closest_passages(
     if page.locator("#passages .passage").count():
         expect(page.locator("#passages-heading")).to_contain_text("may not answer")
     page.screenshot(path=str(ARTIFACTS / "page-not-found.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def cautious_server(settings: Settings, encoder: Encoder, built: BuildResult) -> Iterator[str]:
+    """The session's index served with a caution threshold no answer reaches."""
+    cautious = settings.but(caution_threshold=1.0)
+    with running_server(create_app(cautious, live=LiveIndex(cautious, encoder))) as base:
+        yield base
+
+
+def test_an_uncertain_answer_is_cited_under_a_word_of_caution(
+    browser: Browser, cautious_server: str
+) -> None:
+    visit = PageVisit(browser, cautious_server, "en-US")
+    page = visit.page
+    visit.ask(SEED_QUESTION)
+    expect(page.locator(".uncertain-title")).to_have_text(
+        "These passages may not answer the question", timeout=WAIT_MS
+    )
+    expect(page.locator("#passages .passage").first).to_contain_text("NSTRI")
+    expect(page.locator(".not-found-title")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "page-uncertain.png"), full_page=True)
+    visit.close()
 
 
 def test_an_api_error_is_shown_as_a_readable_message(english_page: PageVisit) -> None:

@@ -73,3 +73,35 @@ def test_the_shipped_reader_gate_is_the_query_default_and_records_its_fit() -> N
     assert record["fit"]["command"].startswith("python -m eval.reader_gate")
     assert record["fit"]["fitted_sets"]
     assert QueryParams().reader is False  # off unless asked for (docs/reader.md)
+
+
+def test_the_shipped_caution_threshold_is_the_query_default_and_records_its_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shipped = shipped_abstention()
+    assert shipped.caution_threshold is not None
+    # Between "not found" and a sure answer: a band of found answers marked uncertain.
+    assert shipped.threshold < shipped.caution_threshold < 0.5
+    assert Settings().query.caution_threshold == shipped.caution_threshold
+    fit = shipped.caution_fit
+    assert fit["command"].startswith("python -m eval.caution ") and "--write" in fit["command"]
+    assert all(
+        fit["rates"][name]["uncertain"] <= fit["max_share"]
+        for name in fit["fitted_sets"]
+        if fit["rates"][name]["answerable"]
+    )
+    monkeypatch.setenv("RAG_CAUTION_THRESHOLD", "0.3")
+    assert Settings().query.caution_threshold == 0.3
+
+
+def test_a_model_fitted_before_the_caution_threshold_reads_and_writes_back(
+    tmp_path: Path,
+) -> None:
+    record = json.loads(ABSTENTION_FILE.read_text(encoding="utf-8"))
+    del record["caution_threshold"], record["caution_fit"]
+    path = tmp_path / "abstention.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    model = read_fitted(path)
+    assert model.caution_threshold is None and model.caution_fit == {}
+    write_fitted(model, path)
+    assert read_fitted(path) == model

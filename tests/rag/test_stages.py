@@ -81,3 +81,24 @@ def test_parameters_are_passed_per_request_and_leave_the_shared_engine_as_it_was
 
 def strict_off(params: QueryParams) -> QueryParams:
     return params.but(abstain_threshold=0.999, abstain=False)
+
+
+def test_a_found_answer_under_the_caution_threshold_is_cited_and_marked_uncertain(
+    engine: SearchEngine,
+) -> None:
+    question = "What is NSTRI?"
+    plain = engine.answer(question, 3, params=engine.params.but(caution_threshold=0.0))
+    assert plain.found and not plain.uncertain
+    assert plain.message == "Found 3 cited passages."
+    # Above its confidence: still found, the same passages, with a word of caution.
+    cautious = engine.answer(question, 3, params=engine.params.but(caution_threshold=1.0))
+    assert cautious.found and cautious.uncertain
+    assert [p.chunk_id for p in cautious.passages] == [p.chunk_id for p in plain.passages]
+    assert "may not answer" in cautious.message
+    assert f"confidence {cautious.confidence:.2f}" in cautious.message
+    # Not found is never uncertain, and without abstention nothing is.
+    always = engine.params.but(caution_threshold=1.0)
+    hidden = engine.answer("Who won the 1998 FIFA World Cup final?", 3, params=always)
+    assert not hidden.found and not hidden.uncertain
+    unjudged = engine.answer(question, 3, params=strict_off(always))
+    assert unjudged.found and not unjudged.uncertain

@@ -1,0 +1,66 @@
+"""The caution threshold: chosen on some sets' answerable questions, rates on the others."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval import caution
+from rag.errors import InputError
+
+
+def _row(
+    name: str, answerable: bool, confidence: float, abstained: bool = False, **more: Any
+) -> dict[str, Any]:
+    return {
+        "set": name,
+        "method": "hybrid",
+        "answerable": answerable,
+        "confidence": confidence,
+        "abstained": abstained,
+        **more,
+    }
+
+
+def test_the_threshold_flags_at_most_the_share_asked_of_each_fitted_set() -> None:
+    first = [_row("a", True, c) for c in (0.1, 0.3, 0.5, 0.7, 0.9)]
+    second = [_row("b", True, c) for c in (0.2, 0.25, 0.6, 0.8)] + [_row("b", True, 0.01, True)]
+    # At most one in five flagged per set: "a" allows 0.3 (flags 0.1), "b" only 0.25 (flags 0.2).
+    second.append({"set": "b", "gold_removed": True, "abstained": False, "confidence": 0.3})
+    assert caution.choose_threshold([first, second], 0.2) == 0.25
+    assert caution.choose_threshold([first], 0.2) == 0.3
+    assert caution.choose_threshold([first], 0.0) == 0.1  # flags nothing: 0.1 is not below it
+
+
+def test_rates_split_flagged_hidden_and_warned() -> None:
+    rows = [
+        _row("s", True, 0.9),
+        _row("s", True, 0.15),  # uncertain
+        _row("s", True, 0.02, True),  # hidden
+        _row("s", False, 0.1),  # warned: uncertain
+        _row("s", False, 0.01, True),  # warned: hidden
+        _row("s", False, 0.6),  # not warned
+    ]
+    # A question asked with its gold articles left out, as rag eval writes it (no answerable).
+    rows.append(
+        {
+            "set": "s",
+            "method": "hybrid",
+            "gold_removed": True,
+            "abstained": False,
+            "confidence": 0.12,
+        }
+    )
+    got = caution.rates(rows, 0.2)
+    assert got["answerable"] == 3 and got["uncertain"] == pytest.approx(1 / 3)
+    assert got["not found"] == pytest.approx(1 / 3)
+    assert got["unanswerable"] == 3 and got["warned"] == pytest.approx(2 / 3)
+    assert got["gold out"] == 1 and got["warned (gold out)"] == 1.0
+
+
+def test_results_without_confidences_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "questions.jsonl"
+    path.write_text(json.dumps({"set": "s", "method": "hybrid", "abstained": False}) + "\n")
+    with pytest.raises(InputError, match="no results of method 'hybrid' with confidences"):
+        caution.main([str(path), "--fit", "s"])
