@@ -113,11 +113,6 @@ class QueryParams(BaseModel):
     cross_language_offset: float = Field(
         0.09, ge=0, description="cosine added to passages in another language than the question"
     )
-    merge_language_baseline: bool = Field(
-        False,
-        description="merge partitions on each passage's cosine above the question's mean "
-        "cosine to its language (instead of a fixed cross-language offset)",
-    )
     # Learned by `python -m eval.lead --fit "eval/sets/paraphrase-dev#tune"
     # eval/sets/crosslingual-dev ../shared/evalsets/seed-qa --report
     # "eval/sets/paraphrase-dev#report"`: the best mean precision@1 over the fitted sets.

@@ -152,15 +152,8 @@ class HybridRanker:
         rows = self.dense.rows(fused.positions.tolist())
         if rows is None:
             return fused
-        languages = self.languages[fused.positions]
-        similarity = rows @ query.raw_vector
-        if params.merge_language_baseline and self.dense.means:
-            # Each passage's cosine above the question's mean cosine to its language's
-            # passages: the gap between languages measured for this question.
-            means = self.dense.means
-            baseline = {lang: float(mean @ query.raw_vector) for lang, mean in means.items()}
-            similarity = similarity - np.array([baseline.get(str(g), 0.0) for g in languages])
-        similarity = similarity + params.cross_language_offset * (languages != query.lang)
+        cross = self.languages[fused.positions] != query.lang
+        similarity = rows @ query.raw_vector + params.cross_language_offset * cross
         return Scored(fused.positions, fused.scores + weight * similarity.astype(np.float64))
 
     def own_language_lead(self, query: Query, merged: Scored, params: QueryParams) -> Scored:
