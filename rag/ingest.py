@@ -1,4 +1,5 @@
-"""Read articles from JSON lines, plain text, Markdown and HTML files, or folders of them.
+"""Read articles from JSON lines, JSON, CSV/TSV, plain text, Markdown and HTML files, or
+folders of them.
 
 A record that cannot be used (invalid JSON, no text, binary or garbled data, too long: see
 ``rag.screening``) is reported with its file and line and skipped; reading goes on. Unknown JSON
@@ -7,6 +8,7 @@ fields are kept as the article's metadata.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -23,19 +25,39 @@ from rag.language import normalize_language
 from rag.screening import SNIFF_BYTES, TextScreen
 
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+JSON_SUFFIXES = frozenset({".json"})
+TABLE_SUFFIXES = frozenset({".csv", ".tsv"})
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
-SUPPORTED_SUFFIXES = JSONL_SUFFIXES | TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES
+SUPPORTED_SUFFIXES = (
+    JSONL_SUFFIXES
+    | JSON_SUFFIXES
+    | TABLE_SUFFIXES
+    | TEXT_SUFFIXES
+    | MARKDOWN_SUFFIXES
+    | HTML_SUFFIXES
+)
+# Files of many records (each record an article): screened per record, not as one article.
+_RECORD_SUFFIXES = JSONL_SUFFIXES | JSON_SUFFIXES | TABLE_SUFFIXES
 
 # Field aliases of common layouts (BEIR uses ``_id``; some dumps use ``contents``/``body``).
 _ID_KEYS = ("id", "_id", "doc_id")
 _TEXT_KEYS = ("text", "contents", "body", "content")
-_DATE_KEYS = ("published", "publish_date", "date")
+_DATE_KEYS = ("published", "publish_date", "published_at", "pub_date", "pubDate", "date")
+_TITLE_KEYS = ("title", "headline")
+_URL_KEYS = ("url", "link")
+_SOURCE_KEYS = ("source", "publisher", "outlet")
+_LANG_KEYS = ("lang", "language")
 # Files that describe a folder rather than hold articles; skipped when a folder is walked.
 _DOCUMENTATION_STEMS = frozenset(
     {"readme", "license", "licence", "provenance", "changelog", "notice"}
 )
+_NO_JSON_RECORDS = (
+    "no articles: expected an array of article objects, one article, or an object holding "
+    "one array of them"
+)
+_MAX_CSV_FIELD = 2**31 - 1  # the csv module's limit is a C long
 # Longest stand-in title taken from the first line of a document that has no title.
 HEADING_MAX_CHARS = 100
 
@@ -94,11 +116,15 @@ def iter_articles(
         report.files += 1
         suffix = path.suffix.lower()
         try:
-            reason = _file_reason(path, screen, whole=suffix not in JSONL_SUFFIXES)
+            reason = _file_reason(path, screen, whole=suffix not in _RECORD_SUFFIXES)
             if reason:
                 report.skipped.append(Skipped(str(path), reason))
             elif suffix in JSONL_SUFFIXES:
                 yield from _read_jsonl(path, report, screen)
+            elif suffix in JSON_SUFFIXES:
+                yield from _read_json(path, report, screen)
+            elif suffix in TABLE_SUFFIXES:
+                yield from _read_table(path, report, screen)
             else:
                 yield from _read_file(path, report, screen)
         except OSError as exc:
@@ -139,15 +165,69 @@ def _read_jsonl(path: Path, report: IngestReport, screen: TextScreen) -> Iterato
             except json.JSONDecodeError as exc:
                 report.skipped.append(Skipped(origin, f"invalid JSON: {exc.msg}"))
                 continue
-            if not isinstance(record, dict):
-                report.skipped.append(Skipped(origin, "not a JSON object"))
-                continue
-            article = article_from_record(record, origin, fallback_id=f"{path.stem}-{number}")
-            reason = "no text" if article is None else screen.reason(article.text)
-            if reason or article is None:
-                report.skipped.append(Skipped(origin, reason or "no text"))
-            else:
-                yield article
+            yield from _screened(record, origin, f"{path.stem}-{number}", report, screen)
+
+
+def _screened(
+    record: Any, origin: str, fallback_id: str, report: IngestReport, screen: TextScreen
+) -> Iterator[Article]:
+    """The article of one record, or nothing, with the reason counted in ``report``."""
+    if not isinstance(record, dict):
+        report.skipped.append(Skipped(origin, "not a JSON object"))
+        return
+    article = article_from_record(record, origin, fallback_id=fallback_id)
+    reason = "no text" if article is None else screen.reason(article.text)
+    if reason or article is None:
+        report.skipped.append(Skipped(origin, reason or "no text"))
+    else:
+        yield article
+
+
+def _json_records(data: Any) -> list[Any] | None:
+    """The records of a JSON document: an array of them, one article object, or an object
+    holding one array of them (``{"articles": [...]}``); None when it is none of these."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        if _first(data, _TEXT_KEYS) is not None:
+            return [data]
+        arrays = [value for value in data.values() if isinstance(value, list)]
+        if len(arrays) == 1:
+            return arrays[0]
+    return None
+
+
+def _read_json(path: Path, report: IngestReport, screen: TextScreen) -> Iterator[Article]:
+    """A JSON document of articles (read whole: a corpus larger than memory belongs in JSON
+    lines, which is read a line at a time)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8", errors="replace"))
+    except json.JSONDecodeError as exc:
+        report.skipped.append(Skipped(f"{path}:{exc.lineno}", f"invalid JSON: {exc.msg}"))
+        return
+    records = _json_records(data)
+    if records is None:
+        report.skipped.append(Skipped(str(path), _NO_JSON_RECORDS))
+        return
+    for number, record in enumerate(records, start=1):
+        yield from _screened(record, f"{path}[{number}]", f"{path.stem}-{number}", report, screen)
+
+
+def _read_table(path: Path, report: IngestReport, screen: TextScreen) -> Iterator[Article]:
+    """A CSV (or tab-separated) file with a header row naming the fields, an article a row."""
+    # A row's text may be a whole article: fields of any length are read, and one too long
+    # is skipped by the screen with its reason (the csv module would stop the file instead).
+    csv.field_size_limit(_MAX_CSV_FIELD)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        rows = csv.DictReader(handle, delimiter=delimiter)
+        try:
+            for row in rows:
+                origin = f"{path}:{rows.line_num}"
+                record = {k: v for k, v in row.items() if isinstance(k, str)}
+                yield from _screened(record, origin, f"{path.stem}-{rows.line_num}", report, screen)
+        except csv.Error as exc:
+            report.skipped.append(Skipped(f"{path}:{rows.line_num}", f"invalid CSV: {exc}"))
 
 
 def article_from_record(record: dict[str, Any], origin: str, *, fallback_id: str) -> Article | None:
@@ -156,15 +236,16 @@ def article_from_record(record: dict[str, Any], origin: str, *, fallback_id: str
     if not isinstance(text, str) or not text.strip():
         return None
     identifier = _first(record, _ID_KEYS)
-    known = set(ARTICLE_FIELDS) | set(_ID_KEYS) | set(_TEXT_KEYS) | set(_DATE_KEYS)
+    aliases = (_ID_KEYS, _TEXT_KEYS, _DATE_KEYS, _TITLE_KEYS, _URL_KEYS, _SOURCE_KEYS, _LANG_KEYS)
+    known = set(ARTICLE_FIELDS).union(*aliases)
     return Article(
         id=str(identifier) if identifier not in (None, "") else fallback_id,
         text=text,
-        title=str(record.get("title") or ""),
-        url=_optional_str(record.get("url")),
+        title=str(_first(record, _TITLE_KEYS) or ""),
+        url=_optional_str(_first(record, _URL_KEYS)),
         published=parse_date(_first(record, _DATE_KEYS)),
-        source=_optional_str(record.get("source")),
-        lang=normalize_language(_optional_str(record.get("lang"))),
+        source=_optional_str(_first(record, _SOURCE_KEYS)),
+        lang=normalize_language(_optional_str(_first(record, _LANG_KEYS))),
         metadata={k: v for k, v in record.items() if k not in known},
         origin=origin,
     )
