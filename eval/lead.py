@@ -45,9 +45,6 @@ from rag.types import Query
 # hundredth of cosine at the default weight.
 GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, float("inf"))
 DEMOTION_GRID = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 24.0)
-# Weights of the raw cosine difference added to the lead's gap (0: the merged score alone; 100
-# counts the cosine once more at the default merge weight).
-WEIGHT_GRID = (0.0, 25.0, 50.0, 100.0, 200.0)
 
 Case = TypeVar("Case")
 Asked = list[tuple[EvalQuestion, Query]]  # a suite's questions, each with its query
@@ -75,19 +72,13 @@ class LeadCase:
     top_gold: bool  # the merged ranking's first passage is from a gold article
     gap: float  # by how much a foreign first passage leads the best own-language one (inf: n/a)
     own_gold: bool  # the best own-language passage is from a gold article
-    # Their raw cosines' difference, the cross-language offset included (0: n/a).
-    cosine_gap: float = 0.0
 
-    def lead_gap(self, weight: float) -> float:
-        return self.gap + weight * self.cosine_gap
+    def hit(self, margin: float) -> bool:
+        return self.own_gold if self.gap < margin else self.top_gold
 
-    def hit(self, margin: float, weight: float = 0.0) -> bool:
-        return self.own_gold if self.lead_gap(weight) < margin else self.top_gold
-
-    def foreign_miss(self, margin: float, weight: float = 0.0) -> bool:
+    def foreign_miss(self, margin: float) -> bool:
         """Led by a passage in another language than the question's, from no gold article."""
-        gap = self.lead_gap(weight)
-        return gap < float("inf") and gap >= margin and not self.top_gold
+        return self.gap < float("inf") and self.gap >= margin and not self.top_gold
 
 
 def lead_cases(suite: str, engine: SearchEngine, asked: Asked) -> list[LeadCase]:
@@ -103,60 +94,33 @@ def lead_cases(suite: str, engine: SearchEngine, asked: Asked) -> list[LeadCase]
         articles = [chunks[int(p)].article_id for p in ranked.positions]
         own = [languages.get(a) == query.lang for a in articles]
         gold_lang = next((languages.get(d, "") for d in question.gold), "")
-        gap, cosine_gap = float("inf"), 0.0
+        gap = float("inf")
         own_gold = articles[0] in question.gold
         if not own[0] and any(own):
             best_own = own.index(True)
             gap = float(ranked.scores[0] - ranked.scores[best_own])
             own_gold = articles[best_own] in question.gold
-            rows = engine.ranker.dense.rows(
-                [int(ranked.positions[0]), int(ranked.positions[best_own])]
-            )
-            if rows is not None and query.raw_vector is not None:
-                foreign, own_cosine = (rows @ query.raw_vector).tolist()
-                cosine_gap = foreign + engine.params.cross_language_offset - own_cosine
         cases.append(
             LeadCase(
-                suite,
-                f"{query.lang}->{gold_lang}",
-                articles[0] in question.gold,
-                gap,
-                own_gold,
-                cosine_gap,
+                suite, f"{query.lang}->{gold_lang}", articles[0] in question.gold, gap, own_gold
             )
         )
     return cases
 
 
-def foreign_misses(cases: list[LeadCase], margin: float, weight: float = 0.0) -> int:
-    return sum(c.foreign_miss(margin, weight) for c in cases)
+def foreign_misses(cases: list[LeadCase], margin: float) -> int:
+    return sum(c.foreign_miss(margin) for c in cases)
 
 
-def precision(cases: list[LeadCase], margin: float, weight: float = 0.0) -> float:
-    return float(np.mean([c.hit(margin, weight) for c in cases])) if cases else float("nan")
+def precision(cases: list[LeadCase], margin: float) -> float:
+    return float(np.mean([c.hit(margin) for c in cases])) if cases else float("nan")
 
 
-def choose_margin(
-    cases: list[LeadCase], grid: tuple[float, ...] = GRID, weight: float = 0.0
-) -> float:
+def choose_margin(cases: list[LeadCase], grid: tuple[float, ...] = GRID) -> float:
     """The margin with the best mean of the suites' precision@1 (the smallest of equals)."""
     by_suite = grouped(cases, lambda case: case.suite)
-    scores = [np.mean([precision(c, m, weight) for c in by_suite.values()]) for m in grid]
+    scores = [np.mean([precision(c, m) for c in by_suite.values()]) for m in grid]
     return grid[int(np.argmax(scores))]
-
-
-def choose_lead(cases: list[LeadCase]) -> tuple[float, float]:
-    """The similarity weight and margin with the best mean of the suites' precision@1 (the
-    smallest weight of equals, then the smallest margin)."""
-    by_suite = grouped(cases, lambda case: case.suite)
-    best: tuple[float, float, float] | None = None
-    for weight in WEIGHT_GRID:
-        margin = choose_margin(cases, weight=weight)
-        score = float(np.mean([precision(c, margin, weight) for c in by_suite.values()]))
-        if best is None or score > best[0]:
-            best = (score, weight, margin)
-    assert best is not None
-    return best[1], best[2]
 
 
 @dataclass(frozen=True)
@@ -170,7 +134,7 @@ class DemotionCase:
 
 
 def demotion_cases(
-    suite: str, engine: SearchEngine, asked: Asked, margin: float, weight: float = 0.0
+    suite: str, engine: SearchEngine, asked: Asked, margin: float
 ) -> list[DemotionCase]:
     languages = {aid: a.lang or "" for aid, a in engine.corpus.articles.items()}
     cases = []
@@ -179,9 +143,7 @@ def demotion_cases(
             continue
         hits = []
         for demotion in DEMOTION_GRID:
-            params = engine.params.but(
-                lead_margin=margin, lead_similarity_weight=weight, lead_demotion=demotion
-            )
+            params = engine.params.but(lead_margin=margin, lead_demotion=demotion)
             ranking = engine.rank(query, params=params)
             passages = engine.passages(ranking.hits, ANSWER_DEPTH, params)
             rank = answer_rank([p.text for p in passages], question.answers)
@@ -241,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", nargs="*", default=[], metavar="SUITE")
     parser.add_argument("--corpus", action="append", help="corpus of answer-span sets")
     args = parser.parse_args(argv)
-    settings = Settings().but(lead_margin=0.0, lead_similarity_weight=0.0)
+    settings = Settings().but(lead_margin=0.0)
     corpus = [Path(p) for p in (args.corpus or settings.eval.eval_news_corpus)]
     encoder = Encoder(settings)
     cases: dict[str, list[LeadCase]] = {}
@@ -254,15 +216,13 @@ def main(argv: list[str] | None = None) -> int:
         suites[path] = (eval_set.name, engine, ask(engine, questions))
         cases[path] = lead_cases(*suites[path])
     fitted = [c for path in args.fit for c in cases[path]]
-    weight, margin = choose_lead(fitted)
-    print("| similarity weight | margin | " + " | ".join(Path(p).name for p in args.fit) + " |")
-    print("|---" * (len(args.fit) + 2) + "|")
-    for w in WEIGHT_GRID:
-        for m in GRID:
-            row = " | ".join(f"{precision(cases[p], m, w):.3f}" for p in args.fit)
-            chosen_mark = " (chosen)" if (w, m) == (weight, margin) else ""
-            print(f"| {w:g} | {m:g}{chosen_mark} | {row} |")
-    print(f"\nRAG_LEAD_SIMILARITY_WEIGHT={weight:g} RAG_LEAD_MARGIN={margin:g}")
+    margin = choose_margin(fitted)
+    print("| margin | " + " | ".join(Path(p).name for p in args.fit) + " |")
+    print("|---" * (len(args.fit) + 1) + "|")
+    for m in GRID:
+        row = " | ".join(f"{precision(cases[p], m):.3f}" for p in args.fit)
+        print(f"| {m:g}{' (chosen)' if m == margin else ''} | {row} |")
+    print(f"\nRAG_LEAD_MARGIN={margin:g}")
     if args.report:
         print(
             "\n| reported set | pair | n | P@1 margin 0 | P@1 chosen "
@@ -273,10 +233,10 @@ def main(argv: list[str] | None = None) -> int:
             for pair, group in grouped(cases[path], lambda case: case.pair).items():
                 print(
                     f"| {Path(path).name} | {pair} | {len(group)} | {precision(group, 0.0):.3f} "
-                    f"| {precision(group, margin, weight):.3f} | {foreign_misses(group, 0.0)} "
-                    f"| {foreign_misses(group, margin, weight)} |"
+                    f"| {precision(group, margin):.3f} | {foreign_misses(group, 0.0)} "
+                    f"| {foreign_misses(group, margin)} |"
                 )
-    demotions = {path: demotion_cases(*suites[path], margin, weight) for path in suites}
+    demotions = {path: demotion_cases(*suites[path], margin) for path in suites}
     chosen = choose_demotion([c for path in args.fit for c in demotions[path]])
     print_demotion(args.fit, args.report, demotions, chosen)
     return 0

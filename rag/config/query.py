@@ -122,13 +122,6 @@ class QueryParams(BaseModel):
         description="merged score by which the best passage in another language than the "
         "question must beat the best in the question's language to be cited first (0: off)",
     )
-    # Learned with the margin, by the same command.
-    lead_similarity_weight: float = Field(
-        0.0,
-        ge=0,
-        description="weight of the raw cosine difference (cross-language offset included) "
-        "added to the merged-score gap that lead_margin is compared with (0: off)",
-    )
     # Learned by the same command: the best mean answer-hit@5 over the fitted sets.
     lead_demotion: float = Field(
         6.0,

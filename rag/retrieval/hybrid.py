@@ -156,21 +156,6 @@ class HybridRanker:
         similarity = rows @ query.raw_vector + params.cross_language_offset * cross
         return Scored(fused.positions, fused.scores + weight * similarity.astype(np.float64))
 
-    def _lead_gap(self, query: Query, merged: Scored, best_own: int, params: QueryParams) -> float:
-        """By how much the first passage (in another language) leads the best one in the
-        question's language: on the merged score, plus ``lead_similarity_weight`` times their
-        difference in raw cosine (with the cross-language offset). The merged score holds
-        each partition's own standing, in which a small off-topic partition's best stands out
-        as much as an on-topic one's; the cosine says which of the two is nearer the question."""
-        gap = float(merged.scores[0] - merged.scores[best_own])
-        weight = params.lead_similarity_weight
-        if weight and query.raw_vector is not None:
-            rows = self.dense.rows([int(merged.positions[0]), int(merged.positions[best_own])])
-            if rows is not None:
-                foreign, own = (rows @ query.raw_vector).tolist()
-                gap += weight * (foreign + params.cross_language_offset - own)
-        return gap
-
     def own_language_lead(self, query: Query, merged: Scored, params: QueryParams) -> Scored:
         """The merged ranking with a passage in the question's language first, unless the
         best passage in another language beats it by ``lead_margin`` on the merged score;
@@ -189,7 +174,7 @@ class HybridRanker:
         if not own.any():
             return merged
         best_own = int(np.argmax(own))
-        if not own[0] and self._lead_gap(query, merged, best_own, params) >= margin:
+        if not own[0] and merged.scores[0] - merged.scores[best_own] >= margin:
             return merged
         scores = merged.scores - params.lead_demotion * ~own
         scores[best_own] = merged.scores[0]  # it leads, with the lead's score
