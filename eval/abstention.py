@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.altered import altered_questions
+from eval.command import run
 from eval.datasets import EvalQuestion, EvalSet, load_eval_set
 from eval.fitting import (
     ABSTAIN_MAX_FALSE,
@@ -394,4 +395,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main, "python -m eval.abstention")

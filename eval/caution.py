@@ -27,6 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from eval.command import run
 from eval.report import markdown_table
 from rag.errors import InputError
 from rag.fitted import ABSTENTION_FILE, write_json
@@ -45,6 +46,8 @@ COLUMNS = (
 
 
 def _rows(path: Path, method: str) -> dict[str, list[dict[str, Any]]]:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file (the questions.jsonl of a rag eval --out)")
     by_set: dict[str, list[dict[str, Any]]] = defaultdict(list)
     with path.open(encoding="utf-8") as handle:
         for line in handle:
@@ -182,4 +185,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run(main, "python -m eval.caution")

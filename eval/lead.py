@@ -23,7 +23,6 @@ pair is printed for the ``--report`` suites, at demotion 0 and at the chosen one
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from eval.command import run
 from eval.datasets import EvalQuestion, load_eval_set
 from eval.metrics import answer_hit_at_k, answer_rank
 from eval.runner import ANSWER_DEPTH, engine_for, fill_gold_from_answers
@@ -243,4 +243,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main, "python -m eval.lead")

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from eval.command import run
 from eval.reader_data import (
     ReaderExample,
     cloze_examples,
@@ -230,4 +231,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run(main, "python -m eval.train_reader")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from eval import caution
+from eval.command import run
 from rag.errors import InputError
 
 
@@ -64,3 +65,16 @@ def test_results_without_confidences_are_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps({"set": "s", "method": "hybrid", "abstained": False}) + "\n")
     with pytest.raises(InputError, match="no results of method 'hybrid' with confidences"):
         caution.main([str(path), "--fit", "s"])
+
+
+def test_a_missing_results_file_is_one_line_and_status_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "questions.jsonl"
+    with pytest.raises(SystemExit) as ended:
+        run(lambda: caution.main([str(missing), "--fit", "s"]), "python -m eval.caution")
+    assert ended.value.code == 2
+    assert capsys.readouterr().err == (
+        f"python -m eval.caution: error: {missing}: no such file "
+        "(the questions.jsonl of a rag eval --out)\n"
+    )
