@@ -88,6 +88,36 @@ def stand_in_vectors(dimension: int) -> Callable[..., np.ndarray]:
     return encode
 
 
+BEFORE_PARTS = "before the parts"
+
+
+def reset_peak_rss() -> None:
+    """Start this process's peak resident memory (``VmHWM``) again from its current size."""
+    Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
+
+
+def watch_parts(peaks: dict[str, int]) -> None:
+    """Record in ``peaks`` the peak resident memory while each index part is built and saved
+    (the peak is started again before each part), and before the first part."""
+    from rag import parts as registry
+
+    for part in registry.PARTS:
+        build, save = part.build, part.save
+
+        def timed_build(context: Any, params: Any, _build: Any = build) -> Any:
+            if not peaks:  # the first part: what reading, chunking and embedding peaked at
+                peaks[BEFORE_PARTS] = round(peak_rss_mb(os.getpid()) * 1024 * 1024)
+            reset_peak_rss()
+            return _build(context, params)
+
+        def timed_save(built: Any, folder: Path, _save: Any = save, _name: str = part.name) -> None:
+            _save(built, folder)
+            peaks[_name] = round(peak_rss_mb(os.getpid()) * 1024 * 1024)
+
+        part.build = timed_build  # type: ignore[method-assign]
+        part.save = timed_save  # type: ignore[method-assign]
+
+
 def child(corpus: Path, root: Path) -> dict[str, object]:
     """Build ``corpus`` in this process; its figures."""
     from index.builder import build_index
@@ -98,9 +128,12 @@ def child(corpus: Path, root: Path) -> dict[str, object]:
     encoder._encode = stand_in_vectors(encoder.dimension)  # type: ignore[method-assign]
     encoder.fingerprint = "stand-in-" + encoder.fingerprint
     baseline = rss_bytes()
+    part_peaks: dict[str, int] = {}
+    watch_parts(part_peaks)
     started = time.perf_counter()
     result = build_index([corpus], settings, encoder, progress=False)
     seconds = time.perf_counter() - started
+    # Before each part the peak started again: the build's own is the highest of all.
     parts = {
         p.name: sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
         for p in result.folder.iterdir()
@@ -110,7 +143,8 @@ def child(corpus: Path, root: Path) -> dict[str, object]:
         "articles": result.manifest.counts["articles"],
         "passages": result.manifest.counts["chunks"],
         "baseline_rss": baseline,
-        "peak_rss": round(peak_rss_mb(os.getpid()) * 1024 * 1024),
+        "peak_rss": max([*part_peaks.values(), round(peak_rss_mb(os.getpid()) * 1024 * 1024)]),
+        "part_peaks": part_peaks,
         "seconds": seconds,
         "vectors_bytes": result.manifest.counts["chunks"] * encoder.dimension * 4,
         "parts_bytes": parts,
@@ -175,6 +209,33 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
     )
 
 
+def part_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Each part's peak (MiB) at each size, and its growth per added passage (KiB) from the
+    first size to the last: which parts hold more as the corpus grows."""
+    mib = 1024 * 1024
+    with_parts = [row for row in rows if row.get("part_peaks")]
+    if not with_parts:
+        return ""
+    names = list(with_parts[0]["part_peaks"])
+    lines = [
+        [f"{int(row['passages']):,}", *(f"{row['part_peaks'][n] / mib:,.0f}" for n in names)]
+        for row in with_parts
+    ]
+    if len(with_parts) > 1:
+        first, last = with_parts[0], with_parts[-1]
+        added = int(last["passages"]) - int(first["passages"])
+        lines.append(
+            [
+                "KiB per added passage",
+                *(
+                    f"{(last['part_peaks'][n] - first['part_peaks'][n]) / added / 1024:,.1f}"
+                    for n in names
+                ),
+            ]
+        )
+    return markdown_table(["passages", *names], lines)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--passages", type=int, nargs="+", default=[10_000, 100_000])
@@ -188,13 +249,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(json.dumps(child(Path(args.child[0]), Path(args.child[1]))))
         return
     if args.from_json:
-        print(table(json.loads(args.from_json.read_text("utf-8"))))
+        saved = json.loads(args.from_json.read_text("utf-8"))
+        print(table(saved) + "\n\n" + part_table(saved))
         return
     rows = []
     for passages in args.passages:
         print(f"building about {passages:,} passages...", file=sys.stderr, flush=True)
         rows.append(run_size(passages))
-    write_results(args.out, "build-memory", table(rows), rows)
+    parts = part_table(rows)
+    write_results(args.out, "build-memory", table(rows) + ("\n\n" + parts if parts else ""), rows)
 
 
 if __name__ == "__main__":
