@@ -24,15 +24,25 @@ def language_means(vectors: np.ndarray, languages: Sequence[str]) -> dict[str, n
     return {lang: vectors[labels == lang].mean(axis=0) for lang in sorted(set(languages))}
 
 
+# Rows centred at a time: a build's every passage vector is centred, and whole-corpus
+# temporaries (the shifts, the differences, the quotients) would each be as large as the vectors.
+CENTRE_BLOCK_ROWS = 8192
+
+
 def center(
     vectors: np.ndarray, languages: Sequence[str], means: Mapping[str, np.ndarray], alpha: float
 ) -> np.ndarray:
-    """Unit vectors with ``alpha`` times their language's mean vector removed."""
-    if alpha == 0 or not means:
-        return unit_rows(vectors)
-    fallback = np.mean(list(means.values()), axis=0)
-    shift = np.stack([means.get(lang, fallback) for lang in languages])
-    return unit_rows(vectors - alpha * shift)
+    """Unit vectors with ``alpha`` times their language's mean vector removed (row by row,
+    a block of rows at a time: the same rows as all at once, without their temporaries)."""
+    centred = np.empty(np.shape(vectors), dtype=np.float32)
+    fallback: np.ndarray = np.mean(list(means.values()), axis=0) if means else np.zeros(0)
+    for begin in range(0, len(vectors), CENTRE_BLOCK_ROWS):
+        block = slice(begin, begin + CENTRE_BLOCK_ROWS)
+        rows = vectors[block]
+        if alpha != 0 and means:
+            rows = rows - alpha * np.stack([means.get(lang, fallback) for lang in languages[block]])
+        centred[block] = unit_rows(rows)
+    return centred
 
 
 def build_faiss_index(vectors: np.ndarray, factory: str = "Flat") -> Any:
