@@ -27,6 +27,7 @@ import numpy as np
 
 from bench.scaling import exact_neighbours, timed_build
 from bench.stats import median, percentile
+from eval.command import run as run_command
 from rag.ann import AUTO, calibrate, choose_factory
 
 QUERIES = 200
@@ -202,4 +203,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_command(main, "python -m bench.ann")

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.sharded import questions, write_corpus
+from eval.command import run as run_command
 from index.builder import build_index
 from index.loader import load_current
 from index.store import IndexStore
@@ -120,4 +121,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main, "python -m bench.answers")

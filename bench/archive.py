@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.results import write_results
+from eval.command import run as run_command
 from eval.report import markdown_table
 from index.manifest import Manifest
 from index.store import IndexStore
@@ -133,4 +134,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, "python -m bench.archive")

@@ -34,6 +34,7 @@ import numpy as np
 
 from bench.http import peak_rss_mb
 from bench.results import write_results
+from eval.command import run as run_command
 from eval.report import markdown_table
 from index.memory import rss_bytes
 from rag.config import get_settings
@@ -261,4 +262,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, "python -m bench.build_memory")

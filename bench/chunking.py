@@ -18,6 +18,7 @@ from typing import Any
 
 from bench.results import write_results
 from bench.stats import median
+from eval.command import run as run_command
 from eval.report import markdown_table
 from rag.chunking import Chunker
 from rag.config import get_settings
@@ -135,4 +136,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, "python -m bench.chunking")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.command import run as run_command
 from index.store import IndexStore
 from rag.lexical.bm25 import load_bm25
 
@@ -82,4 +83,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, "python -m bench.compare_builds")

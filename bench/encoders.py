@@ -29,6 +29,7 @@ import numpy as np
 from bench.http import Server, load_test, peak_rss_mb, stage_breakdown
 from bench.run import _questions, _table
 from bench.stats import median, percentile
+from eval.command import run as run_command
 from index.builder import build_index
 from index.loader import load_current
 from rag.config import Settings
@@ -276,4 +277,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main, "python -m bench.encoders")

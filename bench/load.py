@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 
 from bench.stats import percentile
+from eval.command import run as run_command
 
 # A mix of the demo article's questions and the news corpora's, in Korean and English.
 QUESTIONS = (
@@ -220,4 +221,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_command(main, "python -m bench.load")

@@ -31,6 +31,7 @@ import numpy as np
 
 from bench.http import free_port
 from bench.results import write_results
+from eval.command import run as run_command
 from eval.report import markdown_table
 from index.builder import BuildResult, build_index
 from index.files import ARTICLES_FILE, CHUNKS_FILE
@@ -201,4 +202,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, "python -m bench.ray_build")

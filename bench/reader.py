@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench.http import Server, load_test, peak_rss_mb
 from bench.run import _questions, _table
+from eval.command import run as run_command
 from index.builder import build_index
 from index.loader import load_current
 from rag.config import Settings
@@ -102,4 +103,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main, "python -m bench.reader")

@@ -22,6 +22,7 @@ from typing import Any
 from bench.build import bench_build
 from bench.http import LatencyRow, Server, in_process_search, load_test, peak_rss_mb
 from bench.scaling import run_scaling
+from eval.command import run as run_command
 from index.builder import build_index
 from index.loader import load_current
 from rag.config import Settings
@@ -283,4 +284,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main, "python -m bench.run")

@@ -33,6 +33,7 @@ from bench.http import Server
 from bench.ray_build import NEWS, local_cluster
 from bench.results import write_results
 from bench.stats import median
+from eval.command import run as run_command
 from eval.report import markdown_table
 from index.builder import build_index
 from index.files import read_jsonl
@@ -275,4 +276,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, "python -m bench.sharded")

@@ -19,6 +19,7 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
+from eval.command import run as run_command
 from index.builder import build_index
 from index.live import LiveIndex
 from index.memory import rss_bytes
@@ -129,4 +130,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_command(main, "python -m bench.swaps")
