@@ -24,7 +24,8 @@ fail differently:
   it counts the same.
 A logistic model over these features gives the probability that the corpus answers; the
 service abstains below ``abstain_threshold`` unless the best passages hold every concept of the
-question and stand out (a complete lexical match). ``eval/abstention.py`` fits the weights.
+question, none of them a word the corpus never holds, and stand out (a complete lexical match).
+``eval/abstention.py`` fits the weights.
 """
 
 from __future__ import annotations

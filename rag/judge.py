@@ -98,9 +98,13 @@ class Judge:
         probability = self.model(params).probability(signals)
         # Every concept of the question, its rarest included, is in a passage that stands out:
         # lexical evidence a short question ("NSTRI는 무엇인가요?") cannot show in similarity.
+        # Coverage weighs concepts by their IDF, which a word the corpus never holds does not
+        # have: such a concept must count as missing (in a one-article corpus every known
+        # word is in the article, so coverage alone would call any question complete).
         complete = (
             signals.coverage >= 1.0
             and signals.rarest_missing == 0.0
+            and signals.unknown_share == 0.0
             and signals.standout >= params.abstain_full_match_standout
         )
         found = complete or probability >= params.abstain_threshold
