@@ -256,35 +256,29 @@ function describeDetail(detail) {
   return detail === undefined || detail === null ? "" : JSON.stringify(detail);
 }
 
+// A status notice above the passages: its kind ("not-found", "uncertain") names its classes.
+function showNotice(kind, titleText, detailText) {
+  const box = document.createElement("div");
+  box.className = `notice ${kind}`;
+  box.setAttribute("role", "status");
+  const title = document.createElement("strong");
+  title.className = `${kind}-title`;
+  title.textContent = titleText;
+  const detail = document.createElement("p");
+  detail.textContent = detailText;
+  box.append(title, detail);
+  $("notice").append(box);
+}
+
 function renderAnswer(answer) {
   clearResults();
   const passages = answer.passages || [];
   const heading = $("passages-heading");
   if (answer.found) {
     $("status").textContent = t("found", passages.length);
-    if (answer.uncertain) {
-      const box = document.createElement("div");
-      box.className = "notice uncertain";
-      box.setAttribute("role", "status");
-      const title = document.createElement("strong");
-      title.className = "uncertain-title";
-      title.textContent = t("uncertain");
-      const detail = document.createElement("p");
-      detail.textContent = t("uncertainDetail");
-      box.append(title, detail);
-      $("notice").append(box);
-    }
+    if (answer.uncertain) showNotice("uncertain", t("uncertain"), t("uncertainDetail"));
   } else {
-    const box = document.createElement("div");
-    box.className = "notice not-found";
-    box.setAttribute("role", "status");
-    const title = document.createElement("strong");
-    title.className = "not-found-title";
-    title.textContent = t("notFound");
-    const detail = document.createElement("p");
-    detail.textContent = passages.length ? t("notFoundDetail") : t("noPassages");
-    box.append(title, detail);
-    $("notice").append(box);
+    showNotice("not-found", t("notFound"), passages.length ? t("notFoundDetail") : t("noPassages"));
     if (passages.length) {
       heading.textContent = t("closest");
       heading.hidden = false;
