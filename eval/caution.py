@@ -23,12 +23,12 @@ import argparse
 import json
 import shlex
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from eval.command import run
 from eval.report import markdown_table
+from eval.results import cell, results_by_set, split_questions
 from rag.errors import InputError
 from rag.fitted import ABSTENTION_FILE, write_json
 
@@ -45,20 +45,6 @@ COLUMNS = (
 )
 
 
-def _rows(path: Path, method: str) -> dict[str, list[dict[str, Any]]]:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file (the questions.jsonl of a rag eval --out)")
-    by_set: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            if row.get("method") == method:
-                by_set[row["set"]].append(row)
-    if not any(r.get("confidence") is not None for rows in by_set.values() for r in rows):
-        raise InputError(f"{path}: no results of method {method!r} with confidences")
-    return by_set
-
-
 def _uncertain(row: dict[str, Any], threshold: float) -> bool:
     confidence = row.get("confidence")
     return not row["abstained"] and confidence is not None and float(confidence) < threshold
@@ -73,9 +59,7 @@ def rates(rows: list[dict[str, Any]], threshold: float) -> dict[str, float | int
     def warned(row: dict[str, Any]) -> bool:
         return bool(row["abstained"]) or _uncertain(row, threshold)
 
-    answerable = [r for r in rows if not r.get("gold_removed") and r["answerable"]]
-    unanswerable = [r for r in rows if not r.get("gold_removed") and not r["answerable"]]
-    removed = [r for r in rows if r.get("gold_removed")]
+    answerable, unanswerable, removed = split_questions(rows)
     return dict(
         zip(
             COLUMNS,
@@ -97,33 +81,23 @@ def choose_threshold(fit_rows: list[list[dict[str, Any]]], max_share: float) -> 
     """The highest confidence at which every fitted set flags at most ``max_share`` of its
     answerable questions as uncertain (sets without answerable questions do not bind it);
     0 when even the lowest flags more."""
-    fit_rows = [rows for rows in fit_rows if rates(rows, 0.0)["answerable"]]
-    candidates = sorted(
-        {
-            float(r["confidence"])
-            for rows in fit_rows
-            for r in rows
-            if not r.get("gold_removed") and r["answerable"] and r.get("confidence") is not None
-        },
-        reverse=True,
-    )
+    answered = [split_questions(rows)[0] for rows in fit_rows]
+    fit_rows = [rows for rows, answerable in zip(fit_rows, answered, strict=True) if answerable]
+    confidences = {
+        r["confidence"] for rows in answered for r in rows if r.get("confidence") is not None
+    }
+    candidates = sorted(map(float, confidences), reverse=True)
     for threshold in candidates:
         if all(float(rates(rows, threshold)["uncertain"]) <= max_share for rows in fit_rows):
             return threshold
     return 0.0
 
 
-def _cell(value: float | int) -> str:
-    if isinstance(value, float):
-        return "—" if value != value else f"{value:.3f}"  # NaN: no such question
-    return str(value)
-
-
 def table(by_set: dict[str, list[dict[str, Any]]], threshold: float, fitted: list[str]) -> str:
     rows = []
     for name, set_rows in by_set.items():
         part = "fitted" if name in fitted else "reported"
-        rows.append([name, part, *map(_cell, rates(set_rows, threshold).values())])
+        rows.append([name, part, *map(cell, rates(set_rows, threshold).values())])
     return markdown_table(["set", "part", *COLUMNS], rows)
 
 
@@ -133,7 +107,7 @@ def leave_one_out_table(by_set: dict[str, list[dict[str, Any]]], max_share: floa
         threshold = choose_threshold([r for other, r in by_set.items() if other != name], max_share)
         got = rates(held_out, threshold)
         kept = ("uncertain", "warned", "warned (gold out)")
-        rows.append([name, f"{threshold:.3f}", *(_cell(got[k]) for k in kept)])
+        rows.append([name, f"{threshold:.3f}", *(cell(got[k]) for k in kept)])
     return markdown_table(["set held out", "threshold", *kept], rows)
 
 
@@ -156,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--write", action="store_true", help=f"write {ABSTENTION_FILE.name}")
     args = parser.parse_args(argv)
-    by_set = _rows(args.questions, args.method)
+    by_set = results_by_set(args.questions, args.method, "confidence", "confidences")
     missing = [name for name in [*args.fit, *args.report] if name not in by_set]
     if missing:
         raise InputError(f"no results for {', '.join(missing)}; sets there: {', '.join(by_set)}")

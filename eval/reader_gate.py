@@ -20,33 +20,18 @@ The other questions' margins are set aside, so that the judge alone decides them
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from eval.command import run
 from eval.report import HELD_OUT_COLUMNS, markdown_table
+from eval.results import cell, results_by_set, split_questions
 from rag.errors import InputError
 from rag.fitted import READER_GATE_FILE, write_json
 
 DEFAULT_METHOD = "hybrid[reader=true,reader_min_margin=-1000]"
-
-
-def _rows(path: Path, method: str) -> dict[str, list[dict[str, Any]]]:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file (the questions.jsonl of a rag eval --out)")
-    by_set: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            if row.get("method") == method:
-                by_set[row["set"]].append(row)
-    if not any(r.get("reader_margin") is not None for rows in by_set.values() for r in rows):
-        raise InputError(f"{path}: no results of method {method!r} with reader margins")
-    return by_set
 
 
 def _abstains(row: dict[str, Any], gate: float) -> bool:
@@ -65,9 +50,7 @@ def rates(rows: list[dict[str, Any]], gate: float) -> dict[str, float | int]:
     def share(chosen: list[dict[str, Any]]) -> float:
         return sum(_abstains(r, gate) for r in chosen) / len(chosen) if chosen else float("nan")
 
-    answerable = [r for r in rows if not r.get("gold_removed") and r["answerable"]]
-    unanswerable = [r for r in rows if not r.get("gold_removed") and not r["answerable"]]
-    removed = [r for r in rows if r.get("gold_removed")]
+    answerable, unanswerable, removed = split_questions(rows)
     return {
         "answerable": len(answerable),
         "false-abstain": share(answerable),
@@ -97,15 +80,9 @@ def choose_gate(fit_rows: list[list[dict[str, Any]]], max_false: float) -> float
     return candidates[-1] if candidates else float("-inf")
 
 
-def _cell(value: float | int) -> str:
-    if isinstance(value, float):
-        return "—" if value != value else f"{value:.3f}"  # NaN: no such question
-    return str(value)
-
-
 def table(by_set: dict[str, list[dict[str, Any]]], gate: float, fitted: list[str]) -> str:
     rows = [
-        [name, "fitted" if name in fitted else "reported", *map(_cell, rates(r, gate).values())]
+        [name, "fitted" if name in fitted else "reported", *map(cell, rates(r, gate).values())]
         for name, r in by_set.items()
     ]
     return markdown_table(["set", "part", *HELD_OUT_COLUMNS], rows)
@@ -117,7 +94,7 @@ def leave_one_out_table(by_set: dict[str, list[dict[str, Any]]], max_false: floa
         gate = choose_gate([r for other, r in by_set.items() if other != name], max_false)
         got = rates(held_out, gate)
         kept = ("false-abstain", "abstain", "abstain (gold out)")
-        rows.append([name, f"{gate:.3f}", *(_cell(got[k]) for k in kept)])
+        rows.append([name, f"{gate:.3f}", *(cell(got[k]) for k in kept)])
     columns = ["set held out", "gate", "false-abstain", "abstain", "abstain (gold out)"]
     return markdown_table(columns, rows)
 
@@ -143,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.write and args.quantity_questions_only:
         raise InputError("--write stores a gate for every question; drop --quantity-questions-only")
-    by_set = _rows(args.questions, args.method)
+    by_set = results_by_set(args.questions, args.method, "reader_margin", "reader margins")
     if args.quantity_questions_only:
         by_set = {name: on_quantity_questions(rows) for name, rows in by_set.items()}
     missing = [name for name in [*args.fit, *args.report] if name not in by_set]
