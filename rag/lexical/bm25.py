@@ -5,25 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
+from rag.lexical.bm25_matrix import bm25_model
 from rag.lexical.term_rows import TermRows, term_rows
 from rag.types import Query, Scored, top_scored
 
 
 def build_bm25(corpus_terms: Iterable[Sequence[str]] | TermRows, *, k1: float, b: float) -> Any:
-    """A bm25s index of each passage's terms (an empty passage gets a placeholder term)."""
-    import bm25s
-
-    rows = term_rows(corpus_terms)
-    model = bm25s.BM25(k1=k1, b=b)
-    # bm25s reads any object with ``ids`` and ``vocab`` as token ids, and adds to the
-    # vocabulary it is given: it gets a copy.
-    model.index(SimpleNamespace(ids=rows.ids, vocab=dict(rows.vocab)), show_progress=False)
-    return model
+    """A bm25s index of each passage's terms (an empty passage gets a placeholder term), its
+    matrix computed with numpy (``rag.lexical.bm25_matrix``: the same as bm25s's ``index``)."""
+    return bm25_model(term_rows(corpus_terms), k1=k1, b=b)
 
 
 def load_bm25(folder: Path) -> Any:

@@ -4,7 +4,7 @@ Lists of strings cost about 60 bytes a term (a string object and a pointer each)
 100k passages of 200 terms would hold over a gigabyte of them, several times over while one
 part is made from another's terms. :class:`TermRows` holds one array of term ids with the
 end of each row and a vocabulary, and gives back each row's terms (or their ids, which is
-what bm25s indexes from) on demand.
+what bm25s indexes from) on demand, and all of them as flat arrays (``rag.lexical.bm25_matrix``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import overload
+
+import numpy as np
 
 # bm25s needs at least one term a document: a row without terms holds the empty term.
 EMPTY_TERM = ""
@@ -32,6 +34,17 @@ class TermRows(Sequence[list[str]]):
         built = cls()
         for terms in rows:
             built.append(terms)
+        return built
+
+    @classmethod
+    def from_arrays(cls, words: list[str], ids: np.ndarray, ends: np.ndarray) -> TermRows:
+        """Rows of the term ids ``ids`` (indices into ``words``, each word once) ending at
+        ``ends``, as if appended row by row."""
+        built = cls()
+        built._words = words
+        built.vocab = {word: i for i, word in enumerate(words)}
+        built._ids.frombytes(np.ascontiguousarray(ids, dtype=np.intc).tobytes())
+        built._ends.frombytes(np.ascontiguousarray(ends, dtype=np.int64).tobytes())
         return built
 
     def append(self, terms: Iterable[str]) -> None:
@@ -70,6 +83,21 @@ class TermRows(Sequence[list[str]]):
             raise IndexError(f"row {index} of {len(self)}")
         start = self._ends[index - 1] if index else 0
         return self._ids[start : self._ends[index]].tolist()
+
+    @property
+    def words(self) -> list[str]:
+        """Every term, at its id."""
+        return self._words
+
+    @property
+    def flat_ids(self) -> np.ndarray:
+        """Every row's term ids, one row after the other (a view, not a copy)."""
+        return np.frombuffer(self._ids, dtype=np.intc) if self._ids else np.zeros(0, np.intc)
+
+    @property
+    def ends(self) -> np.ndarray:
+        """Where each row ends in :attr:`flat_ids` (a view, not a copy)."""
+        return np.frombuffer(self._ends, dtype=np.int64) if self._ends else np.zeros(0, np.int64)
 
     @property
     def ids(self) -> _IdRows:

@@ -8,7 +8,7 @@ import numpy as np
 
 from rag.config import QueryParams
 from rag.lexical.bm25 import BM25Retriever
-from rag.lexical.phrases import phrase_terms
+from rag.lexical.phrases import phrase_rows, phrase_terms
 from rag.lexical.term_rows import TermRows
 from rag.parts.base import BuildContext
 from rag.parts.bm25 import BM25IndexPart
@@ -45,4 +45,4 @@ class PhrasesPart(BM25IndexPart[PhraseRanking]):
     retriever = PhraseRanking
 
     def terms(self, context: BuildContext) -> TermRows:
-        return TermRows.of(phrase_terms(passage_terms) for passage_terms in context.passage_terms)
+        return phrase_rows(context.passage_terms)

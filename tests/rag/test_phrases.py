@@ -1,8 +1,11 @@
 import numpy as np
+import pytest
 
 from rag.engine import SearchEngine
+from rag.lexical import phrases
 from rag.lexical.analyzer import LexicalAnalyzer
-from rag.lexical.phrases import phrase_terms
+from rag.lexical.phrases import phrase_rows, phrase_terms
+from rag.lexical.term_rows import EMPTY_TERM, TermRows
 from rag.parts.phrases import PhraseRanking
 from tests.conftest import SEED
 
@@ -45,3 +48,19 @@ def test_a_one_term_question_has_no_phrase_ranking(engine: SearchEngine) -> None
     phrases = _ranking(engine)
     query = engine.make_query("NSTRI?")
     assert phrases.query_terms(query) == [] and phrases.prepare(query, engine.params) is None
+
+
+def test_phrase_rows_from_ids_are_the_rows_of_phrase_strings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(phrases, "BLOCK_ROWS", 7)  # rows paired over several blocks
+    rng = np.random.default_rng(17)
+    vocabulary = [f"w{i}" for i in range(25)]
+    corpus = [list(rng.choice(vocabulary, size=int(rng.integers(0, 12)))) for _ in range(300)]
+    rows = TermRows.of(corpus)
+    ours = phrase_rows(rows)
+    reference = TermRows.of(phrase_terms(row) for row in rows)
+    assert ours.vocab == reference.vocab and ours.words == reference.words
+    assert list(ours.ids) == list(reference.ids)
+    assert np.array_equal(ours.ends, reference.ends)
+    assert phrase_rows(TermRows.of([["a"], []])).vocab == {EMPTY_TERM: 0}
