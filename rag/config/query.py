@@ -113,6 +113,21 @@ class QueryParams(BaseModel):
     cross_language_offset: float = Field(
         0.09, ge=0, description="cosine added to passages in another language than the question"
     )
+    # Chosen by `python -m eval.lead_coverage` (docs/abstention.md, "keyword questions"):
+    # the smallest slack that keeps precision@1 of the fitted sentence sets' other-language
+    # leads, for the most keyword questions led in their own language.
+    lead_coverage_slack: float = Field(
+        0.3,
+        ge=0,
+        description="a passage in another language than the question leads only if it holds "
+        "the question's concepts (terms or their translations, IDF-weighted share) at least "
+        "as much as the best passage in the question's language, less this slack (1: off)",
+    )
+    cross_language_offset_needs_term: bool = Field(
+        True,
+        description="the offset lifts only passages that share a term or a translated term "
+        "with the question: the encoder's cosine alone is no cross-lingual answer",
+    )
     # Learned by `python -m eval.lead --fit "eval/sets/paraphrase-dev#tune"
     # eval/sets/crosslingual-dev ../shared/evalsets/seed-qa --report
     # "eval/sets/paraphrase-dev#report"`: the best mean precision@1 over the fitted sets.

@@ -23,7 +23,11 @@ def build_bm25(corpus_terms: Iterable[Sequence[str]] | TermRows, *, k1: float, b
 def load_bm25(folder: Path) -> Any:
     import bm25s
 
-    return bm25s.BM25.load(str(folder), load_vocab=True)
+    model = bm25s.BM25.load(str(folder), load_vocab=True)
+    # A set of every term id as Python ints (about 60 bytes a term: megabytes for a phrase
+    # vocabulary), read only by bm25s's ``retrieve`` of term ids, which nothing here calls.
+    model.unique_token_ids_set = None
+    return model
 
 
 class BM25Retriever:

@@ -144,8 +144,16 @@ class HybridRanker:
         vector = query.vector + params.feedback_weight * centroid
         return replace(query, vector=(vector / np.linalg.norm(vector)).astype(np.float32))
 
-    def calibrate(self, query: Query, fused: Scored, params: QueryParams) -> Scored:
-        """Fused hits of several partitions on one scale: plus their weighted raw cosine."""
+    def calibrate(
+        self,
+        query: Query,
+        fused: Scored,
+        params: QueryParams,
+        bm25_scores: np.ndarray | None = None,
+    ) -> Scored:
+        """Fused hits of several partitions on one scale: plus their weighted raw cosine,
+        lifted by the cross-language offset in another language than the question's (only
+        where the passage shares a term with the question, by ``bm25_scores``, if so set)."""
         weight = params.merge_similarity_weight
         if query.raw_vector is None or weight == 0 or not len(fused):
             return fused
@@ -153,6 +161,11 @@ class HybridRanker:
         if rows is None:
             return fused
         cross = self.languages[fused.positions] != query.lang
+        if params.cross_language_offset_needs_term and bm25_scores is not None:
+            # A passage that shares not even a translated word with a question is no
+            # cross-lingual answer to it, however close the encoder puts them: the encoder
+            # places any short question near much of the other language's text.
+            cross &= bm25_scores[fused.positions] > 0
         similarity = rows @ query.raw_vector + params.cross_language_offset * cross
         return Scored(fused.positions, fused.scores + weight * similarity.astype(np.float64))
 
@@ -174,13 +187,30 @@ class HybridRanker:
         if not own.any():
             return merged
         best_own = int(np.argmax(own))
-        if not own[0] and merged.scores[0] - merged.scores[best_own] >= margin:
+        if (
+            not own[0]
+            and merged.scores[0] - merged.scores[best_own] >= margin
+            and self._holds_as_much(query, merged, best_own, params)
+        ):
             return merged
         scores = merged.scores - params.lead_demotion * ~own
         scores[best_own] = merged.scores[0]  # it leads, with the lead's score
         rest = np.delete(np.arange(len(merged)), best_own)
         order = np.r_[best_own, rest[np.argsort(-scores[rest], kind="stable")]]
         return Scored(merged.positions[order], scores[order])
+
+    def _holds_as_much(
+        self, query: Query, merged: Scored, best_own: int, params: QueryParams
+    ) -> bool:
+        """Whether the merged lead (in another language) holds as much of the question's
+        concepts, its terms or their translations, as the best passage in the question's
+        language, less ``lead_coverage_slack`` (translations cover a question only in part)."""
+        slack = params.lead_coverage_slack
+        if slack >= 1 or self.sentences is None:
+            return True
+        lead = self.sentences.passage_coverage(query, int(merged.positions[0]))
+        own = self.sentences.passage_coverage(query, int(merged.positions[best_own]))
+        return lead >= own - slack
 
     def dense_candidates(self, query: Query, params: QueryParams) -> Scored:
         """The dense candidates of every partition with no filter: what a filtered ranking's
@@ -257,7 +287,7 @@ class HybridRanker:
         within, dense, bm25 = (Scored.concatenate([part[i] for part in parts]) for i in range(3))
         return Ranking(
             self.own_language_lead(
-                query, self.calibrate(query, within, params).best_first(), params
+                query, self.calibrate(query, within, params, bm25_scores).best_first(), params
             ),
             dense.best_first(),
             bm25.best_first(),

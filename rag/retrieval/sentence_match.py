@@ -49,6 +49,22 @@ class SentenceMatcher:
             weights.append(weight)
         return concept_of, np.asarray(weights, dtype=np.float64)
 
+    def passage_coverage(self, query: Query, position: int) -> float:
+        """The IDF-weighted share of the question's concepts held anywhere in a passage (by
+        any of its sentences; 0 where the table has none for it)."""
+        concept_of, weights = self._concepts(query)
+        total = float(weights.sum())
+        chunk = self.chunks[position]
+        if total <= 0 or not self.table.has(chunk.article_id):
+            return 0.0
+        held = {
+            concept_of[t]
+            for term_ids in self.table.sentence_terms(chunk.article_id, chunk.start, chunk.end)
+            for t in term_ids
+            if t in concept_of
+        }
+        return float(weights[list(held)].sum()) / total if held else 0.0
+
     def coverage(self, query: Query, positions: Sequence[int]) -> np.ndarray:
         """For each passage, the IDF-weighted share of the question's concepts held by its best
         sentence (0 where the table has no sentences for it)."""

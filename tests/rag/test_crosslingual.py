@@ -1,15 +1,19 @@
 import numpy as np
+import pytest
 
 from rag.config import QueryParams
 from rag.crosslingual import Lexicon, Translator
+from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import BM25Retriever
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.hybrid import HybridRanker, language_partitions
+from rag.retrieval.sentence_match import SentenceMatcher
+from rag.sentence_table import SentenceTable
 from rag.types import Hit, Query, Scored
 from rag.vectors import build_faiss_index, center, language_means
-from tests.conftest import english_translator
+from tests.conftest import english_translator, shared_analyzer
 
 
 def test_centering_lets_a_translation_outrank_same_language_neighbours() -> None:
@@ -67,6 +71,21 @@ def test_partitions_are_merged_on_similarity_not_on_their_own_scale() -> None:
     assert [h.position for h in merged][:2] == [0, 2]
     off = params.but(merge_similarity_weight=0.0)
     assert ranker.calibrate(query, within, off) is within
+    # Passage 0 shares no term with the question (BM25 scores 0): no lift for it, unless the
+    # setting is off.
+    unlinked = np.array([0.0, 1.0, 2.0, 1.0])
+    lifted = _by_position(ranker.calibrate(query, within, params))
+    unlifted = _by_position(ranker.calibrate(query, within, params, unlinked))
+    assert lifted[0] - unlifted[0] == pytest.approx(100 * 0.09)
+    assert all(lifted[p] == unlifted[p] for p in (1, 2, 3))
+    anyway = params.but(cross_language_offset_needs_term=False)
+    assert ranker.calibrate(query, within, anyway, unlinked).scores.tolist() == list(
+        ranker.calibrate(query, within, params).scores
+    )
+
+
+def _by_position(scored: Scored) -> dict[int, float]:
+    return dict(zip(scored.positions.tolist(), scored.scores.tolist(), strict=True))
 
 
 def _lead_ranker() -> HybridRanker:
@@ -86,6 +105,32 @@ def test_another_language_leads_only_by_the_margin() -> None:
     assert led.scores[0] == 90.5  # the leader takes the lead's score
     clear = Scored.of([Hit(0, 92.0), Hit(1, 90.0), Hit(2, 89.0), Hit(3, 80.0)])
     assert ranker.own_language_lead(query, clear, params) is clear  # 2 >= 1: it leads
+
+
+def test_another_language_leads_only_holding_as_much_of_the_question_less_the_slack() -> None:
+    # Passage 0 (Korean) holds insulin and price, passage 1 (English) insulin, price and
+    # Germany: 4/6 and 1 of the English question's IDF-weighted concepts.
+    articles = [
+        Article("ko-article", "Insulin prices rose again."),
+        Article("en-article", "Germany capped insulin prices last year."),
+    ]
+    table = SentenceTable.build(articles, shared_analyzer())
+    chunks = [
+        Chunk(a.id, 0, 0, len(a.text), a.text, lang)
+        for a, lang in zip(articles, ("ko", "en"), strict=True)
+    ]
+    idf = {"insulin": 3.0, "price": 1.0, "germani": 2.0}
+    ranker = _lead_ranker()
+    ranker.sentences = SentenceMatcher(table, chunks, idf)
+    concepts = [{"insulin"}, {"price"}, {"germani"}]
+    query = Query(text="insulin prices in Germany", lang="en", concepts=concepts)
+    merged = Scored.of([Hit(0, 95.0), Hit(1, 90.0)])  # Korean 0 wins by the margin
+    params = QueryParams(lead_margin=1.0, lead_demotion=0.0)
+    led = ranker.own_language_lead(query, merged, params.but(lead_coverage_slack=0.3))
+    assert [h.position for h in led.hits()] == [1, 0]  # 4/6 < 1 - 0.3
+    for slack in (0.4, 1.0):  # 4/6 >= 1 - 0.4; 1: the rule off
+        kept = ranker.own_language_lead(query, merged, params.but(lead_coverage_slack=slack))
+        assert kept is merged
 
 
 def test_a_partition_that_lost_the_lead_follows_unless_it_beats_the_demotion() -> None:

@@ -100,3 +100,11 @@ def test_a_partition_of_another_language_takes_the_share_unpowered(engine: Searc
     assert gained == pytest.approx(
         params.sentence_weight * spread * share**params.sentence_cross_power
     )
+
+
+def test_a_passage_holds_the_concepts_of_all_its_sentences() -> None:
+    matcher, query = _matcher()
+    assert matcher.passage_coverage(query, 0) == 1.0  # spread over two sentences
+    assert matcher.coverage(query, [0])[0] == pytest.approx(4 / 6)  # its best sentence
+    query.concepts = [{"kenya"}]
+    assert matcher.passage_coverage(query, 0) == 0.0
