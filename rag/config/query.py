@@ -113,11 +113,11 @@ class QueryParams(BaseModel):
     cross_language_offset: float = Field(
         0.09, ge=0, description="cosine added to passages in another language than the question"
     )
-    # Chosen by `python -m eval.lead_coverage` (docs/abstention.md, "keyword questions"):
+    # Chosen by `python -m eval.lead_coverage` (docs/abstention.md, "Keyword questions"):
     # the smallest slack that keeps precision@1 of the fitted sentence sets' other-language
     # leads, for the most keyword questions led in their own language.
     lead_coverage_slack: float = Field(
-        0.3,
+        0.4,
         ge=0,
         description="a passage in another language than the question leads only if it holds "
         "the question's concepts (terms or their translations, IDF-weighted share) at least "

@@ -34,14 +34,18 @@ class SentenceMatcher:
     def _term_ids(self) -> dict[str, int]:
         return {term: row for row, term in enumerate(self.table.vocabulary)}
 
-    def _concepts(self, query: Query) -> tuple[dict[int, int], np.ndarray]:
+    def _concepts(
+        self, query: Query, weighed_by: set[str] | None = None
+    ) -> tuple[dict[int, int], np.ndarray]:
         """The question's concepts as (sentence-vocabulary id -> concept, concept weights):
-        each concept weighs its rarest known term's IDF; concepts no sentence holds go."""
+        each concept weighs its rarest known term's IDF (of its terms in ``weighed_by`` where
+        it has any); concepts no sentence holds go."""
         concept_of: dict[int, int] = {}
         weights: list[float] = []
         for concept in query.concepts:
             ids = [self._term_ids[t] for t in concept if t in self._term_ids]
-            weight = concept_weight(concept, self.idf)
+            weighing = (concept & weighed_by) or concept if weighed_by is not None else concept
+            weight = concept_weight(weighing, self.idf)
             if not ids or weight <= 0:
                 continue
             for term_id in ids:
@@ -50,9 +54,12 @@ class SentenceMatcher:
         return concept_of, np.asarray(weights, dtype=np.float64)
 
     def passage_coverage(self, query: Query, position: int) -> float:
-        """The IDF-weighted share of the question's concepts held anywhere in a passage (by
-        any of its sentences; 0 where the table has none for it)."""
-        concept_of, weights = self._concepts(query)
+        """The share of the question's concepts held anywhere in a passage (by any of its
+        sentences; 0 where the table has none for it), each concept weighed by the IDF of the
+        question's own words in it: a translation into a language of few passages is rare in
+        the whole index for that alone, and would weigh more than the word it translates."""
+        own_terms = set(query.terms)
+        concept_of, weights = self._concepts(query, own_terms)
         total = float(weights.sum())
         chunk = self.chunks[position]
         if total <= 0 or not self.table.has(chunk.article_id):

@@ -108,3 +108,16 @@ def test_a_passage_holds_the_concepts_of_all_its_sentences() -> None:
     assert matcher.coverage(query, [0])[0] == pytest.approx(4 / 6)  # its best sentence
     query.concepts = [{"kenya"}]
     assert matcher.passage_coverage(query, 0) == 0.0
+
+
+def test_a_translated_concept_weighs_as_the_question_s_own_word() -> None:
+    articles = [Article("en", "Insulin prices rose."), Article("ko", "가격이 올랐다.")]
+    table = SentenceTable.build(articles, shared_analyzer())
+    chunks = [Chunk(a.id, 0, 0, len(a.text), a.text, a.id) for a in articles]
+    # 가격 is rare in the whole index (its language has few passages), price is common.
+    idf = {"insulin": 3.0, "price": 1.0, "가격": 6.0}
+    matcher = SentenceMatcher(table, chunks, idf)
+    query = Query("insulin price", "en", terms=["insulin", "price"])
+    query.concepts = [{"insulin"}, {"price", "가격"}]
+    assert matcher.passage_coverage(query, 0) == 1.0
+    assert matcher.passage_coverage(query, 1) == pytest.approx(1 / 4)  # not 6 / 9
