@@ -4,13 +4,14 @@ SUITE...] [--keywords 2 3] [--keyword-report 1]``.
 A passage in another language than the question's can top the merged ranking because its
 partition's best passage stands out there, or because the encoder places a short question
 near much of the other language's text ("zika" near Korean science news). With slack s it
-leads only if it holds the question's concepts (IDF-weighted share of its terms, or their
-translations, anywhere in the passage) at least as much as the best passage in the
-question's language, less s; translations cover a question only in part, hence the slack.
+keeps the lead only if it holds the question's concepts (the share of its terms, or their
+translations, anywhere in the passage, IDF-weighted) at least as much as the best passage in
+the question's language, less s; else that one leads. Translations cover a question only in
+part, hence the slack.
 
 Each question is ranked once with the rule off; where another language leads, the two
 candidates' coverages and which is gold say what every slack would do. The slack chosen keeps
-precision@1 of those leads at its best on every ``--fit`` suite (sentence questions), and
+precision@1 at its best on every ``--fit`` suite (sentence questions), and
 among those slacks leads the most ``--keywords`` questions (``eval.keywords``: title words of
 the news corpus) with a gold passage; the largest of equals. ``--report`` suites and
 ``--keyword-report`` word counts are printed, not fitted.
@@ -33,15 +34,15 @@ GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
 
 @dataclass(frozen=True)
 class LeadCase:
-    lead_coverage: float
-    own_coverage: float
+    lead_coverage: float  # of the first passage with the rule off
+    rival_coverage: float  # of the best passage in the question's language
     lead_gold: bool
-    own_gold: bool
+    rival_gold: bool
 
     def hit(self, slack: float) -> bool:
         """Whether the first passage is gold under ``slack`` (1: the rule off)."""
-        keeps = slack >= 1 or self.lead_coverage >= self.own_coverage - slack
-        return self.lead_gold if keeps else self.own_gold
+        keeps = slack >= 1 or self.lead_coverage >= self.rival_coverage - slack
+        return self.lead_gold if keeps else self.rival_gold
 
 
 def lead_cases(engine: SearchEngine, questions: Sequence[tuple[str, set[str]]]) -> list[LeadCase]:
@@ -54,16 +55,16 @@ def lead_cases(engine: SearchEngine, questions: Sequence[tuple[str, set[str]]]) 
     for text, gold in questions:
         query = engine.make_query(text, params=params)
         hits = engine.rank(query, params=params).hits
-        langs = [engine.corpus.chunks[h.position].lang for h in hits]
-        if not hits or langs[0] == query.lang or query.lang not in langs:
+        own = [engine.corpus.chunks[h.position].lang == query.lang for h in hits]
+        if not hits or own[0] or not any(own):
             continue
-        lead, own = hits[0].position, hits[langs.index(query.lang)].position
+        lead, rival = hits[0].position, hits[own.index(True)].position
         cases.append(
             LeadCase(
                 matcher.passage_coverage(query, lead),
-                matcher.passage_coverage(query, own),
+                matcher.passage_coverage(query, rival),
                 engine.corpus.chunks[lead].article_id in gold,
-                engine.corpus.chunks[own].article_id in gold,
+                engine.corpus.chunks[rival].article_id in gold,
             )
         )
     return cases

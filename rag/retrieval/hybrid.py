@@ -190,7 +190,7 @@ class HybridRanker:
         if (
             not own[0]
             and merged.scores[0] - merged.scores[best_own] >= margin
-            and self._holds_as_much(query, merged, best_own, params)
+            and self._holds_as_much(query, merged, 0, best_own, params)
         ):
             return merged
         scores = merged.scores - params.lead_demotion * ~own
@@ -200,17 +200,20 @@ class HybridRanker:
         return Scored(merged.positions[order], scores[order])
 
     def _holds_as_much(
-        self, query: Query, merged: Scored, best_own: int, params: QueryParams
+        self, query: Query, merged: Scored, lead: int, rival: int, params: QueryParams
     ) -> bool:
-        """Whether the merged lead (in another language) holds as much of the question's
-        concepts, its terms or their translations, as the best passage in the question's
-        language, less ``lead_coverage_slack`` (translations cover a question only in part)."""
+        """Whether the passage at ``lead`` in ``merged`` (in another language than the
+        question's) holds as much of the question's concepts, its terms or their translations,
+        as the one at ``rival`` (the best in the question's language), less
+        ``lead_coverage_slack`` (translations cover a question only in part). Only this way
+        round: the other way, a Korean title's words held through translations by English
+        passages took the lead from their own article (``python -m eval.keywords``)."""
         slack = params.lead_coverage_slack
         if slack >= 1 or self.sentences is None:
             return True
-        lead = self.sentences.passage_coverage(query, int(merged.positions[0]))
-        own = self.sentences.passage_coverage(query, int(merged.positions[best_own]))
-        return lead >= own - slack
+        held = self.sentences.passage_coverage(query, int(merged.positions[lead]))
+        rival_held = self.sentences.passage_coverage(query, int(merged.positions[rival]))
+        return held >= rival_held - slack
 
     def dense_candidates(self, query: Query, params: QueryParams) -> Scored:
         """The dense candidates of every partition with no filter: what a filtered ranking's

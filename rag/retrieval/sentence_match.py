@@ -38,14 +38,16 @@ class SentenceMatcher:
         self, query: Query, weighed_by: set[str] | None = None
     ) -> tuple[dict[int, int], np.ndarray]:
         """The question's concepts as (sentence-vocabulary id -> concept, concept weights):
-        each concept weighs its rarest known term's IDF (of its terms in ``weighed_by`` where
-        it has any); concepts no sentence holds go."""
+        each concept weighs its rarest known term's IDF (that of its terms in ``weighed_by``
+        where the index knows any); concepts no sentence holds go."""
         concept_of: dict[int, int] = {}
         weights: list[float] = []
         for concept in query.concepts:
             ids = [self._term_ids[t] for t in concept if t in self._term_ids]
-            weighing = (concept & weighed_by) or concept if weighed_by is not None else concept
-            weight = concept_weight(weighing, self.idf)
+            weight = concept_weight(concept, self.idf)
+            if weighed_by is not None:
+                # The own word's IDF where the index knows it; else its translations'.
+                weight = concept_weight(concept & weighed_by, self.idf) or weight
             if not ids or weight <= 0:
                 continue
             for term_id in ids:

@@ -121,3 +121,9 @@ def test_a_translated_concept_weighs_as_the_question_s_own_word() -> None:
     query.concepts = [{"insulin"}, {"price", "가격"}]
     assert matcher.passage_coverage(query, 0) == 1.0
     assert matcher.passage_coverage(query, 1) == pytest.approx(1 / 4)  # not 6 / 9
+    # An own word the index does not know (a Korean question about English articles): the
+    # concept weighs as its translation.
+    korean = Query("인슐린 값", "ko", terms=["인슐린", "값"])
+    korean.concepts = [{"인슐린", "insulin"}, {"값", "price"}]
+    assert matcher.passage_coverage(korean, 0) == 1.0
+    assert matcher.passage_coverage(korean, 1) == 0.0
