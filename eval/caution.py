@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 from eval.command import run
 from eval.report import markdown_table
-from eval.results import cell, results_by_set, split_questions
+from eval.results import cell, fit_record, results_by_set, split_questions
 from rag.errors import InputError
 from rag.fitted import ABSTENTION_FILE, write_json
 
@@ -144,14 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         record = json.loads(ABSTENTION_FILE.read_text(encoding="utf-8"))
         record["caution_threshold"] = round(threshold, 4)
+        fitted = fit_record("python -m eval.caution", shown, rates, threshold)
         record["caution_fit"] = {
-            "command": "python -m eval.caution " + shlex.join(sys.argv[1:]),
+            "command": fitted["command"],
             "fitted_sets": args.fit,
             "max_share": args.max_share,
-            "rates": {
-                name: {k: None if v != v else v for k, v in rates(rows, threshold).items()}
-                for name, rows in shown.items()
-            },
+            "rates": fitted["rates"],
         }
         write_json(record, ABSTENTION_FILE)
         print(f"\nwritten to {ABSTENTION_FILE}", file=sys.stderr)

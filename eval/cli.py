@@ -20,6 +20,7 @@ from eval.fitting import (
     Sample,
     leave_one_set_out,
 )
+from eval.options import compare_pairs
 from eval.report import (
     held_out_table,
     language_table,
@@ -36,14 +37,7 @@ from rag.retrieval.hybrid import METHODS
 
 def parse_methods(methods: str, compare: list[str]) -> list[Method]:
     chosen = [Method(m.strip()) for m in methods.split(",") if m.strip()]
-    for spec in compare:
-        pairs = []
-        for item in spec.split(","):
-            key, _, value = item.partition("=")
-            if not key.strip() or not value.strip():
-                raise InputError(f"--compare expects KEY=VALUE[,KEY=VALUE], got {spec!r}")
-            pairs.append((key.strip().lower(), value.strip()))
-        chosen.append(Method("hybrid", tuple(pairs)))
+    chosen += [Method("hybrid", compare_pairs(spec)) for spec in compare]
     for method in chosen:
         if method.base not in METHODS:
             raise InputError(f"unknown method {method.base!r}; expected {', '.join(METHODS)}")

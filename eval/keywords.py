@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.command import run
+from eval.options import compare_pairs
 from eval.report import markdown_table
 from rag.config import QueryParams, Settings
 from rag.embedding.encoder import Encoder
@@ -77,13 +78,6 @@ def score(
     return {"hit@1": hit1 / n, "hit@5": hit5 / n, "other-language lead": foreign / n}
 
 
-def _changes(spec: str) -> dict[str, str]:
-    pairs = [item.split("=", 1) for item in spec.split(",") if item]
-    if any(len(pair) != 2 for pair in pairs):
-        raise InputError(f"--compare takes KEY=VALUE[,KEY=VALUE], not {spec!r}")
-    return {key: value for key, value in pairs}
-
-
 def main(argv: list[str] | None = None) -> int:
     from eval.datasets import load_eval_set
     from eval.runner import engine_for
@@ -102,7 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     engine, _ = engine_for(load_eval_set(Path(args.set), corpus), settings, encoder, progress=True)
     variants = {"default": engine.params}
     for spec in args.compare:
-        variants[spec] = engine.params.but(**_changes(spec))
+        changes = dict(compare_pairs(spec))
+        try:
+            variants[spec] = engine.params.but(**changes)
+        except ValueError as exc:  # a build setting, or a value of the wrong kind
+            raise InputError(f"--compare {spec!r} (ranking settings only): {exc}") from None
     rows = []
     for words in args.words:
         questions = keyword_questions(engine, args.articles, words)

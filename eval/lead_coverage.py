@@ -59,10 +59,11 @@ def lead_cases(engine: SearchEngine, questions: Sequence[tuple[str, set[str]]]) 
         if not hits or own[0] or not any(own):
             continue
         lead, rival = hits[0].position, hits[own.index(True)].position
+        held, rival_held = matcher.passage_coverage(query, [lead, rival])
         cases.append(
             LeadCase(
-                matcher.passage_coverage(query, lead),
-                matcher.passage_coverage(query, rival),
+                float(held),
+                float(rival_held),
                 engine.corpus.chunks[lead].article_id in gold,
                 engine.corpus.chunks[rival].article_id in gold,
             )

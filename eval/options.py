@@ -41,3 +41,23 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         "--out", metavar="DIR", help="write report.md, plots and per-question results"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def compare_pairs(spec: str) -> tuple[tuple[str, str], ...]:
+    """The settings of one ``--compare KEY=VALUE[,KEY=VALUE]``, keys lowercased; an input
+    error when it is malformed or a key names no setting."""
+    from rag.config import group_of
+    from rag.errors import InputError
+
+    pairs = []
+    for item in spec.split(","):
+        key, _, value = item.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not key or not value:
+            raise InputError(f"--compare expects KEY=VALUE[,KEY=VALUE], got {spec!r}")
+        try:
+            group_of(key)
+        except ValueError as exc:
+            raise InputError(f"--compare {spec!r}: {exc}") from None
+        pairs.append((key, value))
+    return tuple(pairs)

@@ -20,14 +20,13 @@ The other questions' margins are set aside, so that the judge alone decides them
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 from eval.command import run
 from eval.report import HELD_OUT_COLUMNS, markdown_table
-from eval.results import cell, results_by_set, split_questions
+from eval.results import cell, fit_record, results_by_set, split_questions
 from rag.errors import InputError
 from rag.fitted import READER_GATE_FILE, write_json
 
@@ -135,16 +134,14 @@ def main(argv: list[str] | None = None) -> int:
         print("\nEach set scored at the gate fitted on all the others (leave one set out):\n")
         print(leave_one_out_table(shown, args.max_false))
     if args.write:
+        fitted = fit_record("python -m eval.reader_gate", shown, rates, gate)
         record = {
             "min_margin": round(gate, 4),
             "fit": {
-                "command": "python -m eval.reader_gate " + shlex.join(sys.argv[1:]),
+                "command": fitted["command"],
                 "fitted_sets": args.fit,
                 "max_false_abstention": args.max_false,
-                "rates": {
-                    name: {k: None if v != v else v for k, v in rates(rows, gate).items()}
-                    for name, rows in shown.items()
-                },
+                "rates": fitted["rates"],
             },
         }
         write_json(record, READER_GATE_FILE)

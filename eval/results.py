@@ -4,7 +4,10 @@ the commands that choose a threshold on them (``eval.reader_gate``, ``eval.cauti
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +48,20 @@ def cell(value: float | int) -> str:
     if isinstance(value, float):
         return "—" if value != value else f"{value:.3f}"  # NaN: no such question
     return str(value)
+
+
+def fit_record(
+    prog: str,
+    shown: Mapping[str, list[Row]],
+    rates: Callable[[list[Row], float], Mapping[str, float]],
+    value: float,
+) -> dict[str, Any]:
+    """What a fitting command writes beside the value it chose: itself as run, and each shown
+    set's rates at that value (a rate of no question, NaN, as null)."""
+    return {
+        "command": f"{prog} {shlex.join(sys.argv[1:])}",
+        "rates": {
+            name: {k: None if v != v else v for k, v in rates(rows, value).items()}
+            for name, rows in shown.items()
+        },
+    }

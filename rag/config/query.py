@@ -222,5 +222,9 @@ class QueryParams(BaseModel):
     )
 
     def but(self, **changes: Any) -> QueryParams:
-        """These parameters with ``changes``, validated like the environment's."""
+        """These parameters with ``changes``, validated like the environment's; a name that
+        is no ranking parameter is an error (it would otherwise change nothing)."""
+        unknown = sorted(set(changes) - set(type(self).model_fields))
+        if unknown:
+            raise ValueError(f"no ranking parameter is called {', '.join(map(repr, unknown))}")
         return QueryParams.model_validate({**self.model_dump(), **changes})

@@ -211,9 +211,10 @@ class HybridRanker:
         slack = params.lead_coverage_slack
         if slack >= 1 or self.sentences is None:
             return True
-        held = self.sentences.passage_coverage(query, int(merged.positions[lead]))
-        rival_held = self.sentences.passage_coverage(query, int(merged.positions[rival]))
-        return held >= rival_held - slack
+        held, rival_held = self.sentences.passage_coverage(
+            query, [int(merged.positions[lead]), int(merged.positions[rival])]
+        )
+        return bool(held >= rival_held - slack)
 
     def dense_candidates(self, query: Query, params: QueryParams) -> Scored:
         """The dense candidates of every partition with no filter: what a filtered ranking's

@@ -55,24 +55,29 @@ class SentenceMatcher:
             weights.append(weight)
         return concept_of, np.asarray(weights, dtype=np.float64)
 
-    def passage_coverage(self, query: Query, position: int) -> float:
-        """The share of the question's concepts held anywhere in a passage (by any of its
-        sentences; 0 where the table has none for it), each concept weighed by the IDF of the
-        question's own words in it: a translation into a language of few passages is rare in
-        the whole index for that alone, and would weigh more than the word it translates."""
-        own_terms = set(query.terms)
-        concept_of, weights = self._concepts(query, own_terms)
+    def passage_coverage(self, query: Query, positions: Sequence[int]) -> np.ndarray:
+        """For each passage, the share of the question's concepts held anywhere in it (by any
+        of its sentences; 0 where the table has none for it), each concept weighed by the IDF
+        of the question's own words in it: a translation into a language of few passages is
+        rare in the whole index for that alone, and would weigh more than the word it
+        translates."""
+        out = np.zeros(len(positions), dtype=np.float64)
+        concept_of, weights = self._concepts(query, set(query.terms))
         total = float(weights.sum())
-        chunk = self.chunks[position]
-        if total <= 0 or not self.table.has(chunk.article_id):
-            return 0.0
-        held = {
-            concept_of[t]
-            for term_ids in self.table.sentence_terms(chunk.article_id, chunk.start, chunk.end)
-            for t in term_ids
-            if t in concept_of
-        }
-        return float(weights[list(held)].sum()) / total if held else 0.0
+        if total <= 0:
+            return out
+        for row, position in enumerate(positions):
+            chunk = self.chunks[position]
+            if not self.table.has(chunk.article_id):
+                continue
+            held = {
+                concept_of[t]
+                for term_ids in self.table.sentence_terms(chunk.article_id, chunk.start, chunk.end)
+                for t in term_ids
+                if t in concept_of
+            }
+            out[row] = float(weights[list(held)].sum()) / total if held else 0.0
+        return out
 
     def coverage(self, query: Query, positions: Sequence[int]) -> np.ndarray:
         """For each passage, the IDF-weighted share of the question's concepts held by its best

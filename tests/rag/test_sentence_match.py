@@ -104,10 +104,10 @@ def test_a_partition_of_another_language_takes_the_share_unpowered(engine: Searc
 
 def test_a_passage_holds_the_concepts_of_all_its_sentences() -> None:
     matcher, query = _matcher()
-    assert matcher.passage_coverage(query, 0) == 1.0  # spread over two sentences
+    assert matcher.passage_coverage(query, [0]).tolist() == [1.0]  # spread over two sentences
     assert matcher.coverage(query, [0])[0] == pytest.approx(4 / 6)  # its best sentence
     query.concepts = [{"kenya"}]
-    assert matcher.passage_coverage(query, 0) == 0.0
+    assert matcher.passage_coverage(query, [0]).tolist() == [0.0]
 
 
 def test_a_translated_concept_weighs_as_the_question_s_own_word() -> None:
@@ -119,11 +119,11 @@ def test_a_translated_concept_weighs_as_the_question_s_own_word() -> None:
     matcher = SentenceMatcher(table, chunks, idf)
     query = Query("insulin price", "en", terms=["insulin", "price"])
     query.concepts = [{"insulin"}, {"price", "가격"}]
-    assert matcher.passage_coverage(query, 0) == 1.0
-    assert matcher.passage_coverage(query, 1) == pytest.approx(1 / 4)  # not 6 / 9
+    english, korean_price = matcher.passage_coverage(query, [0, 1])
+    assert english == 1.0
+    assert korean_price == pytest.approx(1 / 4)  # not 6 / 9
     # An own word the index does not know (a Korean question about English articles): the
     # concept weighs as its translation.
     korean = Query("인슐린 값", "ko", terms=["인슐린", "값"])
     korean.concepts = [{"인슐린", "insulin"}, {"값", "price"}]
-    assert matcher.passage_coverage(korean, 0) == 1.0
-    assert matcher.passage_coverage(korean, 1) == 0.0
+    assert matcher.passage_coverage(korean, [0, 1]).tolist() == [1.0, 0.0]
