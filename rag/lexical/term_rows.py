@@ -3,14 +3,14 @@
 Lists of strings cost about 60 bytes a term (a string object and a pointer each); a build of
 100k passages of 200 terms would hold over a gigabyte of them, several times over while one
 part is made from another's terms. :class:`TermRows` holds one array of term ids with the
-end of each row and a vocabulary, and gives back each row's terms (or their ids, which is
-what bm25s indexes from) on demand, and all of them as flat arrays (``rag.lexical.bm25_matrix``).
+end of each row and a vocabulary, and gives back each row's terms (or their ids) on demand,
+and all of them as flat arrays, which ``rag.lexical.bm25_matrix`` indexes.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import overload
 
 import numpy as np
@@ -20,8 +20,7 @@ EMPTY_TERM = ""
 
 
 class TermRows(Sequence[list[str]]):
-    """Rows of terms, appended one row at a time. Also what bm25s's ``index`` reads as a
-    tokenized corpus: ``ids`` (each row's term ids) and ``vocab`` (term -> id)."""
+    """Rows of terms, appended one row at a time; ``vocab`` maps each term to its id."""
 
     def __init__(self) -> None:
         self.vocab: dict[str, int] = {}
@@ -98,32 +97,6 @@ class TermRows(Sequence[list[str]]):
     def ends(self) -> np.ndarray:
         """Where each row ends in :attr:`flat_ids` (a view, not a copy)."""
         return np.frombuffer(self._ends, dtype=np.int64) if self._ends else np.zeros(0, np.int64)
-
-    @property
-    def ids(self) -> _IdRows:
-        return _IdRows(self)
-
-
-class _IdRows(Sequence[list[int]]):
-    def __init__(self, rows: TermRows) -> None:
-        self._rows = rows
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    @overload
-    def __getitem__(self, index: int) -> list[int]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[list[int]]: ...
-
-    def __getitem__(self, index: int | slice) -> list[int] | list[list[int]]:
-        if isinstance(index, slice):
-            return [self._rows.row_ids(i) for i in range(*index.indices(len(self)))]
-        return self._rows.row_ids(index)
-
-    def __iter__(self) -> Iterator[list[int]]:
-        return (self._rows.row_ids(i) for i in range(len(self)))
 
 
 def term_rows(rows: Iterable[Sequence[str]] | TermRows) -> TermRows:

@@ -13,7 +13,8 @@ from rag.lexical.term_rows import EMPTY_TERM, TermRows
 def _reference(rows: TermRows, k1: float, b: float) -> bm25s.BM25:
     """bm25s's own index of the same ids and vocabulary."""
     model = bm25s.BM25(k1=k1, b=b)
-    model.index(SimpleNamespace(ids=rows.ids, vocab=dict(rows.vocab)), show_progress=False)
+    ids = [rows.row_ids(i) for i in range(len(rows))]
+    model.index(SimpleNamespace(ids=ids, vocab=dict(rows.vocab)), show_progress=False)
     return model
 
 

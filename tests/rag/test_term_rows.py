@@ -12,7 +12,7 @@ def test_rows_give_back_their_terms_and_an_empty_row_the_empty_term() -> None:
     assert len(terms) == 4
     assert terms[0] == ["보험", "price", "보험"] and terms[1] == [EMPTY_TERM]
     assert terms[-1] == ["price"] and terms[1:3] == [[EMPTY_TERM], ["zika"]]
-    assert list(terms.ids) == [[0, 1, 0], [2], [3], [1]]
+    assert [terms.row_ids(i) for i in range(4)] == [[0, 1, 0], [2], [3], [1]]
     assert terms.vocab == {"보험": 0, "price": 1, EMPTY_TERM: 2, "zika": 3}
     with pytest.raises(IndexError):
         terms[4]
