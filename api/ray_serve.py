@@ -168,6 +168,7 @@ def application(settings: Settings) -> Any:
         num_replicas=1,
         ray_actor_options={"num_cpus": service.ray_shard_cpus},
         graceful_shutdown_wait_loop_s=service.ray_drain_poll_s,
+        health_check_period_s=service.ray_health_check_s,
     )(DenseShardReplica)
     shards = [
         shard.options(name=SHARD_DEPLOYMENT.format(i)).bind()
@@ -179,6 +180,7 @@ def application(settings: Settings) -> Any:
         max_ongoing_requests=service.max_in_flight,
         ray_actor_options={"num_cpus": service.ray_api_cpus},
         graceful_shutdown_wait_loop_s=service.ray_drain_poll_s,
+        health_check_period_s=service.ray_health_check_s,
     )(serve.ingress()(ApiReplica))
     return api.bind(settings, *shards)
 

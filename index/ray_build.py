@@ -65,11 +65,16 @@ def import_ray() -> Any:
     return ray
 
 
+_connection: dict[str, str] = {}  # the address this process's Ray connection was made to
+
+
 def connect(address: str) -> Any:
     """Ray, connected to the cluster at ``address`` (``auto``: the one this machine runs or
     ``RAY_ADDRESS`` names); a clear error when there is none."""
     ray = import_ray()
-    if ray.is_initialized() and ray.get_runtime_context().gcs_address != address:
+    # The address asked for, not Ray's own record of it: the GCS reports the node's address
+    # (192.0.2.2:6379 for 127.0.0.1:6379), and reconnecting costs each build seconds.
+    if ray.is_initialized() and _connection.get("address") != address:
         ray.shutdown()  # connected elsewhere (an earlier build of this process)
     if not ray.is_initialized():
         probe_address(address)
@@ -77,6 +82,7 @@ def connect(address: str) -> Any:
             ray.init(address=address, logging_level="ERROR", log_to_driver=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise InputError(f"cannot connect to a Ray cluster at {address!r}: {exc}") from exc
+        _connection["address"] = address
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     return ray

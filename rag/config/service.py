@@ -57,6 +57,10 @@ class ServiceSettings(BaseModel):
         gt=0,
         description="how often a stopping Serve replica checks that its requests are done",
     )
+    # Ray's default is 10 s: a replica that died is noticed, and restarted, up to that late.
+    ray_health_check_s: float = Field(
+        1.0, gt=0, description="how often Serve checks that each replica is alive"
+    )
 
     # --- how a loaded index is held and searched (set when it loads) ------------------
     query_analyzer_threads: int = Field(

@@ -123,14 +123,22 @@ def test_a_new_build_is_swapped_in_on_every_shard(ray_server: str, index_root: P
     assert {p["article_id"] for p in answer["passages"]} <= seed_ids
 
 
-def test_every_replica_drains_at_the_configured_poll(settings: Settings) -> None:
+def test_every_replica_drains_and_is_checked_at_the_configured_periods(
+    settings: Settings,
+) -> None:
     """The API and each shard stop as soon as their requests are done, polled every
-    ``ray_drain_poll_s`` (Ray's own default, 2 s, held every stop for seconds)."""
+    ``ray_drain_poll_s`` (Ray's own default, 2 s, held every stop for seconds), and a dead
+    one is noticed within ``ray_health_check_s`` (Ray's default, 10 s, left a killed shard
+    down for up to that long)."""
     from api import ray_serve
 
-    app = ray_serve.application(settings.but(ray_drain_poll_s=0.3, ray_serve_shards=2))
+    app = ray_serve.application(
+        settings.but(ray_drain_poll_s=0.3, ray_health_check_s=1.5, ray_serve_shards=2)
+    )
     # Serve keeps a bound deployment's options on private attributes; no public reader.
     api = app._bound_deployment
     deployments = [api, *(shard._bound_deployment for shard in api.init_args[1:])]
     assert [d.name for d in deployments] == ["api", "dense-shard-0", "dense-shard-1"]
-    assert {d._deployment_config.graceful_shutdown_wait_loop_s for d in deployments} == {0.3}
+    configs = [d._deployment_config for d in deployments]
+    assert {c.graceful_shutdown_wait_loop_s for c in configs} == {0.3}
+    assert {c.health_check_period_s for c in configs} == {1.5}
