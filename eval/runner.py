@@ -55,6 +55,7 @@ QUERY_SETTINGS = (
     "translate",
     "translation_threshold",
     "translation_dictionary",
+    "translation_dictionary_english",
     "dictionary_senses",
     "transliteration_neighbours",
     "pack_queries",

@@ -78,20 +78,25 @@ def lexicon_words(
 
 
 def _find_usable_senses(
-    dictionary: BilingualDictionary | None,
+    dictionaries: Mapping[tuple[str, str], BilingualDictionary],
     known: Mapping[str, Mapping[str, int]],
     word: str,
     lang: str,
     other: str,
 ) -> list[tuple[str, list[int]]]:
-    """Dictionary senses of ``word`` with a word in the ``other`` lexicon (one that never
-    occurs in the corpus cannot match), with those words' lexicon rows."""
-    if dictionary is None or (lang, other) != (KOREAN, ENGLISH):
+    """Dictionary senses of ``word`` (from ``lang`` into ``other``) with a word in the
+    ``other`` lexicon (one that never occurs in the corpus cannot match), with those words'
+    lexicon rows."""
+    dictionary = dictionaries.get((lang, other))
+    if dictionary is None:
         return []
     rows_of = known[other]
     usable = []
     for sense in dictionary.senses(word):
-        words = [w for w in _SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS]
+        if other == KOREAN:  # Korean headwords, some of several words (예방 접종)
+            words = sense.split()
+        else:
+            words = [w for w in _SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS]
         rows = [rows_of[w] for w in words if w in rows_of]
         if rows:
             usable.append((sense, rows))
@@ -111,9 +116,15 @@ class Translator:
         factory: str = "Flat",
         ef_search: int = 64,
         dictionary: BilingualDictionary | None = None,
+        english_dictionary: BilingualDictionary | None = None,
     ) -> None:
         self.lexicons = dict(lexicons)
-        self.dictionary = dictionary
+        # Korean → English as published; English → Korean its reversal (``reversed``).
+        self.dictionaries: dict[tuple[str, str], BilingualDictionary] = {}
+        if dictionary is not None:
+            self.dictionaries[KOREAN, ENGLISH] = dictionary
+        if english_dictionary is not None:
+            self.dictionaries[ENGLISH, KOREAN] = english_dictionary
         self.analyzer = analyzer
         self.encode_words = encode_words
         self.cache_size = cache_size
@@ -125,7 +136,7 @@ class Translator:
         # make a reference cycle, and a swapped-out index would then stay in memory (lexicons,
         # their FAISS indexes, the analyzer) until the cycle collector happened to run.
         self._usable_senses = lru_cache(maxsize=cache_size)(
-            partial(_find_usable_senses, dictionary, self._known)
+            partial(_find_usable_senses, self.dictionaries, self._known)
         )
         # Requests are served from several threads: the cache's reads and evictions interleave.
         self._cache_lock = threading.Lock()

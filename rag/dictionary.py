@@ -14,28 +14,66 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 from rag.errors import MissingDependencyError
+from rag.lexical.analyzer import ENGLISH_STOP_WORDS, english_stemmer
 
 PACKAGE = "namehint"
 DATA_FILE = "dictionary.json"
 # krdict glosses nominalised adjectives and verbs as "being X" ("being prenatal"): keep X.
 _BEING = re.compile(r"^being\s+")
+_SENSE_WORD = re.compile(r"[a-z][a-z\-']*")
 
 
 class BilingualDictionary:
-    """Korean headword → its English equivalents (senses), each a short phrase."""
+    """Headword → its equivalents in the other language (senses), each a short phrase:
+    Korean → English as published, or English → Korean (:meth:`reversed`)."""
 
-    def __init__(self, senses: dict[str, list[str]]) -> None:
+    def __init__(
+        self, senses: dict[str, list[str]], key: Callable[[str], str] | None = None
+    ) -> None:
         self._senses = senses
+        self._key = key  # what a word is looked up by (its stem, for English headwords)
+        self._reversed: BilingualDictionary | None = None  # made once: every load asks
 
     def __len__(self) -> int:
         return len(self._senses)
 
     def senses(self, word: str) -> list[str]:
-        return self._senses.get(word, [])
+        return self._senses.get(self._key(word) if self._key else word, [])
+
+    def reversed(self) -> BilingualDictionary:
+        """English → Korean: each English word that is by itself a sense of Korean headwords
+        (vaccine: 백신, 접종, ...), looked up by its stem (the index's English stemming), so
+        that "vaccines" finds them too. Senses of several words ("medical treatment") are left
+        out: a question's word is not their meaning. Made once per dictionary."""
+        if self._reversed is not None:
+            return self._reversed
+        single: list[tuple[str, str]] = []
+        for headword, senses in self._senses.items():
+            for sense in senses:
+                words = [
+                    w for w in _SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS
+                ]
+                if len(words) == 1:
+                    single.append((words[0], headword))
+        stemmer, lock = english_stemmer(), threading.Lock()
+
+        def stem(word: str) -> str:
+            with lock:  # lookups come from the service's request threads
+                return str(stemmer.stemWord(word.lower()))
+
+        reverse: dict[str, list[str]] = {}
+        for word, headword in single:
+            known = reverse.setdefault(stem(word), [])
+            if headword not in known:
+                known.append(headword)
+        self._reversed = BilingualDictionary(reverse, key=stem)
+        return self._reversed
 
     @classmethod
     def from_entries(cls, entries: dict[str, dict[str, str]]) -> BilingualDictionary:

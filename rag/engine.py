@@ -17,7 +17,7 @@ from rag.crosslingual import Translator
 from rag.embedding.encoder import Encoder
 from rag.errors import InputError
 from rag.judge import Judge
-from rag.language import detect_language
+from rag.language import ENGLISH, detect_language
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.lexical.bm25 import BM25Retriever
 from rag.question_type import asked_kind, asks_for_number, question_focus
@@ -122,9 +122,14 @@ class SearchEngine:
                 concept.update(terms)
 
     @staticmethod
-    def _dictionary_senses(params: QueryParams) -> int:
-        """Dictionary senses kept per word; 0 when the dictionary is off."""
-        return params.dictionary_senses if params.translation_dictionary else 0
+    def _dictionary_senses(params: QueryParams, lang: str) -> int:
+        """Dictionary senses kept per word of a question in ``lang``; 0 when the dictionary
+        is off (for that language)."""
+        if not params.translation_dictionary:
+            return 0
+        if lang == ENGLISH and not params.translation_dictionary_english:
+            return 0
+        return params.dictionary_senses
 
     @staticmethod
     def _senses_by_question(params: QueryParams) -> bool:
@@ -141,9 +146,13 @@ class SearchEngine:
         texts = [query.text for query in queries]
         words: list[str] = []
         if translator is not None:
-            senses = self._dictionary_senses(params)
             by_question = self._senses_by_question(params)
-            unseen = (translator.unseen_words(q.text, q.lang, senses, by_question) for q in queries)
+            unseen = (
+                translator.unseen_words(
+                    q.text, q.lang, self._dictionary_senses(params, q.lang), by_question
+                )
+                for q in queries
+            )
             words = list(dict.fromkeys(word for found in unseen for word in found))
         if len(texts) == 1 and params.pack_queries:
             vectors = self.encoder.encode_queries_together([*texts, *words])
@@ -191,7 +200,6 @@ class SearchEngine:
             for begin in range(0, len(queries), batch_size):
                 self._embed(queries[begin : begin + batch_size], translator, params)
         if translator is not None:
-            senses = self._dictionary_senses(params)
             by_question = self._senses_by_question(params)
             for query in queries:
                 translations = translator.translate(
@@ -199,7 +207,7 @@ class SearchEngine:
                     query.lang,
                     params.translation_threshold,
                     sound_neighbours=params.transliteration_neighbours,
-                    dictionary_senses=senses,
+                    dictionary_senses=self._dictionary_senses(params, query.lang),
                     question_vector=query.raw_vector if by_question else None,
                 )
                 self._add_translations(query, translations)

@@ -86,6 +86,11 @@ class QueryParams(BaseModel):
     translation_dictionary: bool = Field(
         True, description="translate Korean words the Basic Korean Dictionary knows by it"
     )
+    translation_dictionary_english: bool = Field(
+        True,
+        description="translate English words by the same dictionary reversed: the Korean "
+        "headwords that have the word as a sense (needs translation_dictionary)",
+    )
     dictionary_senses: int = Field(
         2,
         ge=1,
@@ -114,10 +119,10 @@ class QueryParams(BaseModel):
         0.09, ge=0, description="cosine added to passages in another language than the question"
     )
     # Chosen by `python -m eval.lead_coverage` (docs/abstention.md, "Keyword questions"):
-    # among the slacks that keep precision@1 of the fitted sentence sets, the one that leads
-    # the most keyword questions with their article.
+    # among the slacks that give the fitted sentence sets their best precision@1, the one
+    # that leads the most keyword questions with their article.
     lead_coverage_slack: float = Field(
-        0.3,
+        0.2,
         ge=0,
         description="a passage in another language than the question leads only if it holds "
         "the question's concepts (terms or their translations, IDF-weighted share) at least "

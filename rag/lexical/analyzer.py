@@ -99,9 +99,7 @@ class LexicalAnalyzer:
 
     @cached_property
     def _stemmer(self) -> Any:
-        import Stemmer
-
-        return Stemmer.Stemmer("english")
+        return english_stemmer()
 
     def _latin_stems(self, words: Sequence[str]) -> list[tuple[int, str]]:
         """Stems of lowercased Latin-script words, possessives cut and stop words left out,
@@ -208,6 +206,14 @@ class LexicalAnalyzer:
     def word_terms(self, word: str) -> list[str]:
         """BM25 terms of one word, as the index holds them."""
         return self.terms(word)
+
+
+def english_stemmer() -> Any:
+    """The Snowball English stemmer the index's terms are made with (``stemWords``); one per
+    user, since one is not safe to share between threads."""
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
 
 
 def has_content(terms: Iterable[str]) -> bool:

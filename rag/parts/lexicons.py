@@ -71,14 +71,17 @@ class LexiconsPart(IndexPart[Lexicons]):
 
     def serve(self, loaded: Lexicons, context: LoadContext) -> Translator:
         settings = context.settings
-        dictionary = None
-        # The dictionary translates Korean questions into English terms: only a corpus with
-        # both languages needs it (reading it costs start-up time and memory).
+        dictionary = english_dictionary = None
+        # The dictionary translates Korean questions into English terms, and reversed English
+        # ones into Korean: only a corpus with both languages needs it (reading it costs
+        # start-up time and memory).
         if settings.query.translation_dictionary and {KOREAN, ENGLISH} <= set(loaded):
             try:
                 dictionary = load_dictionary()
             except MissingDependencyError as exc:  # translation still works by embeddings
                 logger.warning("%s", exc)
+            else:
+                english_dictionary = dictionary.reversed()
         return Translator(
             loaded,
             context.analyzer,
@@ -87,4 +90,5 @@ class LexiconsPart(IndexPart[Lexicons]):
             factory=settings.service.lexicon_faiss_factory,
             ef_search=settings.service.faiss_ef_search,
             dictionary=dictionary,
+            english_dictionary=english_dictionary,
         )

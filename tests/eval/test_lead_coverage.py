@@ -11,3 +11,12 @@ def test_the_slack_keeps_the_sentence_sets_and_then_leads_the_most_keywords_home
     assert choose({"sentences": sentences}, {"keywords": keywords}) == 0.6
     assert LeadCase(0.2, 1.0, False, True).hit(0.6) and not LeadCase(0.2, 1.0, False, True).hit(0.8)
     assert choose({"sentences": sentences}, {}) == 1.0  # nothing to gain: the rule off
+
+
+def test_when_no_slack_gives_every_set_its_best_the_sets_together_decide() -> None:
+    # One set needs a slack of 0.5 at least, another one under 0.2: no slack serves both.
+    wide = [LeadCase(0.45, 0.9, lead_gold=True, rival_gold=False)] * 2
+    narrow = [LeadCase(0.5, 0.65, lead_gold=False, rival_gold=True)]
+    keywords = [LeadCase(0.1, 0.75, lead_gold=False, rival_gold=True)]
+    # Two gold first passages against one: 0.5 and larger; the keywords then ask for < 0.65.
+    assert choose({"wide": wide, "narrow": narrow}, {"keywords": keywords}) == 0.6

@@ -188,6 +188,36 @@ def test_a_word_the_dictionary_knows_is_translated_by_its_nearest_senses(encoder
     assert translator.translate("난소", "ko", 0.99, dictionary_senses=0) == {}
 
 
+def test_an_english_word_is_translated_by_the_korean_headwords_that_mean_it(
+    encoder: Encoder, analyzer: LexicalAnalyzer
+) -> None:
+    from rag.dictionary import BilingualDictionary
+
+    korean = ["백신", "감염", "주사"]
+    lexicons = {
+        "ko": Lexicon(
+            "ko", korean, [analyzer.word_terms(w) for w in korean], encoder.encode_queries(korean)
+        ),
+        "en": english_translator(encoder, ["vaccine"]).lexicons["en"],
+    }
+    dictionary = BilingualDictionary({"백신": ["vaccine"], "예방 주사": ["vaccine"]})
+    translator = Translator(
+        lexicons,
+        analyzer,
+        encoder.encode_queries,
+        cache_size=10,
+        dictionary=dictionary,
+        english_dictionary=dictionary.reversed(),
+    )
+    # Both headwords hold a lexicon word (예방 주사: 주사); with two senses kept, both.
+    both = translator.translate("vaccines", "en", 0.99, dictionary_senses=2)["vaccines"]
+    assert sorted(both) == ["백신", "예방", "주사"]
+    assert translator.unseen_words("vaccines", "en", 2) == []  # no embedding needed
+    # Off: the nearest Korean word by embedding, if near enough (here at 0.8).
+    nearest = translator.translate("vaccines", "en", 0.8, dictionary_senses=0)["vaccines"]
+    assert len(nearest) == 1 and nearest[0] in korean
+
+
 def test_a_word_translated_by_all_its_senses_is_not_embedded(encoder: Encoder) -> None:
     from rag.dictionary import BilingualDictionary
 

@@ -19,3 +19,25 @@ def test_the_installed_dictionary_knows_common_medical_words() -> None:
     dictionary = load_dictionary()
     assert len(dictionary) > 40_000
     assert "ovary" in dictionary.senses("난소") and "autism" in dictionary.senses("자폐")
+
+
+def test_reversed_it_gives_the_korean_headwords_of_an_english_word_by_its_stem() -> None:
+    dictionary = BilingualDictionary(
+        {
+            "백신": ["vaccine"],
+            "접종": ["inoculation", "a vaccine"],  # stop words do not count
+            "치료": ["treatment", "medical treatment"],
+            "요법": ["therapy", "treatment"],
+        }
+    )
+    english = dictionary.reversed()
+    assert english.senses("Vaccines") == ["백신", "접종"]  # any case, any inflection
+    # "medical treatment" is a sense of several words: 치료 is not its word "medical".
+    assert english.senses("treatment") == ["치료", "요법"] and english.senses("medical") == []
+    assert english.senses("therapies") == ["요법"]
+    assert dictionary.reversed() is english  # made once
+
+
+def test_the_installed_dictionary_reversed_knows_english_medical_words() -> None:
+    english = load_dictionary().reversed()
+    assert "백신" in english.senses("vaccine") and "수술" in english.senses("surgeries")
