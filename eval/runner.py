@@ -56,6 +56,7 @@ QUERY_SETTINGS = (
     "translation_threshold",
     "translation_dictionary",
     "translation_dictionary_english",
+    "translation_splits_compounds",
     "dictionary_senses",
     "transliteration_neighbours",
     "pack_queries",

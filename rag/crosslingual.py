@@ -42,6 +42,7 @@ from rag.vectors import build_faiss_index, configure_search
 Encode = Callable[[Sequence[str]], np.ndarray]
 _SENSE_WORD = re.compile(r"[a-z][a-z\-']*")
 LEXICON_BATCH = 512  # texts analysed per kiwipiepy call while counting a lexicon's words
+MIN_COMPOUND_PART = 2  # syllables of each part a compound noun is split into
 
 
 @dataclass
@@ -103,6 +104,34 @@ def _find_usable_senses(
     return usable
 
 
+def segment(word: str, dictionary: BilingualDictionary) -> list[str]:
+    """``word`` as the fewest headwords of ``dictionary`` that spell it out, each of at least
+    ``MIN_COMPOUND_PART`` syllables (a single syllable is too often a word by chance); empty
+    when there are none."""
+    size = len(word)
+    best: list[list[str] | None] = [None] * (size + 1)
+    best[0] = []
+    for end in range(MIN_COMPOUND_PART, size + 1):
+        for start in range(0, end - MIN_COMPOUND_PART + 1):
+            before = best[start]
+            if before is None or not dictionary.senses(word[start:end]):
+                continue
+            if best[end] is None or len(before) + 1 < len(best[end] or ()):
+                best[end] = [*before, word[start:end]]
+    found = best[size]
+    return found if found is not None and len(found) > 1 else []
+
+
+def _by_origin(translations: dict[str, list[str]], origin: dict[str, str]) -> dict[str, list[str]]:
+    """Translations keyed by the question's words, in their order (some needed no embedding
+    and were translated first); a compound's parts' translations are the compound's."""
+    out: dict[str, list[str]] = {}
+    for word, source in origin.items():
+        if word in translations:
+            out.setdefault(source, []).extend(translations[word])
+    return out
+
+
 class Translator:
     """Translates a question's content words into BM25 terms of the other corpus languages."""
 
@@ -142,7 +171,7 @@ class Translator:
         self._cache_lock = threading.Lock()
         # The last question's content words: the engine asks for them twice per question
         # (new words to embed, then translation), and Korean analysis is the costly part.
-        self._last_words: tuple[str, str, list[str]] = ("", "", [])
+        self._last_words: tuple[str, str, bool, dict[str, str]] = ("", "", False, {})
         # Nearest-word search through a FAISS index: an approximate one (HNSW) reads a few
         # hundred word vectors a question instead of all of them, which would also flush
         # the encoder's weights from the CPU caches.
@@ -200,26 +229,51 @@ class Translator:
     def _key(self, word: str, lang: str) -> str:
         return word.lower() if lang != KOREAN else word
 
-    def _content_words(self, text: str, lang: str) -> list[str]:
-        last_text, last_lang, last_words = self._last_words
-        if (text, lang) == (last_text, last_lang):
+    def _content_words(self, text: str, lang: str, split_compounds: bool = False) -> dict[str, str]:
+        """The words of ``text`` to translate, each with the question's word whose
+        translation it gives (itself, or the compound it is a part of)."""
+        last_text, last_lang, last_split, last_words = self._last_words
+        if (text, lang, split_compounds) == (last_text, last_lang, last_split):
             return last_words
         known = self._known.get(lang, {})
-        words: list[str] = []
+        words: dict[str, str] = {}
         for word in self.analyzer.content_words(text, lang):
             # A compound the lexicon does not hold is translated part by part (BOSTON-SEOUL:
             # 보스턴, 서울), as the other language writes it; its parts are in the lexicon more
             # often than it is, and then need no embedding.
             if "-" in word and self._key(word, lang) not in known:
-                words.extend(p for p in word.split("-") if len(p) >= MIN_LATIN_WORD)
+                for part in word.split("-"):
+                    if len(part) >= MIN_LATIN_WORD:
+                        words.setdefault(part, part)
+            elif split_compounds and lang == KOREAN and word not in known:
+                for part in self._compound_parts(word):
+                    words.setdefault(part, word)
             else:
-                words.append(word)
-        words = list(dict.fromkeys(words))
-        self._last_words = (text, lang, words)
+                words.setdefault(word, word)
+        self._last_words = (text, lang, split_compounds, words)
         return words
 
+    def _compound_parts(self, word: str) -> list[str]:
+        """A Korean compound noun that neither the lexicon nor the dictionary holds, as the
+        dictionary's words it is made of (환각버섯: 환각, 버섯; 하지불안 증후군: 하지, 불안,
+        증후군), each translated on its own; the word itself where it is not made of them
+        (a name: 자프겐)."""
+        dictionary = self.dictionaries.get((KOREAN, ENGLISH))
+        if dictionary is None or dictionary.senses(word):
+            return [word]
+        parts: list[str] = []
+        for piece in word.split():
+            known = dictionary.senses(piece) or piece in self._known.get(KOREAN, {})
+            parts.extend([piece] if known else segment(piece, dictionary) or [piece])
+        return parts
+
     def unseen_words(
-        self, text: str, lang: str, dictionary_senses: int = 0, senses_by_question: bool = False
+        self,
+        text: str,
+        lang: str,
+        dictionary_senses: int = 0,
+        senses_by_question: bool = False,
+        split_compounds: bool = False,
     ) -> list[str]:
         """Content words of ``text`` that translating it would have to embed: in neither the
         own-language lexicon nor the cache, and not translated by the dictionary without a
@@ -229,7 +283,7 @@ class Translator:
         known = self._known.get(lang, {})
         return [
             word
-            for word in self._content_words(text, lang)
+            for word in self._content_words(text, lang, split_compounds)
             if self._key(word, lang) not in known
             and word not in self._cache
             and self._needs_vector(word, lang, dictionary_senses, senses_by_question)
@@ -283,6 +337,7 @@ class Translator:
         sound_neighbours: int = 0,
         dictionary_senses: int = 0,
         question_vector: np.ndarray | None = None,
+        split_compounds: bool = False,
     ) -> dict[str, list[str]]:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
         other languages.
@@ -293,19 +348,24 @@ class Translator:
         ``dictionary_senses``, a Korean word the dictionary knows is translated by its senses
         nearest to it instead (``_dictionary_terms``), or nearest to ``question_vector`` where
         given: the question tells which sense of a word it means, and the word needs no
-        embedding."""
+        embedding. With ``split_compounds``, a Korean compound noun known to neither the
+        lexicon nor the dictionary is translated by the dictionary words it is made of."""
         targets = [other for other in self._indexes if other != lang]
         if not targets:
             return {}
-        words = self._content_words(text, lang)
+        origin = self._content_words(text, lang, split_compounds)
+        words = list(origin)
         if not words:
             return {}
         # Only the words that need one are embedded (or read from the lexicon or the cache).
         by_question = question_vector is not None
         embedded = [w for w in words if self._needs_vector(w, lang, dictionary_senses, by_question)]
         if not embedded:
-            return self._dictionary_translations(
-                words, lang, targets, dictionary_senses, question_vector
+            return _by_origin(
+                self._dictionary_translations(
+                    words, lang, targets, dictionary_senses, question_vector
+                ),
+                origin,
             )
         vectors = np.ascontiguousarray(self._word_vectors(embedded, lang), dtype=np.float32)
         translations = self._dictionary_translations(
@@ -342,8 +402,7 @@ class Translator:
                         chosen.append(sounding)
                 for column in chosen:
                     translations.setdefault(word, []).extend(lexicon.terms[column])
-        # In the order of the question's words, as before some needed no embedding.
-        return {w: translations[w] for w in words if w in translations}
+        return _by_origin(translations, origin)
 
     def _dictionary_translations(
         self,

@@ -149,7 +149,11 @@ class SearchEngine:
             by_question = self._senses_by_question(params)
             unseen = (
                 translator.unseen_words(
-                    q.text, q.lang, self._dictionary_senses(params, q.lang), by_question
+                    q.text,
+                    q.lang,
+                    self._dictionary_senses(params, q.lang),
+                    by_question,
+                    params.translation_splits_compounds,
                 )
                 for q in queries
             )
@@ -208,6 +212,7 @@ class SearchEngine:
                     params.translation_threshold,
                     sound_neighbours=params.transliteration_neighbours,
                     dictionary_senses=self._dictionary_senses(params, query.lang),
+                    split_compounds=params.translation_splits_compounds,
                     question_vector=query.raw_vector if by_question else None,
                 )
                 self._add_translations(query, translations)

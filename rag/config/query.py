@@ -91,6 +91,11 @@ class QueryParams(BaseModel):
         description="translate English words by the same dictionary reversed: the Korean "
         "headwords that have the word as a sense (needs translation_dictionary)",
     )
+    translation_splits_compounds: bool = Field(
+        True,
+        description="a Korean compound noun known to neither the lexicon nor the dictionary "
+        "is translated by the dictionary words it is made of (환각버섯: 환각, 버섯)",
+    )
     dictionary_senses: int = Field(
         2,
         ge=1,

@@ -218,6 +218,44 @@ def test_an_english_word_is_translated_by_the_korean_headwords_that_mean_it(
     assert len(nearest) == 1 and nearest[0] in korean
 
 
+def test_a_compound_noun_unknown_to_the_dictionary_is_made_of_its_words() -> None:
+    from rag.crosslingual import segment
+    from rag.dictionary import BilingualDictionary
+
+    dictionary = BilingualDictionary(
+        {"환각": ["hallucination"], "버섯": ["mushroom"], "버": ["bu"], "섯": ["seot"]}
+    )
+    assert segment("환각버섯", dictionary) == ["환각", "버섯"]
+    # Only whole words of two syllables or more, and only a complete spelling.
+    assert segment("환각버", dictionary) == []
+    assert segment("자프겐", dictionary) == [] and segment("환각", dictionary) == []
+
+
+def test_a_compound_is_translated_by_its_parts_as_one_of_the_questions_words(
+    encoder: Encoder, analyzer: LexicalAnalyzer
+) -> None:
+    from rag.dictionary import BilingualDictionary
+
+    english = ["mushroom", "hallucination", "syndrome"]
+    lexicons = {
+        "ko": Lexicon("ko", ["환자"], [["환자"]], encoder.encode_queries(["환자"])),
+        "en": english_translator(encoder, english).lexicons["en"],
+    }
+    dictionary = BilingualDictionary(
+        {"환각": ["hallucination"], "버섯": ["mushroom"], "증후군": ["syndrome"]}
+    )
+    translator = Translator(
+        lexicons, analyzer, encoder.encode_queries, cache_size=10, dictionary=dictionary
+    )
+    question = "환각버섯 성분"
+    # 환각버섯 is in neither the lexicon nor the dictionary: translated through 환각 and 버섯,
+    # under its own name (the question's word that the translations stand for).
+    split = translator.translate(question, "ko", 0.99, dictionary_senses=2, split_compounds=True)
+    assert sorted(split["환각버섯"]) == ["hallucin", "mushroom"]
+    whole = translator.translate(question, "ko", 0.99, dictionary_senses=2)
+    assert "환각버섯" not in whole
+
+
 def test_a_word_translated_by_all_its_senses_is_not_embedded(encoder: Encoder) -> None:
     from rag.dictionary import BilingualDictionary
 
