@@ -16,7 +16,6 @@ encoder and BM25:
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,7 +27,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from rag.dictionary import BilingualDictionary
+from rag.dictionary import SENSE_WORD, BilingualDictionary
 from rag.language import ENGLISH, KOREAN
 from rag.lexical.analyzer import (
     ENGLISH_STOP_WORDS,
@@ -40,7 +39,6 @@ from rag.transliteration import MIN_SKELETON, word_skeleton
 from rag.vectors import build_faiss_index, configure_search
 
 Encode = Callable[[Sequence[str]], np.ndarray]
-_SENSE_WORD = re.compile(r"[a-z][a-z\-']*")
 LEXICON_BATCH = 512  # texts analysed per kiwipiepy call while counting a lexicon's words
 MIN_COMPOUND_PART = 2  # syllables of each part a compound noun is split into
 
@@ -97,7 +95,7 @@ def _find_usable_senses(
         if other == KOREAN:  # Korean headwords, some of several words (예방 접종)
             words = sense.split()
         else:
-            words = [w for w in _SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS]
+            words = [w for w in SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS]
         rows = [rows_of[w] for w in words if w in rows_of]
         if rows:
             usable.append((sense, rows))
@@ -345,11 +343,12 @@ class Translator:
         A translation is the nearest lexicon word, if at least ``threshold`` similar. With
         ``sound_neighbours``, also the nearest of that many neighbours whose consonant skeleton
         matches the word's (a name or loanword written in the other script). With
-        ``dictionary_senses``, a Korean word the dictionary knows is translated by its senses
-        nearest to it instead (``_dictionary_terms``), or nearest to ``question_vector`` where
-        given: the question tells which sense of a word it means, and the word needs no
-        embedding. With ``split_compounds``, a Korean compound noun known to neither the
-        lexicon nor the dictionary is translated by the dictionary words it is made of."""
+        ``dictionary_senses``, a word the dictionary knows (a Korean one, or an English one
+        through the dictionary reversed) is translated by its senses nearest to it instead
+        (``_dictionary_terms``), or nearest to ``question_vector`` where given: the question
+        tells which sense of a word it means, and the word needs no embedding. With
+        ``split_compounds``, a Korean compound noun known to neither the lexicon nor the
+        dictionary is translated by the dictionary words it is made of."""
         targets = [other for other in self._indexes if other != lang]
         if not targets:
             return {}

@@ -26,7 +26,7 @@ PACKAGE = "namehint"
 DATA_FILE = "dictionary.json"
 # krdict glosses nominalised adjectives and verbs as "being X" ("being prenatal"): keep X.
 _BEING = re.compile(r"^being\s+")
-_SENSE_WORD = re.compile(r"[a-z][a-z\-']*")
+SENSE_WORD = re.compile(r"[a-z][a-z\-']*")  # an English word of a sense
 
 
 class BilingualDictionary:
@@ -57,7 +57,7 @@ class BilingualDictionary:
         for headword, senses in self._senses.items():
             for sense in senses:
                 words = [
-                    w for w in _SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS
+                    w for w in SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS
                 ]
                 if len(words) == 1:
                     single.append((words[0], headword))
