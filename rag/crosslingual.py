@@ -16,12 +16,13 @@ encoder and BM25:
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from itertools import islice
+from itertools import islice, pairwise
 from typing import Any
 
 import faiss
@@ -41,6 +42,7 @@ from rag.vectors import build_faiss_index, configure_search
 Encode = Callable[[Sequence[str]], np.ndarray]
 LEXICON_BATCH = 512  # texts analysed per kiwipiepy call while counting a lexicon's words
 MIN_COMPOUND_PART = 2  # syllables of each part a compound noun is split into
+_PAIR_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 
 @dataclass
@@ -120,6 +122,16 @@ def segment(word: str, dictionary: BilingualDictionary) -> list[str]:
     return found if found is not None and len(found) > 1 else []
 
 
+def english_pairs(text: str) -> list[str]:
+    """Neighbouring words of ``text`` neither of which is a stop word, lowercased."""
+    words = [w.lower() for w in _PAIR_WORD.findall(text)]
+    return [
+        f"{first} {second}"
+        for first, second in pairwise(words)
+        if first not in ENGLISH_STOP_WORDS and second not in ENGLISH_STOP_WORDS
+    ]
+
+
 def _by_origin(translations: dict[str, list[str]], origin: dict[str, str]) -> dict[str, list[str]]:
     """Translations keyed by the question's words, in their order (some needed no embedding
     and were translated first); a compound's parts' translations are the compound's."""
@@ -169,7 +181,12 @@ class Translator:
         self._cache_lock = threading.Lock()
         # The last question's content words: the engine asks for them twice per question
         # (new words to embed, then translation), and Korean analysis is the costly part.
-        self._last_words: tuple[str, str, bool, dict[str, str]] = ("", "", False, {})
+        self._last_words: tuple[str, str, tuple[bool, bool], dict[str, str]] = (
+            "",
+            "",
+            (False, False),
+            {},
+        )
         # Nearest-word search through a FAISS index: an approximate one (HNSW) reads a few
         # hundred word vectors a question instead of all of them, which would also flush
         # the encoder's weights from the CPU caches.
@@ -227,15 +244,27 @@ class Translator:
     def _key(self, word: str, lang: str) -> str:
         return word.lower() if lang != KOREAN else word
 
-    def _content_words(self, text: str, lang: str, split_compounds: bool = False) -> dict[str, str]:
+    def _content_words(
+        self, text: str, lang: str, split_compounds: bool = False, phrases: bool = False
+    ) -> dict[str, str]:
         """The words of ``text`` to translate, each with the question's word whose
         translation it gives (itself, or the compound it is a part of)."""
-        last_text, last_lang, last_split, last_words = self._last_words
-        if (text, lang, split_compounds) == (last_text, last_lang, last_split):
+        last_text, last_lang, last_options, last_words = self._last_words
+        if (text, lang, (split_compounds, phrases)) == (last_text, last_lang, last_options):
             return last_words
         known = self._known.get(lang, {})
         words: dict[str, str] = {}
+        paired: set[str] = set()
+        if phrases and lang == ENGLISH:
+            # Two words the dictionary translates together (side effects: 부작용), instead
+            # of each alone ("side" is no part of its meaning).
+            for phrase in english_pairs(text):
+                if self._usable_senses(phrase, lang, KOREAN):
+                    words.setdefault(phrase, phrase)
+                    paired.update(phrase.split())
         for word in self.analyzer.content_words(text, lang):
+            if word.lower() in paired:
+                continue
             # A compound the lexicon does not hold is translated part by part (BOSTON-SEOUL:
             # 보스턴, 서울), as the other language writes it; its parts are in the lexicon more
             # often than it is, and then need no embedding.
@@ -248,7 +277,7 @@ class Translator:
                     words.setdefault(part, word)
             else:
                 words.setdefault(word, word)
-        self._last_words = (text, lang, split_compounds, words)
+        self._last_words = (text, lang, (split_compounds, phrases), words)
         return words
 
     def _compound_parts(self, word: str) -> list[str]:
@@ -272,6 +301,7 @@ class Translator:
         dictionary_senses: int = 0,
         senses_by_question: bool = False,
         split_compounds: bool = False,
+        phrases: bool = False,
     ) -> list[str]:
         """Content words of ``text`` that translating it would have to embed: in neither the
         own-language lexicon nor the cache, and not translated by the dictionary without a
@@ -281,7 +311,7 @@ class Translator:
         known = self._known.get(lang, {})
         return [
             word
-            for word in self._content_words(text, lang, split_compounds)
+            for word in self._content_words(text, lang, split_compounds, phrases)
             if self._key(word, lang) not in known
             and word not in self._cache
             and self._needs_vector(word, lang, dictionary_senses, senses_by_question)
@@ -336,6 +366,7 @@ class Translator:
         dictionary_senses: int = 0,
         question_vector: np.ndarray | None = None,
         split_compounds: bool = False,
+        phrases: bool = False,
     ) -> dict[str, list[str]]:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
         other languages.
@@ -352,7 +383,7 @@ class Translator:
         targets = [other for other in self._indexes if other != lang]
         if not targets:
             return {}
-        origin = self._content_words(text, lang, split_compounds)
+        origin = self._content_words(text, lang, split_compounds, phrases)
         words = list(origin)
         if not words:
             return {}

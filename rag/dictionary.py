@@ -27,6 +27,7 @@ DATA_FILE = "dictionary.json"
 # krdict glosses nominalised adjectives and verbs as "being X" ("being prenatal"): keep X.
 _BEING = re.compile(r"^being\s+")
 SENSE_WORD = re.compile(r"[a-z][a-z\-']*")  # an English word of a sense
+MAX_REVERSED_WORDS = 2  # words of the longest English sense looked up (side effect)
 
 
 class BilingualDictionary:
@@ -47,32 +48,30 @@ class BilingualDictionary:
         return self._senses.get(self._key(word) if self._key else word, [])
 
     def reversed(self) -> BilingualDictionary:
-        """English → Korean: each English word that is by itself a sense of Korean headwords
-        (vaccine: 백신, 접종, ...), looked up by its stem (the index's English stemming), so
-        that "vaccines" finds them too. Senses of several words ("medical treatment") are left
-        out: a question's word is not their meaning. Made once per dictionary."""
+        """English → Korean: each English word, or pair of words, that is by itself a sense
+        of Korean headwords (vaccine: 백신, 접종; side effect: 부작용), looked up by its stems
+        (the index's English stemming), so that "vaccines" and "side effects" find them too.
+        Stop words aside, senses of three words or more are left out. Made once per
+        dictionary."""
         if self._reversed is not None:
             return self._reversed
-        single: list[tuple[str, str]] = []
+        stemmer, lock = english_stemmer(), threading.Lock()
+
+        def stems(phrase: str) -> str:
+            with lock:  # lookups come from the service's request threads
+                return " ".join(stemmer.stemWords(phrase.lower().split()))
+
+        reverse: dict[str, list[str]] = {}
         for headword, senses in self._senses.items():
             for sense in senses:
                 words = [
                     w for w in SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS
                 ]
-                if len(words) == 1:
-                    single.append((words[0], headword))
-        stemmer, lock = english_stemmer(), threading.Lock()
-
-        def stem(word: str) -> str:
-            with lock:  # lookups come from the service's request threads
-                return str(stemmer.stemWord(word.lower()))
-
-        reverse: dict[str, list[str]] = {}
-        for word, headword in single:
-            known = reverse.setdefault(stem(word), [])
-            if headword not in known:
-                known.append(headword)
-        self._reversed = BilingualDictionary(reverse, key=stem)
+                if 1 <= len(words) <= MAX_REVERSED_WORDS:
+                    known = reverse.setdefault(stems(" ".join(words)), [])
+                    if headword not in known:
+                        known.append(headword)
+        self._reversed = BilingualDictionary(reverse, key=stems)
         return self._reversed
 
     @classmethod

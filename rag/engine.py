@@ -154,6 +154,7 @@ class SearchEngine:
                     self._dictionary_senses(params, q.lang),
                     by_question,
                     params.translation_splits_compounds,
+                    params.translation_english_phrases,
                 )
                 for q in queries
             )
@@ -213,6 +214,7 @@ class SearchEngine:
                     sound_neighbours=params.transliteration_neighbours,
                     dictionary_senses=self._dictionary_senses(params, query.lang),
                     split_compounds=params.translation_splits_compounds,
+                    phrases=params.translation_english_phrases,
                     question_vector=query.raw_vector if by_question else None,
                 )
                 self._add_translations(query, translations)

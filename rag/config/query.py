@@ -96,6 +96,11 @@ class QueryParams(BaseModel):
         description="a Korean compound noun known to neither the lexicon nor the dictionary "
         "is translated by the dictionary words it is made of (환각버섯: 환각, 버섯)",
     )
+    translation_english_phrases: bool = Field(
+        True,
+        description="two neighbouring English words that the dictionary reversed translates "
+        "together (side effects: 부작용) are translated as one",
+    )
     dictionary_senses: int = Field(
         2,
         ge=1,

@@ -256,6 +256,42 @@ def test_a_compound_is_translated_by_its_parts_as_one_of_the_questions_words(
     assert "환각버섯" not in whole
 
 
+def test_two_english_words_the_dictionary_translates_together_are_translated_as_one(
+    encoder: Encoder, analyzer: LexicalAnalyzer
+) -> None:
+    from rag.crosslingual import english_pairs
+    from rag.dictionary import BilingualDictionary
+
+    assert english_pairs("What side effects did the vaccine's trial find?") == [
+        "side effects",
+        "vaccine's trial",
+        "trial find",
+    ]
+    korean = ["부작용", "효과", "측면"]
+    lexicons = {
+        "ko": Lexicon(
+            "ko", korean, [analyzer.word_terms(w) for w in korean], encoder.encode_queries(korean)
+        ),
+        "en": english_translator(encoder, ["effects"]).lexicons["en"],
+    }
+    dictionary = BilingualDictionary(
+        {"부작용": ["side effect"], "효과": ["effect"], "측면": ["side"]}
+    )
+    translator = Translator(
+        lexicons,
+        analyzer,
+        encoder.encode_queries,
+        cache_size=10,
+        dictionary=dictionary,
+        english_dictionary=dictionary.reversed(),
+    )
+    question = "Which side effects were seen?"
+    together = translator.translate(question, "en", 0.99, dictionary_senses=2, phrases=True)
+    assert together == {"side effects": ["부작용"]}  # neither word on its own
+    apart = translator.translate(question, "en", 0.99, dictionary_senses=2)
+    assert apart == {"side": ["측면"], "effects": ["효과"]}
+
+
 def test_a_word_translated_by_all_its_senses_is_not_embedded(encoder: Encoder) -> None:
     from rag.dictionary import BilingualDictionary
 

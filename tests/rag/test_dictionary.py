@@ -28,12 +28,16 @@ def test_reversed_it_gives_the_korean_headwords_of_an_english_word_by_its_stem()
             "접종": ["inoculation", "a vaccine"],  # stop words do not count
             "치료": ["treatment", "medical treatment"],
             "요법": ["therapy", "treatment"],
+            "부작용": ["side effect", "an adverse effect of a drug"],
         }
     )
     english = dictionary.reversed()
     assert english.senses("Vaccines") == ["백신", "접종"]  # any case, any inflection
-    # "medical treatment" is a sense of several words: 치료 is not its word "medical".
+    # A sense of two words is the pair's, not either word's: 치료 is not "medical".
     assert english.senses("treatment") == ["치료", "요법"] and english.senses("medical") == []
+    assert english.senses("medical treatments") == ["치료"]
+    assert english.senses("Side effects") == ["부작용"] and english.senses("side") == []
+    assert english.senses("adverse effect") == []  # a sense of three words or more: none
     assert english.senses("therapies") == ["요법"]
     assert dictionary.reversed() is english  # made once
 
