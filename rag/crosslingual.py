@@ -16,13 +16,12 @@ encoder and BM25:
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from itertools import islice, pairwise
+from itertools import islice
 from typing import Any
 
 import faiss
@@ -38,11 +37,10 @@ from rag.lexical.analyzer import (
 )
 from rag.transliteration import MIN_SKELETON, word_skeleton
 from rag.vectors import build_faiss_index, configure_search
+from rag.word_units import english_pairs, segment
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 LEXICON_BATCH = 512  # texts analysed per kiwipiepy call while counting a lexicon's words
-MIN_COMPOUND_PART = 2  # syllables of each part a compound noun is split into
-_PAIR_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 
 @dataclass
@@ -102,34 +100,6 @@ def _find_usable_senses(
         if rows:
             usable.append((sense, rows))
     return usable
-
-
-def segment(word: str, dictionary: BilingualDictionary) -> list[str]:
-    """``word`` as the fewest headwords of ``dictionary`` that spell it out, each of at least
-    ``MIN_COMPOUND_PART`` syllables (a single syllable is too often a word by chance); empty
-    when there are none."""
-    size = len(word)
-    best: list[list[str] | None] = [None] * (size + 1)
-    best[0] = []
-    for end in range(MIN_COMPOUND_PART, size + 1):
-        for start in range(0, end - MIN_COMPOUND_PART + 1):
-            before = best[start]
-            if before is None or not dictionary.senses(word[start:end]):
-                continue
-            if best[end] is None or len(before) + 1 < len(best[end] or ()):
-                best[end] = [*before, word[start:end]]
-    found = best[size]
-    return found if found is not None and len(found) > 1 else []
-
-
-def english_pairs(text: str) -> list[str]:
-    """Neighbouring words of ``text`` neither of which is a stop word, lowercased."""
-    words = [w.lower() for w in _PAIR_WORD.findall(text)]
-    return [
-        f"{first} {second}"
-        for first, second in pairwise(words)
-        if first not in ENGLISH_STOP_WORDS and second not in ENGLISH_STOP_WORDS
-    ]
 
 
 def _by_origin(translations: dict[str, list[str]], origin: dict[str, str]) -> dict[str, list[str]]:

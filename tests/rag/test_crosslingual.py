@@ -218,19 +218,6 @@ def test_an_english_word_is_translated_by_the_korean_headwords_that_mean_it(
     assert len(nearest) == 1 and nearest[0] in korean
 
 
-def test_a_compound_noun_unknown_to_the_dictionary_is_made_of_its_words() -> None:
-    from rag.crosslingual import segment
-    from rag.dictionary import BilingualDictionary
-
-    dictionary = BilingualDictionary(
-        {"환각": ["hallucination"], "버섯": ["mushroom"], "버": ["bu"], "섯": ["seot"]}
-    )
-    assert segment("환각버섯", dictionary) == ["환각", "버섯"]
-    # Only whole words of two syllables or more, and only a complete spelling.
-    assert segment("환각버", dictionary) == []
-    assert segment("자프겐", dictionary) == [] and segment("환각", dictionary) == []
-
-
 def test_a_compound_is_translated_by_its_parts_as_one_of_the_questions_words(
     encoder: Encoder, analyzer: LexicalAnalyzer
 ) -> None:
@@ -259,14 +246,8 @@ def test_a_compound_is_translated_by_its_parts_as_one_of_the_questions_words(
 def test_two_english_words_the_dictionary_translates_together_are_translated_as_one(
     encoder: Encoder, analyzer: LexicalAnalyzer
 ) -> None:
-    from rag.crosslingual import english_pairs
     from rag.dictionary import BilingualDictionary
 
-    assert english_pairs("What side effects did the vaccine's trial find?") == [
-        "side effects",
-        "vaccine's trial",
-        "trial find",
-    ]
     korean = ["부작용", "효과", "측면"]
     lexicons = {
         "ko": Lexicon(
