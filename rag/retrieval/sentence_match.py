@@ -61,29 +61,25 @@ class SentenceMatcher:
         of the question's own words in it: a translation into a language of few passages is
         rare in the whole index for that alone, and would weigh more than the word it
         translates."""
-        out = np.zeros(len(positions), dtype=np.float64)
-        concept_of, weights = self._concepts(query, set(query.terms))
-        total = float(weights.sum())
-        if total <= 0:
-            return out
-        for row, position in enumerate(positions):
-            chunk = self.chunks[position]
-            if not self.table.has(chunk.article_id):
-                continue
-            held = {
-                concept_of[t]
-                for term_ids in self.table.sentence_terms(chunk.article_id, chunk.start, chunk.end)
-                for t in term_ids
-                if t in concept_of
-            }
-            out[row] = float(weights[list(held)].sum()) / total if held else 0.0
-        return out
+        return self._shares(query, positions, set(query.terms), whole_passage=True)
 
     def coverage(self, query: Query, positions: Sequence[int]) -> np.ndarray:
         """For each passage, the IDF-weighted share of the question's concepts held by its best
         sentence (0 where the table has no sentences for it)."""
+        return self._shares(query, positions, None, whole_passage=False)
+
+    def _shares(
+        self,
+        query: Query,
+        positions: Sequence[int],
+        weighed_by: set[str] | None,
+        *,
+        whole_passage: bool,
+    ) -> np.ndarray:
+        """The weighted share of the question's concepts that each passage holds: in all its
+        sentences together (``whole_passage``) or in its best one."""
         out = np.zeros(len(positions), dtype=np.float64)
-        concept_of, weights = self._concepts(query)
+        concept_of, weights = self._concepts(query, weighed_by)
         total = float(weights.sum())
         if total <= 0:
             return out
@@ -91,11 +87,12 @@ class SentenceMatcher:
             chunk = self.chunks[position]
             if not self.table.has(chunk.article_id):
                 continue
-            best = 0.0
-            for term_ids in self.table.sentence_terms(chunk.article_id, chunk.start, chunk.end):
-                held = {concept_of[t] for t in term_ids if t in concept_of}
-                if held:
-                    best = max(best, float(weights[list(held)].sum()))
+            sentences = self.table.sentence_terms(chunk.article_id, chunk.start, chunk.end)
+            if whole_passage:
+                groups = [{concept_of[t] for ids in sentences for t in ids if t in concept_of}]
+            else:
+                groups = [{concept_of[t] for t in ids if t in concept_of} for ids in sentences]
+            best = max((float(weights[list(held)].sum()) for held in groups if held), default=0.0)
             out[row] = best / total
         return out
 
