@@ -3,6 +3,7 @@ import pytest
 
 from rag.config import QueryParams
 from rag.crosslingual import Lexicon, Translator
+from rag.dictionary import BilingualDictionary
 from rag.documents import Article, Chunk
 from rag.embedding.encoder import Encoder
 from rag.lexical.analyzer import LexicalAnalyzer
@@ -14,6 +15,31 @@ from rag.sentence_table import SentenceTable
 from rag.types import Hit, Query, Scored
 from rag.vectors import build_faiss_index, center, language_means
 from tests.conftest import english_translator, shared_analyzer
+
+
+def two_language_translator(
+    encoder: Encoder,
+    analyzer: LexicalAnalyzer,
+    korean: list[str],
+    english: list[str],
+    dictionary: BilingualDictionary,
+) -> Translator:
+    """A translator between a Korean and an English lexicon of these words, with the
+    dictionary both ways (Korean → English as given, English → Korean reversed)."""
+    lexicons = {
+        "ko": Lexicon(
+            "ko", korean, [analyzer.word_terms(w) for w in korean], encoder.encode_queries(korean)
+        ),
+        "en": english_translator(encoder, english).lexicons["en"],
+    }
+    return Translator(
+        lexicons,
+        analyzer,
+        encoder.encode_queries,
+        cache_size=10,
+        dictionary=dictionary,
+        english_dictionary=dictionary.reversed(),
+    )
 
 
 def test_centering_lets_a_translation_outrank_same_language_neighbours() -> None:
@@ -170,7 +196,6 @@ def test_unseen_words_are_embedded_once_and_remembered(encoder: Encoder) -> None
 
 
 def test_a_word_the_dictionary_knows_is_translated_by_its_nearest_senses(encoder: Encoder) -> None:
-    from rag.dictionary import BilingualDictionary
 
     base = english_translator(encoder, ["ovary", "ovarian", "professor", "teaching", "guitar"])
     dictionary = BilingualDictionary(
@@ -191,24 +216,9 @@ def test_a_word_the_dictionary_knows_is_translated_by_its_nearest_senses(encoder
 def test_an_english_word_is_translated_by_the_korean_headwords_that_mean_it(
     encoder: Encoder, analyzer: LexicalAnalyzer
 ) -> None:
-    from rag.dictionary import BilingualDictionary
-
     korean = ["백신", "감염", "주사"]
-    lexicons = {
-        "ko": Lexicon(
-            "ko", korean, [analyzer.word_terms(w) for w in korean], encoder.encode_queries(korean)
-        ),
-        "en": english_translator(encoder, ["vaccine"]).lexicons["en"],
-    }
     dictionary = BilingualDictionary({"백신": ["vaccine"], "예방 주사": ["vaccine"]})
-    translator = Translator(
-        lexicons,
-        analyzer,
-        encoder.encode_queries,
-        cache_size=10,
-        dictionary=dictionary,
-        english_dictionary=dictionary.reversed(),
-    )
+    translator = two_language_translator(encoder, analyzer, korean, ["vaccine"], dictionary)
     # Both headwords hold a lexicon word (예방 주사: 주사); with two senses kept, both.
     both = translator.translate("vaccines", "en", 0.99, dictionary_senses=2)["vaccines"]
     assert sorted(both) == ["백신", "예방", "주사"]
@@ -221,19 +231,11 @@ def test_an_english_word_is_translated_by_the_korean_headwords_that_mean_it(
 def test_a_compound_is_translated_by_its_parts_as_one_of_the_questions_words(
     encoder: Encoder, analyzer: LexicalAnalyzer
 ) -> None:
-    from rag.dictionary import BilingualDictionary
-
-    english = ["mushroom", "hallucination", "syndrome"]
-    lexicons = {
-        "ko": Lexicon("ko", ["환자"], [["환자"]], encoder.encode_queries(["환자"])),
-        "en": english_translator(encoder, english).lexicons["en"],
-    }
     dictionary = BilingualDictionary(
         {"환각": ["hallucination"], "버섯": ["mushroom"], "증후군": ["syndrome"]}
     )
-    translator = Translator(
-        lexicons, analyzer, encoder.encode_queries, cache_size=10, dictionary=dictionary
-    )
+    english = ["mushroom", "hallucination", "syndrome"]
+    translator = two_language_translator(encoder, analyzer, ["환자"], english, dictionary)
     question = "환각버섯 성분"
     # 환각버섯 is in neither the lexicon nor the dictionary: translated through 환각 and 버섯,
     # under its own name (the question's word that the translations stand for).
@@ -246,26 +248,11 @@ def test_a_compound_is_translated_by_its_parts_as_one_of_the_questions_words(
 def test_two_english_words_the_dictionary_translates_together_are_translated_as_one(
     encoder: Encoder, analyzer: LexicalAnalyzer
 ) -> None:
-    from rag.dictionary import BilingualDictionary
-
     korean = ["부작용", "효과", "측면"]
-    lexicons = {
-        "ko": Lexicon(
-            "ko", korean, [analyzer.word_terms(w) for w in korean], encoder.encode_queries(korean)
-        ),
-        "en": english_translator(encoder, ["effects"]).lexicons["en"],
-    }
     dictionary = BilingualDictionary(
         {"부작용": ["side effect"], "효과": ["effect"], "측면": ["side"]}
     )
-    translator = Translator(
-        lexicons,
-        analyzer,
-        encoder.encode_queries,
-        cache_size=10,
-        dictionary=dictionary,
-        english_dictionary=dictionary.reversed(),
-    )
+    translator = two_language_translator(encoder, analyzer, korean, ["effects"], dictionary)
     question = "Which side effects were seen?"
     together = translator.translate(question, "en", 0.99, dictionary_senses=2, phrases=True)
     assert together == {"side effects": ["부작용"]}  # neither word on its own
@@ -274,7 +261,6 @@ def test_two_english_words_the_dictionary_translates_together_are_translated_as_
 
 
 def test_a_word_translated_by_all_its_senses_is_not_embedded(encoder: Encoder) -> None:
-    from rag.dictionary import BilingualDictionary
 
     embedded: list[str] = []
 
@@ -334,7 +320,6 @@ def test_a_compound_the_lexicon_lacks_is_translated_part_by_part(
 
 
 def test_senses_chosen_by_the_question_need_no_embedding_of_the_word(encoder: Encoder) -> None:
-    from rag.dictionary import BilingualDictionary
 
     embedded: list[str] = []
 
