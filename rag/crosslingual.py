@@ -208,7 +208,7 @@ class Translator:
             chosen = [sense for sense, _ in usable]
         terms: list[str] = []
         for sense in chosen:
-            terms.extend(t for t in self.analyzer.terms(sense) if t not in terms)
+            terms.extend(t for t in self.analyzer.word_terms(sense) if t not in terms)
         return terms
 
     def _key(self, word: str, lang: str) -> str:

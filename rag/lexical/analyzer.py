@@ -15,7 +15,7 @@ import re
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Protocol
 
 from rag.language import HANGUL_RUN, KOREAN, has_hangul
@@ -52,6 +52,10 @@ ENGLISH_STOP_WORDS = frozenset(
 
 _KIWIS: dict[int, Any] = {}
 _KIWIS_LOCK = threading.Lock()
+# Words and dictionary senses whose terms an analyzer remembers: a question's translations
+# come from a bounded vocabulary (the lexicons, the dictionary), each a kiwipiepy call else.
+WORD_TERMS_CACHE = 20_000
+TEXTS_CACHE = 256  # texts analysed alone whose morphemes an analyzer remembers
 
 
 def shared_kiwi(workers: int) -> Any:
@@ -92,6 +96,24 @@ class LexicalAnalyzer:
         # passages); 0 analyses in the calling thread. A single text is always analysed in
         # the calling thread, where a thread pool only adds a hand-off.
         self._workers = workers
+        self._remember()
+
+    def _remember(self) -> None:
+        self._word_terms = lru_cache(maxsize=WORD_TERMS_CACHE)(self._terms_tuple)
+        # A question is analysed for its terms, then for the words to translate (and the
+        # sentences quoted from passages one by one): one kiwipiepy call for all of them.
+        self._morphemes = lru_cache(maxsize=TEXTS_CACHE)(self._analyse_one)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # What is remembered stays behind (a cache of a bound method does not pickle).
+        return {"workers": self._workers}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._workers = state["workers"]
+        self._remember()
+
+    def _analyse_one(self, text: str) -> tuple[Any, ...]:
+        return tuple(self._kiwi.tokenize(text))
 
     @property
     def _kiwi(self) -> Any:
@@ -131,14 +153,16 @@ class LexicalAnalyzer:
         return [term for _, term in placed]
 
     def _tokenize(self, texts: list[str]) -> Iterable[Any]:
-        if self._workers == 0 or len(texts) == 1:  # kiwipiepy batches only with threads
+        if len(texts) == 1:
+            return [self._morphemes(texts[0])]
+        if self._workers == 0:  # kiwipiepy batches only with threads
             return (self._kiwi.tokenize(text) for text in texts)
         return self._kiwi.tokenize(texts)  # type: ignore[no-any-return]
 
     def terms(self, text: str) -> list[str]:
         if not has_hangul(text):
             return self._latin_terms(text)
-        return self._korean_terms(self._kiwi.tokenize(text), text)
+        return self._korean_terms(self._morphemes(text), text)
 
     def terms_batch(self, texts: Sequence[str]) -> list[list[str]]:
         """Terms of many texts; Korean ones go through kiwi in one multi-threaded batch."""
@@ -191,7 +215,7 @@ class LexicalAnalyzer:
         capitalized, not counting a capital that only starts a sentence."""
         found: list[str] = []
         if lang == KOREAN:
-            morphemes = list(self._kiwi.tokenize(text))
+            morphemes = self._morphemes(text)
             found = [t.form for t in morphemes if t.tag == "NNP" and len(t.form) >= 2]
         for match in _LATIN_NAME.finditer(text):
             before = text[: match.start()].rstrip()
@@ -204,8 +228,11 @@ class LexicalAnalyzer:
         return list(dict.fromkeys(found))
 
     def word_terms(self, word: str) -> list[str]:
-        """BM25 terms of one word, as the index holds them."""
-        return self.terms(word)
+        """BM25 terms of one word or short phrase, as the index holds them (remembered)."""
+        return list(self._word_terms(word))
+
+    def _terms_tuple(self, text: str) -> tuple[str, ...]:
+        return tuple(self.terms(text))
 
 
 def english_stemmer() -> Any:

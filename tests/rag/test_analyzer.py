@@ -63,3 +63,16 @@ def test_analyzers_share_one_kiwi_model_where_their_threads_allow() -> None:
     assert LexicalAnalyzer(workers=0).terms_batch([text, text]) == threaded.terms_batch(
         [text, text]
     )
+
+
+def test_word_terms_are_remembered_copies_and_survive_pickling() -> None:
+    import pickle
+
+    fresh = LexicalAnalyzer()
+    for word in ("부작용", "예방 접종", "side effect"):
+        first = fresh.word_terms(word)
+        assert first == fresh.terms(word) and first
+        first.append("changed by a caller")  # a copy: the remembered terms stay as they were
+        assert fresh.word_terms(word) == fresh.terms(word)
+    copied = pickle.loads(pickle.dumps(fresh))
+    assert copied.word_terms("부작용") == fresh.terms("부작용")
