@@ -73,13 +73,6 @@ class QueryParams(BaseModel):
     sentence_rerank_depth: int = Field(
         10, ge=0, description="first fused passages of each partition re-scored by sentence"
     )
-    answer_kind_weight: float = Field(
-        0.0,
-        ge=0,
-        description="added to a first fused passage's score, times the same spread, when the "
-        "question asks for a kind of quantity (rag.question_type.ANSWER_KINDS) and the passage "
-        "states one of that kind (0: off)",
-    )
     feedback_passages: int = Field(
         3, ge=0, description="top fused passages whose mean vector expands the query (0: off)"
     )

@@ -3,7 +3,6 @@ import pytest
 
 from rag.documents import Article, Chunk
 from rag.engine import SearchEngine
-from rag.question_type import asked_kind
 from rag.retrieval.hybrid import Ranking
 from rag.retrieval.sentence_match import SentenceMatcher
 from rag.sentence_table import SentenceTable
@@ -49,26 +48,6 @@ def test_only_the_head_of_the_ranking_is_reordered() -> None:
     assert matcher.rerank(query, fused, depth=2, weight=4, power=1).positions.tolist() == [0, 1]
     # with a depth of one the second passage is not re-scored
     assert matcher.rerank(query, fused, depth=1, weight=4, power=4).positions.tolist() == [0, 1]
-
-
-def test_a_passage_stating_the_kind_of_quantity_asked_for_gains_the_kind_bonus() -> None:
-    priced = "Germany capped insulin at 30 euros a month."
-    articles = [Article("spread", SPREAD), Article("priced", priced)]
-    table = SentenceTable.build(articles, shared_analyzer())
-    chunks = [Chunk(a.id, 0, 0, len(a.text), a.text, "en") for a in articles]
-    matcher = SentenceMatcher(table, chunks, IDF)
-    question = "How much does insulin cost in Germany?"
-    kind = asked_kind(question)
-    assert kind is not None and kind.name == "money"
-    query = Query(question, "en", concepts=[{"insulin"}, {"germani"}])
-    fused = Scored(np.array([0, 1]), np.array([1.1, 1.0]))  # spread (std) 0.05
-    # The best sentences' shares alone keep the order; only the second states a price.
-    assert matcher.rerank(query, fused, 2, 1.0, 1.0).positions.tolist() == [0, 1]
-    lifted = matcher.rerank(query, fused, 2, 1.0, 1.0, kind, kind_weight=4)
-    assert lifted.positions.tolist() == [1, 0]
-    assert lifted.scores[0] == pytest.approx(1.0 + 0.05 * (1 + 4))
-    # No kind asked for (a question not about a quantity): the weight does nothing.
-    assert matcher.rerank(query, fused, 2, 0.0, 1.0, None, kind_weight=4) is fused
 
 
 def test_the_engine_adds_the_best_sentence_share_to_the_fused_score(engine: SearchEngine) -> None:
