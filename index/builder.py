@@ -31,7 +31,7 @@ from rag import parts as registry
 from rag.config import Settings
 from rag.documents import Article
 from rag.embedding.encoder import Encoder
-from rag.errors import InputError
+from rag.errors import IndexStoreError, InputError
 from rag.ingest import IngestReport, Skipped, iter_articles
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.parts import BuildContext, write_params
@@ -165,6 +165,15 @@ def _check_prepared(prepared: PreparedFiles, nothing_read: Callable[[], InputErr
         raise InputError("no text left to index after cleaning")
 
 
+def _served(store: IndexStore) -> Path | None:
+    """The build being served, whose trained parts a new build may reuse (None if unreadable:
+    the new build then trains its own)."""
+    try:
+        return store.current()
+    except IndexStoreError:
+        return None
+
+
 def _build_parts(
     context: BuildContext,
     params: dict[str, dict[str, Any]],
@@ -238,6 +247,7 @@ def _build(
             embed=cached_embedder(encoder, settings, progress=progress),
             progress=progress,
             stored_terms=stored_terms,
+            previous=_served(store),
         )
         params = {part.name: part.params(settings) for part in registry.PARTS}
         try:

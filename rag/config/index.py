@@ -29,6 +29,13 @@ class IndexConfig(BaseModel):
         description="recall@10 against exact search that an approximate index's search breadth "
         "is calibrated to at build time",
     )
+    ann_retrain_growth: float = Field(
+        0.25,
+        ge=0,
+        description="a build reuses the served build's trained IVF lists (no k-means) while "
+        "its passages are within this share of those the lists were trained on (0: always "
+        "train)",
+    )
     language_centering: float = Field(
         0.5, ge=0, le=1, description="share of each language's mean vector removed"
     )

@@ -65,6 +65,9 @@ class BuildContext:
     # Where the terms of passages and sentences come from: the analyzer itself, or a store of
     # what earlier builds analysed (None: the analyzer).
     stored_terms: TermAnalyzer | None = None
+    # The folder of the build served when this one started (a part may reuse what that one
+    # trained); None when there is none.
+    previous: Path | None = None
 
     @property
     def terms(self) -> TermAnalyzer:

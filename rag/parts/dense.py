@@ -24,6 +24,7 @@ VECTORS_FILE = "vectors.npy"  # raw model vectors, memory-mapped when served
 INDEX_FILE = "index.faiss"
 MEANS_FILE = "language_means.npz"
 SEARCH_FILE = "search.json"  # the index type built and its calibrated search breadth
+LISTS_FILE = "lists.npy"  # an IVF index's trained lists, empty (serialized), for reuse
 PROBE_FILE = "probe.npz"  # the build encoder's vectors of PROBE_TEXTS, and its backend
 # Texts the build's encoder and the serving one must embed alike for the index to be used.
 PROBE_TEXTS = (
@@ -42,6 +43,7 @@ class DensePart(IndexPart[DenseRetriever]):
             "ann_min_passages": settings.index.ann_min_passages,
             "ann_recall": settings.index.ann_recall,
             "language_centering": settings.index.language_centering,
+            "ann_retrain_growth": settings.index.ann_retrain_growth,
         }
 
     def build(self, context: BuildContext, params: dict[str, Any]) -> DenseRetriever:
@@ -51,9 +53,26 @@ class DensePart(IndexPart[DenseRetriever]):
         factory = choose_factory(
             len(centred), params["faiss_factory"], int(params["ann_min_passages"])
         )
-        index = build_faiss_index(centred, factory)
+        previous = context.previous
+        reused = None
+        if previous is not None and factory.startswith("IVF"):
+            reused = reusable_lists(previous / self.name, params, centred)
+        lists_from = previous.name if reused is not None and previous is not None else None
+        if reused is not None:
+            lists, factory, trained = reused
+        elif factory.startswith("IVF"):
+            lists, trained = trained_lists(centred, factory), len(centred)
+        else:
+            lists, trained = None, 0
+        if lists is None:
+            index = build_faiss_index(centred, factory)
+        else:
+            index = faiss.deserialize_index(lists)
+            index.add(centred)
         built = DenseRetriever(index, vectors=context.vectors, means=means, centering=centering)
         built.factory = factory
+        if lists is not None:
+            built.lists, built.trained_passages, built.lists_from = lists, trained, lists_from
         if is_approximate(index):
             built.calibration = calibrate(index, centred, float(params["ann_recall"]))
         built.probe = context.encoder.encode_queries(list(PROBE_TEXTS))
@@ -65,10 +84,17 @@ class DensePart(IndexPart[DenseRetriever]):
             raise ValueError("a dense part is saved with its raw and probe vectors")
         np.save(folder / VECTORS_FILE, np.asarray(built.vectors))
         faiss.write_index(built.index, str(folder / INDEX_FILE))
+        if built.lists is not None:
+            np.save(folder / LISTS_FILE, built.lists)
         np.savez(folder / MEANS_FILE, **built.means)  # type: ignore[arg-type]
         np.savez(folder / PROBE_FILE, vectors=built.probe, backend=np.array(built.probe_backend))
         calibration = built.calibration
-        search: dict[str, Any] = {"factory": built.factory, "calibration": None}
+        search: dict[str, Any] = {
+            "factory": built.factory,
+            "calibration": None,
+            "trained_passages": built.trained_passages,
+            "lists_from": built.lists_from,
+        }
         if calibration is not None:
             search["calibration"] = {
                 "breadth": calibration.breadth,
@@ -100,6 +126,8 @@ class DensePart(IndexPart[DenseRetriever]):
         if search_file.is_file():  # builds before calibration have none
             search = json.loads(search_file.read_text(encoding="utf-8"))
             loaded.factory = str(search["factory"])
+            loaded.trained_passages = search.get("trained_passages")
+            loaded.lists_from = search.get("lists_from")
             if search["calibration"] is not None:
                 loaded.calibration = Calibration(**search["calibration"])
         # The service's breadth when it sets one, else the build's calibrated one.
@@ -114,6 +142,38 @@ class DensePart(IndexPart[DenseRetriever]):
         if built.vectors is not None and len(built.vectors) != built.size:
             return -1  # the vectors and the index disagree: never a chunk count
         return built.size
+
+
+def trained_lists(centred: np.ndarray, factory: str) -> np.ndarray:
+    """An IVF index of ``factory`` trained on ``centred`` and still empty, serialized: what
+    a later build reuses (a few MB: the lists' centroids, not the vectors)."""
+    index = faiss.index_factory(centred.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
+    index.train(centred)
+    return np.asarray(faiss.serialize_index(index))
+
+
+def reusable_lists(
+    folder: Path, params: dict[str, Any], centred: np.ndarray
+) -> tuple[np.ndarray, str, int] | None:
+    """The served build's trained IVF lists (serialized, empty), its factory and the passages
+    the lists were trained on, when this build may reuse them: built with the same parameters,
+    and ``centred`` (this build's vectors) within ``ann_retrain_growth`` of those passages in
+    number. Training the lists (k-means) is most of what an IVF build costs; an archive that
+    grows or shrinks a little keeps the same clusters. None: train anew."""
+    try:
+        previous = read_params(folder)
+        search = json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))
+        lists = np.load(folder / LISTS_FILE)
+    except (OSError, ValueError):
+        return None  # no such part, or a build from before lists were kept
+    trained = int(search.get("trained_passages") or 0)
+    same = all(previous.get(key) == value for key, value in params.items())
+    growth = float(params["ann_retrain_growth"])
+    if not same or not trained or abs(len(centred) - trained) > growth * trained:
+        return None
+    if faiss.deserialize_index(lists).d != centred.shape[1]:
+        return None
+    return lists, str(search["factory"]), trained
 
 
 def read_means(folder: Path) -> dict[str, np.ndarray]:

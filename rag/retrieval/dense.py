@@ -56,6 +56,11 @@ class DenseRetriever:
         # The index type built and, for an approximate one, its calibrated breadth (rag.ann).
         self.factory = ""
         self.calibration: Calibration | None = None
+        # IVF: the passages its lists were trained on, and the build they were taken from
+        # when a later build reused them (rag.parts.dense).
+        self.trained_passages: int | None = None
+        self.lists_from: str | None = None
+        self.lists: np.ndarray | None = None  # those lists, empty and serialized (builds only)
         configure_search(index, ef_search=ef_search, nprobe=nprobe)
 
     def center(self, vectors: np.ndarray, languages: Sequence[str]) -> np.ndarray:

@@ -4,6 +4,7 @@ to the recall asked for, kept with the build and used when it is served."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import faiss
@@ -14,7 +15,7 @@ from index.loader import load_build
 from rag.ann import Calibration, calibrate, choose_factory
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
-from rag.parts.dense import SEARCH_FILE
+from rag.parts.dense import LISTS_FILE, SEARCH_FILE
 from rag.vectors import build_faiss_index
 from tests.conftest import SEED
 
@@ -76,3 +77,35 @@ def test_a_build_past_the_threshold_serves_with_its_calibrated_breadth(
     # A breadth the service sets wins over the build's.
     _, widened = load_build(folder, target.but(dense_search_breadth=7), encoder)
     assert widened.dense.index.nprobe == 7
+
+
+def test_a_build_reuses_the_served_builds_trained_lists_while_the_corpus_grows_a_little(
+    settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    target = settings.but(index_dir=tmp_path / "index", ann_min_passages=1, ann_retrain_growth=1.0)
+    first = build_index([corpus], target, encoder, progress=False)
+    trained = json.loads((first.folder / "dense" / SEARCH_FILE).read_text())
+    rows = first.manifest.counts["chunks"]
+    assert trained["trained_passages"] == rows and trained["lists_from"] is None
+    assert (first.folder / "dense" / LISTS_FILE).is_file()
+
+    (corpus / "new-story.txt").write_text(
+        "A new clinic\n\nA hospital in Daejeon opened a clinic for rare blood diseases.\n", "utf-8"
+    )
+    grown = build_index([corpus], target, encoder, progress=False)
+    search = json.loads((grown.folder / "dense" / SEARCH_FILE).read_text())
+    # The first build's lists, not trained again: same factory, trained on its passages.
+    assert search["lists_from"] == first.folder.name
+    assert search["trained_passages"] == rows and search["factory"] == trained["factory"]
+    _, engine = load_build(grown.folder, target, encoder)
+    assert engine.dense.size == grown.manifest.counts["chunks"] == rows + 1
+    assert engine.search("서울대병원이 보스턴에서 소개한 플랫폼은?", 1)[0].article_id == SEED.stem
+    assert engine.search("rare blood disease clinic in Daejeon", 1)[0].article_id == "new-story"
+
+    # Grown by more than the share allowed (none here): the lists are trained anew.
+    strict = build_index([corpus], target.but(ann_retrain_growth=0.0), encoder, progress=False)
+    retrained = json.loads((strict.folder / "dense" / SEARCH_FILE).read_text())
+    assert retrained["lists_from"] is None and retrained["trained_passages"] == rows + 1
