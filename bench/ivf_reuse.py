@@ -47,6 +47,8 @@ class ReuseRow:
 def _indexed(
     name: str, lists: np.ndarray, vectors: np.ndarray, train_s: float, target: float
 ) -> ReuseRow:
+    """``vectors`` added to a copy of the trained, empty ``lists`` (serialized, as a build
+    keeps them), timed, then calibrated and searched."""
     started = time.perf_counter()
     index = faiss.deserialize_index(lists)
     index.add(vectors)
@@ -71,7 +73,7 @@ def _indexed(
 
 def _trained(vectors: np.ndarray, factory: str) -> tuple[np.ndarray, float]:
     started = time.perf_counter()
-    lists = trained_lists(vectors, factory)
+    lists = np.asarray(faiss.serialize_index(trained_lists(vectors, factory)))
     return lists, time.perf_counter() - started
 
 

@@ -59,15 +59,16 @@ class DensePart(IndexPart[DenseRetriever]):
             reused = reusable_lists(previous / self.name, params, centred)
         lists_from = previous.name if reused is not None and previous is not None else None
         if reused is not None:
-            lists, factory, trained = reused
+            index, factory, trained = reused
         elif factory.startswith("IVF"):
-            lists, trained = trained_lists(centred, factory), len(centred)
+            index, trained = trained_lists(centred, factory), len(centred)
         else:
-            lists, trained = None, 0
-        if lists is None:
+            index, trained = None, 0
+        lists = None
+        if index is None:
             index = build_faiss_index(centred, factory)
         else:
-            index = faiss.deserialize_index(lists)
+            lists = np.asarray(faiss.serialize_index(index))  # still empty: what is kept
             index.add(centred)
         built = DenseRetriever(index, vectors=context.vectors, means=means, centering=centering)
         built.factory = factory
@@ -144,18 +145,18 @@ class DensePart(IndexPart[DenseRetriever]):
         return built.size
 
 
-def trained_lists(centred: np.ndarray, factory: str) -> np.ndarray:
-    """An IVF index of ``factory`` trained on ``centred`` and still empty, serialized: what
-    a later build reuses (a few MB: the lists' centroids, not the vectors)."""
+def trained_lists(centred: np.ndarray, factory: str) -> Any:
+    """An IVF index of ``factory`` trained on ``centred`` and still empty: its lists, which a
+    later build may reuse (a few MB serialized: the lists' centroids, not the vectors)."""
     index = faiss.index_factory(centred.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
     index.train(centred)
-    return np.asarray(faiss.serialize_index(index))
+    return index
 
 
 def reusable_lists(
     folder: Path, params: dict[str, Any], centred: np.ndarray
-) -> tuple[np.ndarray, str, int] | None:
-    """The served build's trained IVF lists (serialized, empty), its factory and the passages
+) -> tuple[Any, str, int] | None:
+    """The served build's trained IVF lists (an empty index), its factory and the passages
     the lists were trained on, when this build may reuse them: built with the same parameters,
     and ``centred`` (this build's vectors) within ``ann_retrain_growth`` of those passages in
     number. Training the lists (k-means) is most of what an IVF build costs; an archive that
@@ -163,7 +164,7 @@ def reusable_lists(
     try:
         previous = read_params(folder)
         search = json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))
-        lists = np.load(folder / LISTS_FILE)
+        stored = np.load(folder / LISTS_FILE)
     except (OSError, ValueError):
         return None  # no such part, or a build from before lists were kept
     trained = int(search.get("trained_passages") or 0)
@@ -171,7 +172,8 @@ def reusable_lists(
     growth = float(params["ann_retrain_growth"])
     if not same or not trained or abs(len(centred) - trained) > growth * trained:
         return None
-    if faiss.deserialize_index(lists).d != centred.shape[1]:
+    lists = faiss.deserialize_index(stored)
+    if lists.d != centred.shape[1]:
         return None
     return lists, str(search["factory"]), trained
 
