@@ -149,14 +149,6 @@ class Translator:
         )
         # Requests are served from several threads: the cache's reads and evictions interleave.
         self._cache_lock = threading.Lock()
-        # The last question's content words: the engine asks for them twice per question
-        # (new words to embed, then translation), and Korean analysis is the costly part.
-        self._last_words: tuple[str, str, tuple[bool, bool], dict[str, str]] = (
-            "",
-            "",
-            (False, False),
-            {},
-        )
         # Nearest-word search through a FAISS index: an approximate one (HNSW) reads a few
         # hundred word vectors a question instead of all of them, which would also flush
         # the encoder's weights from the CPU caches.
@@ -219,9 +211,8 @@ class Translator:
     ) -> dict[str, str]:
         """The words of ``text`` to translate, each with the question's word whose
         translation it gives (itself, or the compound it is a part of)."""
-        last_text, last_lang, last_options, last_words = self._last_words
-        if (text, lang, (split_compounds, phrases)) == (last_text, last_lang, last_options):
-            return last_words
+        # Asked twice a question (words to embed, then translation): the analyzer remembers
+        # the question's morphemes, the costly part.
         known = self._known.get(lang, {})
         words: dict[str, str] = {}
         paired: set[str] = set()
@@ -247,7 +238,6 @@ class Translator:
                     words.setdefault(part, word)
             else:
                 words.setdefault(word, word)
-        self._last_words = (text, lang, (split_compounds, phrases), words)
         return words
 
     def _compound_parts(self, word: str) -> list[str]:
