@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel
 
 from api.deps import get_app_settings, get_snapshot
 from api.schemas import (
@@ -52,6 +53,12 @@ _BODY: _Responses = {
 _ARTICLE: _Responses = {**_ALWAYS, 404: {"model": ErrorOut, "description": "unknown article"}}
 
 
+def _json(body: BaseModel) -> Response:
+    """``body`` as the response, validated once: returned as a model, FastAPI would dump,
+    validate and encode it again (about half a millisecond of an answer's)."""
+    return Response(body.model_dump_json(), media_type="application/json")
+
+
 def _filters(body: FiltersIn) -> Filters:
     return Filters(
         source=body.source,
@@ -62,12 +69,12 @@ def _filters(body: FiltersIn) -> Filters:
 
 
 @router.post("/ask", response_model=AnswerOut, responses=_BODY)
-def ask(body: AskRequest, snapshot: SnapshotDep, settings: SettingsDep) -> AnswerOut:
+def ask(body: AskRequest, snapshot: SnapshotDep, settings: SettingsDep) -> Response:
     """Answer a question with cited passages, or say that the articles do not answer it."""
     check_limits(settings, "body", "question", body.question, body.top_k)
     trace = Trace() if body.trace else None
     answer = snapshot.engine.answer(body.question, body.top_k, _filters(body.filters), trace=trace)
-    return AnswerOut.model_validate(answer.to_dict())
+    return _json(AnswerOut.model_validate(answer.to_dict()))
 
 
 @router.get("/search", response_model=SearchOut, responses=_QUERY)
@@ -80,7 +87,7 @@ def search(
     lang: Literal["ko", "en"] | None = None,
     published_from: IsoDate | None = None,
     published_to: IsoDate | None = None,
-) -> SearchOut:
+) -> Response:
     """Ranked passages for a query, without the answer's abstention."""
     check_limits(settings, "query", "q", q, top_k)
     filters = _filters(
@@ -89,7 +96,8 @@ def search(
         )
     )
     passages = snapshot.engine.search(q, top_k, filters)
-    return SearchOut.model_validate({"query": q, "passages": [p.to_dict() for p in passages]})
+    found = SearchOut.model_validate({"query": q, "passages": [p.to_dict() for p in passages]})
+    return _json(found)
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut, responses=_ARTICLE)

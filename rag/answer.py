@@ -227,7 +227,7 @@ class SentenceHighlighter:
             dtype=np.float32,
         )
         if number_bonus:
-            digits = np.array([any(c.isdigit() for c in s) for s in sentences], dtype=np.float32)
+            digits = np.array([any(map(str.isdigit, s)) for s in sentences], dtype=np.float32)
             lexical = lexical + number_bonus * digits * (lexical > 0)
         if kind is not None and kind_bonus:
             stated = np.array([bool(kind.stated.search(s)) for s in sentences], dtype=np.float32)

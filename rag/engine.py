@@ -253,7 +253,7 @@ class SearchEngine:
         )
 
     def passages(
-        self, hits: list[Hit], top_k: int, params: QueryParams | None = None
+        self, hits: Sequence[Hit], top_k: int, params: QueryParams | None = None
     ) -> list[Passage]:
         """The best ``top_k`` passages: neighbouring chunks of an article are joined, copies
         dropped, so no two passages repeat the same text."""

@@ -8,9 +8,9 @@ dates) are turned into, so filtering is exact, not post hoc.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, overload
 
 import numpy as np
 
@@ -71,9 +71,8 @@ class Scored:
         order = np.lexsort((self.positions, -self.scores))
         return Scored(self.positions[order], self.scores[order])
 
-    def hits(self) -> list[Hit]:
-        pairs = zip(self.positions.tolist(), self.scores.tolist(), strict=True)
-        return [Hit(position, score) for position, score in pairs]
+    def hits(self) -> Hits:
+        return Hits(self)
 
     @staticmethod
     def concatenate(parts: Sequence[Scored]) -> Scored:
@@ -82,6 +81,34 @@ class Scored:
         return Scored(
             np.concatenate([p.positions for p in parts]), np.concatenate([p.scores for p in parts])
         )
+
+
+class Hits(Sequence[Hit]):
+    """The hits of a :class:`Scored`, made as they are read: a ranking holds hundreds of
+    candidates and an answer reads the first few."""
+
+    def __init__(self, scored: Scored) -> None:
+        self._positions = scored.positions
+        self._scores = scored.scores
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, index: int) -> Hit: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Hit]: ...
+
+    def __getitem__(self, index: int | slice) -> Hit | list[Hit]:
+        if isinstance(index, slice):
+            pairs = zip(self._positions[index].tolist(), self._scores[index].tolist(), strict=True)
+            return [Hit(position, score) for position, score in pairs]
+        return Hit(int(self._positions[index]), float(self._scores[index]))
+
+    def __iter__(self) -> Iterator[Hit]:
+        for row in range(len(self._positions)):
+            yield Hit(int(self._positions[row]), float(self._scores[row]))
 
 
 class Retriever(Protocol):

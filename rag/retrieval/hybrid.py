@@ -27,7 +27,7 @@ from rag.lexical.bm25 import BM25Retriever
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.fusion import reciprocal_rank_fusion, zscore_fusion
 from rag.retrieval.sentence_match import SentenceMatcher
-from rag.types import FusedRanking, Hit, Query, Scored
+from rag.types import FusedRanking, Hits, Query, Scored
 
 METHODS = ("hybrid", "dense", "bm25")
 
@@ -48,7 +48,7 @@ class Ranking:
     within_partitions: Scored | None = None
 
     @cached_property
-    def hits(self) -> list[Hit]:
+    def hits(self) -> Hits:
         return self.ranked.hits()
 
     @property
