@@ -89,7 +89,10 @@ class DenseRetriever:
             bitmap = np.packbits(allowed, bitorder="little")
             # The selector reads the bitmap by pointer: ``bitmap`` must outlive the search.
             selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
-            params = _search_parameters(self.index, selector, float(allowed.mean()))
+            # A count, not ``mean``: the mean of a boolean mask converts it to floats first,
+            # ten times slower at a million rows, and a query searches under several masks.
+            share = np.count_nonzero(allowed) / len(allowed)
+            params = _search_parameters(self.index, selector, share)
         scores, ids = self.index.search(query.vector.reshape(1, -1), k, params=params)
         found = ids[0] >= 0  # fewer than k allowed rows leave -1 ids
         # Ties by position (FAISS leaves their order to its heap): the same order as the
