@@ -71,8 +71,9 @@ class Scored:
         order = np.lexsort((self.positions, -self.scores))
         return Scored(self.positions[order], self.scores[order])
 
-    def hits(self) -> Hits:
-        return Hits(self)
+    def hits(self) -> list[Hit]:
+        pairs = zip(self.positions.tolist(), self.scores.tolist(), strict=True)
+        return [Hit(position, score) for position, score in pairs]
 
     @staticmethod
     def concatenate(parts: Sequence[Scored]) -> Scored:

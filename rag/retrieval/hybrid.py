@@ -49,7 +49,7 @@ class Ranking:
 
     @cached_property
     def hits(self) -> Hits:
-        return self.ranked.hits()
+        return Hits(self.ranked)
 
     @property
     def evidence(self) -> Scored:
