@@ -1,14 +1,15 @@
 """Encoder backends side by side: ``python -m bench.encoders [--out bench-out]``.
 
 One run, same machine state, ratios to sentence-transformers' PyTorch fp32 ``encode``:
-- query encoding, one question at a time (median, p95), each backend timed in turn per
-  question, and the least cosine of its vectors to PyTorch's;
+- query encoding, one question at a time (median, p95), each backend over all the questions
+  in a block of its own, and the least cosine of its vectors to PyTorch's;
 - passages per second on news passages of up to 1,200 characters in batches of 16, and that
   throughput as a share of the machine's arithmetic limit (the model's FLOPs per passage,
   from its shape and each passage's tokens, over a measured float32 matmul rate);
 - with an index (built on first use from the news corpora): the same top passage as PyTorch,
-  ``/ask`` over HTTP at concurrency 1 beside PyTorch's bare encoding, and the server's peak
-  memory, a server per backend (``RAG_ENCODER_BACKEND``).
+  ``/ask`` over HTTP at concurrency 1 (requests alone, then traced by stage) and its ratios to
+  the bare encodings above, and the server's peak memory, a server per backend
+  (``RAG_ENCODER_BACKEND``).
 The quality figures per evaluation set come from ``rag eval`` run once per backend
 (``docs/encoders.md`` gives the commands).
 """
@@ -112,18 +113,20 @@ def measure(
     for name, encoder in encoders.items():
         encode_reference.setdefault(name, encoder.encode_queries)
     timings: dict[str, list[float]] = {name: [] for name in encoders}
-    cosines: dict[str, list[float]] = {name: [] for name in encoders}
-    for question in questions[:3]:  # warm up
-        for encode in encode_reference.values():
+    vectors: dict[str, list[np.ndarray]] = {name: [] for name in encoders}
+    # Each backend in a block of its own: timed in turn per question, one backend's threads,
+    # still spinning after its run, slowed the next one's (PyTorch's 32-34 ms became 45-51).
+    for name, encode in encode_reference.items():
+        for question in questions[:3]:  # warm up
             encode([question])
-    for question in questions:
-        vectors = {}
-        for name, encode in encode_reference.items():
+        for question in questions:
             started = time.perf_counter()
-            vectors[name] = encode([question])
+            vectors[name].append(encode([question])[0])
             timings[name].append((time.perf_counter() - started) * 1000)
-        for name in encoders:
-            cosines[name].append(float(vectors[name][0] @ vectors["torch"][0]))
+    cosines = {
+        name: [float(a @ b) for a, b in zip(vectors[name], vectors["torch"], strict=True)]
+        for name in encoders
+    }
     rates: dict[str, list[float]] = {name: [] for name in encoders}
 
     def encode_passages(name: str) -> object:
@@ -137,8 +140,8 @@ def measure(
         encoders[name].batch_size = PASSAGE_BATCH
         return encoders[name].encode_passages(passages)
 
-    for _ in range(repeats):
-        for name in encoders:
+    for name in encoders:  # in blocks too
+        for _ in range(repeats):
             seconds = _time(lambda name=name: encode_passages(name)) / 1000  # type: ignore[misc]
             rates[name].append(len(passages) / seconds)
     flops = passage_flops(encoders["torch"], passages)
@@ -182,15 +185,12 @@ def serve_figures(
         same = sum(a == b for a, b in zip(tops[row.backend], tops["torch"], strict=True))
         row.same_top = f"{same}/{len(questions)}"
         with Server(settings.service.index_dir, {"RAG_ENCODER_BACKEND": row.backend}) as server:
-            measured = load_test(server.base, questions, requests, 1, encoders["torch"])
-            row.ask_p50_ms = measured.median_ms
+            # Requests alone, one after the other: nothing else runs on the cores meanwhile.
+            row.ask_p50_ms = load_test(server.base, questions, requests, 1).median_ms
             row.ask_stages = stage_breakdown(server.base, questions, requests)
             row.server_peak_mib = peak_rss_mb(server.process.pid)
-        # Each /ask was timed right after a PyTorch bare encoding of the same question.
-        row.ask_to_torch_bare = row.ask_p50_ms / (measured.bare_ms or torch_bare)
-        row.ask_to_own_bare = row.ask_p50_ms / (
-            row.query_p50_ms * (measured.bare_ms or torch_bare) / torch_bare
-        )
+        row.ask_to_torch_bare = row.ask_p50_ms / torch_bare
+        row.ask_to_own_bare = row.ask_p50_ms / row.query_p50_ms
 
 
 def main(argv: list[str] | None = None) -> int:

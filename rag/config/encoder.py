@@ -37,6 +37,13 @@ class EncoderSettings(BaseModel):
         description="threads one encoder computes with (0: the runtime's default, every core); "
         "a distributed build gives each of its model actors its share of a node",
     )
+    encoder_spinning: bool = Field(
+        True,
+        description="ONNX Runtime's threads spin, waiting for work, after each run: a question "
+        "is encoded about 1.5 ms sooner, and the cores stay busy a moment after it, which slows "
+        "other work on them (another process's model, a build beside the server); false stops "
+        "it (docs/encoders.md, 'Spinning threads')",
+    )
     device: str = "cpu"
     encoder_backend: Literal["torch", "onnx"] = Field(
         "onnx",

@@ -71,6 +71,7 @@ class Encoder:
         self.build_backend = settings.encoder.build_encoder_backend
         self.batch_size = settings.encoder.embed_batch_size
         self.threads = settings.encoder.encoder_threads
+        self.spinning = settings.encoder.encoder_spinning
         self._model: SentenceTransformer | None = None
         self._onnx: OnnxModel | None = None
         self._packed: PackedEncoder | None = None
@@ -119,7 +120,9 @@ class Encoder:
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"cannot read the configuration of {folder}: {exc}") from exc
         export_onnx(folder)  # once, offline, beside the weights
-        self._onnx = OnnxModel(folder, self.max_tokens, self.threads)
+        self._onnx = OnnxModel(
+            folder, self.max_tokens, self.threads, spinning=self.spinning
+        )
         self._tokenizer = self._onnx.tokenizer
 
     @property

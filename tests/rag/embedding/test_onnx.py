@@ -120,3 +120,17 @@ def test_a_question_encodes_alike_alone_and_beside_its_words(encoder: Encoder) -
     words = encoder.encode_queries(["보스턴", "platform", "hospital"])
     np.testing.assert_allclose(together[:1], alone, atol=1e-6)
     np.testing.assert_allclose(together[1:], words, atol=1e-6)
+
+
+def test_spinning_threads_are_a_setting_and_change_no_vector(
+    encoder: Encoder, settings: Settings
+) -> None:
+    def spinning(model: Encoder) -> str:
+        assert model._onnx is not None
+        options = model._onnx.session.get_session_options()
+        return str(options.get_session_config_entry("session.intra_op.allow_spinning"))
+
+    still = Encoder(settings.but(encoder_spinning=False))
+    assert spinning(encoder) == "1" and spinning(still) == "0"
+    texts = ["what is NSTRI?", "서울대병원이 보스턴에서 소개한 플랫폼은?"]
+    np.testing.assert_array_equal(still.encode_queries(texts), encoder.encode_queries(texts))
