@@ -130,7 +130,9 @@ def test_spinning_threads_are_a_setting_and_change_no_vector(
         options = model._onnx.session.get_session_options()
         return str(options.get_session_config_entry("session.intra_op.allow_spinning"))
 
-    still = Encoder(settings.but(encoder_spinning=False))
-    assert spinning(encoder) == "1" and spinning(still) == "0"
+    spins = settings.encoder.encoder_spinning  # true unless RAG_ENCODER_SPINNING says not
+    other = Encoder(settings.but(encoder_spinning=not spins))
+    assert spinning(encoder) == ("1" if spins else "0")
+    assert spinning(other) == ("0" if spins else "1")
     texts = ["what is NSTRI?", "서울대병원이 보스턴에서 소개한 플랫폼은?"]
-    np.testing.assert_array_equal(still.encode_queries(texts), encoder.encode_queries(texts))
+    np.testing.assert_array_equal(other.encode_queries(texts), encoder.encode_queries(texts))
