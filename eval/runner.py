@@ -61,6 +61,7 @@ QUERY_SETTINGS = (
     "dictionary_senses",
     "transliteration_neighbours",
     "pack_queries",
+    "question_quantifiers_dropped",
 )
 ANSWER_DEPTH = 20  # passages searched for an answer span
 SAMPLE_SEED = 13

@@ -18,7 +18,7 @@ from rag.embedding.encoder import Encoder
 from rag.errors import InputError
 from rag.judge import Judge
 from rag.language import ENGLISH, detect_language
-from rag.lexical.analyzer import LexicalAnalyzer
+from rag.lexical.analyzer import LexicalAnalyzer, without_question_quantifiers
 from rag.lexical.bm25 import BM25Retriever
 from rag.question_type import asked_kind, asks_for_number, question_focus
 from rag.retrieval.dense import DenseRetriever
@@ -138,7 +138,11 @@ class SearchEngine:
         return params.dictionary_senses_by == "question"
 
     def _embed(
-        self, queries: Sequence[Query], translator: Translator | None, params: QueryParams
+        self,
+        queries: Sequence[Query],
+        wordings: Sequence[str],
+        translator: Translator | None,
+        params: QueryParams,
     ) -> None:
         """Query vectors, raw and centred like the passages in the index. The new words that
         ``translator`` will need are embedded here too: for a single question in the same
@@ -149,14 +153,14 @@ class SearchEngine:
             by_question = self._senses_by_question(params)
             unseen = (
                 translator.unseen_words(
-                    q.text,
+                    wording,
                     q.lang,
                     self._dictionary_senses(params, q.lang),
                     by_question,
                     params.translation_splits_compounds,
                     params.translation_english_phrases,
                 )
-                for q in queries
+                for q, wording in zip(queries, wordings, strict=True)
             )
             words = list(dict.fromkeys(word for found in unseen for word in found))
         if len(texts) == 1 and params.pack_queries:
@@ -190,25 +194,32 @@ class SearchEngine:
         texts = [self.validate_question(q) for q in questions]
         languages = [detect_language(t) for t in texts]
         queries = [Query(text=t, lang=lang) for t, lang in zip(texts, languages, strict=True)]
+        # What the lexical side reads: the encoder and the question-type rules read the text.
+        wording = (
+            [without_question_quantifiers(t) for t in texts]
+            if params.question_quantifiers_dropped
+            else texts
+        )
         if method == "hybrid":
-            analysed = self.analyzer.query_terms_batch(texts)
+            analysed = self.analyzer.query_terms_batch(wording)
             for query, (terms, words) in zip(queries, analysed, strict=True):
                 query.terms = terms
                 query.words = words
         elif method == "bm25":
-            for query, terms in zip(queries, self.analyzer.terms_batch(texts), strict=True):
+            for query, terms in zip(queries, self.analyzer.terms_batch(wording), strict=True):
                 query.terms = terms
         for query in queries:
             query.concepts = [{term} for term in dict.fromkeys(query.terms)]
         translator = self.translator if method == "hybrid" and params.translate else None
         if method in ("hybrid", "dense"):
             for begin in range(0, len(queries), batch_size):
-                self._embed(queries[begin : begin + batch_size], translator, params)
+                end = begin + batch_size
+                self._embed(queries[begin:end], wording[begin:end], translator, params)
         if translator is not None:
             by_question = self._senses_by_question(params)
-            for query in queries:
+            for query, text in zip(queries, wording, strict=True):
                 translations = translator.translate(
-                    query.text,
+                    text,
                     query.lang,
                     params.translation_threshold,
                     sound_neighbours=params.transliteration_neighbours,

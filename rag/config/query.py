@@ -96,6 +96,11 @@ class QueryParams(BaseModel):
         description="a Korean compound noun known to neither the lexicon nor the dictionary "
         "is translated by the dictionary words it is made of (환각버섯: 환각, 버섯)",
     )
+    question_quantifiers_dropped: bool = Field(
+        True,
+        description="the word after 'how' in 'how much/many/long/often/far' is no term of the "
+        "question, nor translated: it belongs to the question's wording, not its subject",
+    )
     translation_english_phrases: bool = Field(
         True,
         description="two neighbouring English words that the dictionary reversed translates "

@@ -49,6 +49,21 @@ ENGLISH_STOP_WORDS = frozenset(
     """.split()
 )
 
+# The word after "how" in "how much", "how many", "how long", "how often", "how far": part of
+# the question's wh-phrase, like "how" itself, not of what it asks about (as 얼마나 and 몇 are
+# no content morphemes of a Korean question). Kept, it matched passages for a word of no
+# meaning and was translated into Korean content words ("much": 최대, "long": 동안).
+_QUESTION_QUANTIFIER = re.compile(r"\b(how\s+)(much|many|long|often|far)\b", re.IGNORECASE)
+
+
+def without_question_quantifiers(question: str) -> str:
+    """``question`` with the quantifier of its "how much"-type phrases blanked out (spaces:
+    offsets into the question stay where they were). For questions only: in a passage the
+    same words may carry meaning ("for how long" aside, "much of the cost")."""
+    return _QUESTION_QUANTIFIER.sub(
+        lambda found: found.group(1) + " " * len(found.group(2)), question
+    )
+
 
 _KIWIS: dict[int, Any] = {}
 _KIWIS_LOCK = threading.Lock()

@@ -1,6 +1,6 @@
 import os
 
-from rag.lexical.analyzer import LexicalAnalyzer, has_content
+from rag.lexical.analyzer import LexicalAnalyzer, has_content, without_question_quantifiers
 from tests.conftest import shared_analyzer
 
 analyzer = shared_analyzer()
@@ -76,3 +76,15 @@ def test_word_terms_are_remembered_copies_and_survive_pickling() -> None:
         assert fresh.word_terms(word) == fresh.terms(word)
     copied = pickle.loads(pickle.dumps(fresh))
     assert copied.word_terms("부작용") == fresh.terms("부작용")
+
+
+def test_the_quantifier_of_how_much_questions_is_blanked_where_it_was() -> None:
+    question = "How much do PCSK9 inhibitors cost, and how  many people take them?"
+    blanked = without_question_quantifiers(question)
+    assert len(blanked) == len(question)  # offsets into the question hold
+    assert "much" not in blanked and "many" not in blanked
+    words = "How do PCSK9 inhibitors cost, and how people take them?".split()
+    assert blanked.split() == words
+    # Only after "how": elsewhere the word may be the question's subject.
+    for kept in ("Is much of the cost covered?", "Somehow many agreed", "How effective is it?"):
+        assert without_question_quantifiers(kept) == kept

@@ -99,3 +99,17 @@ def test_abstention_signals_read_the_first_passage(engine: SearchEngine) -> None
     # the seed is dated 2024 and names no other year
     assert signals("서울대병원이 2024년 보스턴에서 소개한 플랫폼은?")[0].missing_year == 0.0
     assert signals("서울대병원이 2031년 보스턴에서 소개한 플랫폼은?")[0].missing_year == 1.0
+
+
+def test_how_much_is_the_question_s_wording_not_a_term_or_a_translation(
+    engine: SearchEngine,
+) -> None:
+    question = "How much did the hospital spend on the new platform?"
+    query = engine.make_query(question)
+    assert "much" not in query.terms and "spend" in query.terms
+    assert query.text == question  # the encoder reads the question as asked
+    kept = engine.make_query(
+        question, params=engine.params.model_copy(update={"question_quantifiers_dropped": False})
+    )
+    assert "much" in kept.terms
+    assert set(query.translations) <= set(kept.translations)
