@@ -52,7 +52,7 @@ class Judge:
         ``allowed``: the filter mask the ranking was made under. The best passage of a
         filtered ranking is compared with the unfiltered dense candidates, since a passage
         that stands out among a handful of filtered ones may not stand out at all."""
-        evidence = ranking.evidence if params.abstain_evidence == "standout" else ranking.ranked
+        evidence = ranking.evidence
         if not len(evidence):
             return None
         bm25, dense = self.ranker.bm25, self.ranker.dense

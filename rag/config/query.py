@@ -199,11 +199,6 @@ class QueryParams(BaseModel):
     # --- abstention (rag.judge) ------------------------------------------------------
     abstain: bool = Field(True, description="answer 'not found' when evidence is weak")
     abstain_passages: int = Field(3, ge=1, description="top passages read for the decision")
-    abstain_evidence: Literal["standout", "lead"] = Field(
-        "standout",
-        description="the passages the judge reads: standout, those that stand out most within "
-        "their language partition; lead, the first passages of the answer as served",
-    )
     # The logistic model over rag.abstention.FEATURES that `python -m eval.abstention ...
     # --write rag/fitted/abstention.json` fitted: that file holds the weights, bias and
     # threshold with the record of the fit (its command, the sets held out, the rates); the
