@@ -58,8 +58,8 @@ _QUESTION_QUANTIFIER = re.compile(r"\b(how\s+)(much|many|long|often|far)\b", re.
 
 def without_question_quantifiers(question: str) -> str:
     """``question`` with the quantifier of its "how much"-type phrases blanked out (spaces:
-    offsets into the question stay where they were). For questions only: in a passage the
-    same words may carry meaning ("for how long" aside, "much of the cost")."""
+    offsets into the question stay where they were). For questions only: passages are
+    indexed as written."""
     return _QUESTION_QUANTIFIER.sub(
         lambda found: found.group(1) + " " * len(found.group(2)), question
     )
