@@ -120,9 +120,7 @@ class Encoder:
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"cannot read the configuration of {folder}: {exc}") from exc
         export_onnx(folder)  # once, offline, beside the weights
-        self._onnx = OnnxModel(
-            folder, self.max_tokens, self.threads, spinning=self.spinning
-        )
+        self._onnx = OnnxModel(folder, self.max_tokens, self.threads, spinning=self.spinning)
         self._tokenizer = self._onnx.tokenizer
 
     @property
