@@ -57,7 +57,6 @@ QUERY_SETTINGS = (
     "translation_dictionary",
     "translation_dictionary_english",
     "translation_splits_compounds",
-    "translation_joins_split_words",
     "translation_english_phrases",
     "dictionary_senses",
     "transliteration_neighbours",

@@ -207,12 +207,7 @@ class Translator:
         return word.lower() if lang != KOREAN else word
 
     def _content_words(
-        self,
-        text: str,
-        lang: str,
-        split_compounds: bool = False,
-        phrases: bool = False,
-        joined: bool = False,
+        self, text: str, lang: str, split_compounds: bool = False, phrases: bool = False
     ) -> dict[str, str]:
         """The words of ``text`` to translate, each with the question's word whose
         translation it gives (itself, or the compound it is a part of)."""
@@ -228,7 +223,7 @@ class Translator:
                 if self._usable_senses(phrase, lang, KOREAN):
                     words.setdefault(phrase, phrase)
                     paired.update(phrase.split())
-        for word in self.analyzer.content_words(text, lang, joined=joined):
+        for word in self.analyzer.content_words(text, lang):
             if word.lower() in paired:
                 continue
             # A compound the lexicon does not hold is translated part by part (BOSTON-SEOUL:
@@ -267,7 +262,6 @@ class Translator:
         senses_by_question: bool = False,
         split_compounds: bool = False,
         phrases: bool = False,
-        joined: bool = False,
     ) -> list[str]:
         """Content words of ``text`` that translating it would have to embed: in neither the
         own-language lexicon nor the cache, and not translated by the dictionary without a
@@ -277,7 +271,7 @@ class Translator:
         known = self._known.get(lang, {})
         return [
             word
-            for word in self._content_words(text, lang, split_compounds, phrases, joined)
+            for word in self._content_words(text, lang, split_compounds, phrases)
             if self._key(word, lang) not in known
             and word not in self._cache
             and self._needs_vector(word, lang, dictionary_senses, senses_by_question)
@@ -333,7 +327,6 @@ class Translator:
         question_vector: np.ndarray | None = None,
         split_compounds: bool = False,
         phrases: bool = False,
-        joined: bool = False,
     ) -> dict[str, list[str]]:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
         other languages.
@@ -346,12 +339,11 @@ class Translator:
         (``_dictionary_terms``), or nearest to ``question_vector`` where given: the question
         tells which sense of a word it means, and the word needs no embedding. With
         ``split_compounds``, a Korean compound noun known to neither the lexicon nor the
-        dictionary is translated by the dictionary words it is made of. With ``joined``, a
-        Korean word the analyser cut into pieces, one a single syllable, is one word."""
+        dictionary is translated by the dictionary words it is made of."""
         targets = [other for other in self._indexes if other != lang]
         if not targets:
             return {}
-        origin = self._content_words(text, lang, split_compounds, phrases, joined)
+        origin = self._content_words(text, lang, split_compounds, phrases)
         words = list(origin)
         if not words:
             return {}

@@ -96,11 +96,6 @@ class QueryParams(BaseModel):
         description="a Korean compound noun known to neither the lexicon nor the dictionary "
         "is translated by the dictionary words it is made of (환각버섯: 환각, 버섯)",
     )
-    translation_joins_split_words: bool = Field(
-        True,
-        description="a Korean word that the morpheme analyser cut into nouns one of which is a "
-        "single syllable (스타틴, statin: 스타 'star' + 틴) is translated whole, as written",
-    )
     question_quantifiers_dropped: bool = Field(
         True,
         description="the word after 'how' in 'how much/many/long/often/far' is no term of the "

@@ -204,28 +204,20 @@ class LexicalAnalyzer:
                 out[i] = (self._korean_terms(tokens, texts[i]), words)
         return out
 
-    def content_words(self, text: str, lang: str, *, joined: bool = False) -> list[str]:
+    def content_words(self, text: str, lang: str) -> list[str]:
         """Surface forms of the content words of ``text``, in order, for word translation.
 
         Korean: nouns and roots of two syllables or more (one-syllable nouns such as 암 or 약
         are too ambiguous out of context); other text: Latin-script words of three letters or
         more that are not stop words.
         """
-        return self.content_words_batch([text], lang, joined=joined)[0]
+        return self.content_words_batch([text], lang)[0]
 
-    def content_words_batch(
-        self, texts: Sequence[str], lang: str, *, joined: bool = False
-    ) -> list[list[str]]:
-        """``joined`` (Korean): a word that kiwipiepy cut into nouns one of which is a single
-        syllable is kept whole, as written (스타틴, statin, cut into 스타, "star", and 틴: a
-        loanword it does not know); a word cut into nouns of two syllables or more still
-        gives its nouns (their compound is translated by its parts)."""
+    def content_words_batch(self, texts: Sequence[str], lang: str) -> list[list[str]]:
         if lang == KOREAN:
             return [
-                _joined_words(list(morphemes), text)
-                if joined
-                else [t.form for t in morphemes if t.tag in WORD_TAGS and len(t.form) >= 2]
-                for morphemes, text in zip(self._tokenize(list(texts)), texts, strict=True)
+                [t.form for t in morphemes if t.tag in WORD_TAGS and len(t.form) >= 2]
+                for morphemes in self._tokenize(list(texts))
             ]
         return [
             [w for w in _WORD.findall(text) if w.lower() not in ENGLISH_STOP_WORDS]
@@ -286,29 +278,3 @@ def _words_with_content(morphemes: Iterable[Any], text: str) -> list[str]:
             for index in range(max(first, 0), last + 1):
                 keep[index] = True
     return [text[a:b] for (a, b), kept in zip(words, keep, strict=True) if kept]
-
-
-def _joined_words(morphemes: Sequence[Any], text: str) -> list[str]:
-    """The Korean content words of ``text`` from its ``morphemes``: runs of nouns and roots
-    that touch within one word, each kept whole when one of its pieces is a single syllable,
-    else as its pieces of two syllables or more."""
-    words: list[str] = []
-    run: list[Any] = []
-
-    def close() -> None:
-        if len(run) > 1 and any(len(t.form) == 1 for t in run):
-            words.append(text[run[0].start : run[-1].start + run[-1].len])
-        else:
-            words.extend(t.form for t in run if len(t.form) >= 2)
-        run.clear()
-
-    for token in morphemes:
-        if token.tag not in WORD_TAGS:
-            close()
-        elif run and run[-1].start + run[-1].len != token.start:
-            close()
-            run.append(token)
-        else:
-            run.append(token)
-    close()
-    return words

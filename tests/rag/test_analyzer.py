@@ -88,17 +88,3 @@ def test_the_quantifier_of_how_much_questions_is_blanked_where_it_was() -> None:
     # Only after "how": elsewhere the word may be the question's subject.
     for kept in ("Is much of the cost covered?", "Somehow many agreed", "How effective is it?"):
         assert without_question_quantifiers(kept) == kept
-
-
-def test_a_korean_word_cut_into_a_one_syllable_piece_is_translated_whole() -> None:
-    # kiwipiepy does not know the loanword 스타틴 (statin) and cuts it into 스타 ("star") + 틴.
-    assert "스타" in analyzer.content_words("스타틴의 부작용은?", "ko")
-    joined = analyzer.content_words("스타틴의 부작용은?", "ko", joined=True)
-    assert joined == ["스타틴", "부작용"]
-    # Words the analyser keeps as nouns of two syllables or more are left as they were.
-    question = "서울대병원이 보스턴에서 소개한 플랫폼은?"
-    assert analyzer.content_words(question, "ko", joined=True) == analyzer.content_words(
-        question, "ko"
-    )
-    batch = analyzer.content_words_batch(["스타틴의 부작용은?", question], "ko", joined=True)
-    assert batch[0] == joined
