@@ -56,43 +56,20 @@ class Lexicon:
         return {word: row for row, word in enumerate(self.words)}
 
 
-def word_counts(
-    texts: Iterable[str], lang: str, analyzer: TermAnalyzer
-) -> tuple[Counter[str], Counter[str]]:
-    """For each content word of ``texts`` (lowercased, but Korean): the texts it is found in,
-    and those where it is always written with a capital (a name, in Latin script)."""
+def lexicon_words(
+    texts: Iterable[str], lang: str, analyzer: TermAnalyzer, min_df: int
+) -> tuple[list[str], list[list[str]]]:
+    """Content words found in at least ``min_df`` texts, with their BM25 terms (the texts
+    are analysed a batch at a time, so they may stream from disk)."""
     frequency: Counter[str] = Counter()
-    capitalized: Counter[str] = Counter()
     iterator = iter(texts)
     while batch := list(islice(iterator, LEXICON_BATCH)):
         for words in analyzer.content_words_batch(batch, lang):
-            forms: dict[str, bool] = {}
-            for word in words:
-                key = word.lower() if lang != KOREAN else word
-                forms[key] = forms.get(key, True) and word[:1].isupper()
-            frequency.update(forms.keys())
-            capitalized.update(key for key, upper in forms.items() if upper)
-    return frequency, capitalized
-
-
-def rare_names(frequency: Counter[str], capitalized: Counter[str], min_df: int) -> list[str]:
-    """Words of fewer than ``min_df`` texts that are always capitalized (a person or a place
-    named once) and long enough to be matched by sound: too rare for the lexicon, whose
-    nearest-word translations would mostly find typos among them, but what a name
-    transliterated into Korean (맨시니, Mancini) is matched against."""
-    return sorted(
-        word
-        for word, count in frequency.items()
-        if count < min_df
-        and capitalized[word] == count
-        and len(word_skeleton(word)) >= MIN_SKELETON
-    )
-
-
-def with_terms(words: Sequence[str], analyzer: TermAnalyzer) -> tuple[list[str], list[list[str]]]:
-    """``words`` that have BM25 terms, with those terms (``word_terms``, in one batch)."""
+            frequency.update({w.lower() if lang != KOREAN else w for w in words})
+    frequent = sorted(word for word, count in frequency.items() if count >= min_df)
     chosen, terms = [], []
-    for word, word_terms in zip(words, analyzer.terms_batch(list(words)), strict=True):
+    # A word's terms as the index holds them (``word_terms``), in one batch.
+    for word, word_terms in zip(frequent, analyzer.terms_batch(frequent), strict=True):
         if word_terms:
             chosen.append(word)
             terms.append(word_terms)
@@ -149,11 +126,8 @@ class Translator:
         ef_search: int = 64,
         dictionary: BilingualDictionary | None = None,
         english_dictionary: BilingualDictionary | None = None,
-        names: Mapping[str, Lexicon] | None = None,
     ) -> None:
         self.lexicons = dict(lexicons)
-        # Names too rare for a lexicon, matched by sound only (``rare_names``).
-        self.names = {lang: rare for lang, rare in (names or {}).items() if rare.words}
         # Korean → English as published; English → Korean its reversal (``reversed``).
         self.dictionaries: dict[tuple[str, str], BilingualDictionary] = {}
         if dictionary is not None:
@@ -184,10 +158,6 @@ class Translator:
             lang: [word_skeleton(w) for w in lexicon.words]
             for lang, lexicon in self.lexicons.items()
         }
-        self._name_skeletons = {
-            lang: [word_skeleton(w) for w in rare.words] for lang, rare in self.names.items()
-        }
-        self._name_indexes: dict[str, Any] = {}
         threads = faiss.omp_get_max_threads()
         faiss.omp_set_num_threads(1)  # a parallel HNSW build is not reproducible
         try:
@@ -196,10 +166,6 @@ class Translator:
                     index = build_faiss_index(np.ascontiguousarray(lexicon.vectors), factory)
                     configure_search(index, ef_search=ef_search, nprobe=1)
                     self._indexes[lang] = index
-            for lang, rare in self.names.items():
-                index = build_faiss_index(np.ascontiguousarray(rare.vectors), factory)
-                configure_search(index, ef_search=ef_search, nprobe=1)
-                self._name_indexes[lang] = index
         finally:
             faiss.omp_set_num_threads(threads)
 
@@ -404,53 +370,29 @@ class Translator:
         for other in targets:
             lexicon = self.lexicons[other]
             similarity, nearest = self._indexes[other].search(vectors, depth)
-            names = self.names.get(other) if sound_neighbours else None
-            if names is not None:
-                name_similarity, name_nearest = self._name_indexes[other].search(
-                    vectors, sound_neighbours
-                )
             for row, word in enumerate(embedded):
                 known = self._dictionary_terms(word, vectors[row], lang, other, dictionary_senses)
                 if known:
                     translations.setdefault(word, []).extend(known)
                     continue
-                chosen: list[tuple[bool, int]] = []  # (a rare name?, its row)
+                chosen = []
                 if nearest[row, 0] >= 0 and similarity[row, 0] >= threshold:
-                    chosen.append((False, int(nearest[row, 0])))
+                    chosen.append(int(nearest[row, 0]))
                 if sound_neighbours and len(skeletons[row]) >= MIN_SKELETON:
-                    neighbours = [
-                        (float(score), False, int(column))
-                        for score, column in zip(
-                            similarity[row, :sound_neighbours],
-                            nearest[row, :sound_neighbours],
-                            strict=True,
-                        )
-                    ]
-                    if names is not None:
-                        neighbours += [
-                            (float(score), True, int(column))
-                            for score, column in zip(
-                                name_similarity[row], name_nearest[row], strict=True
-                            )
-                        ]
-                    sounding = self._sounding(neighbours, skeletons[row], other, sound_neighbours)
+                    other_skeletons = self._skeletons[other]
+                    sounding = next(
+                        (
+                            int(c)
+                            for c in nearest[row, :sound_neighbours]
+                            if c >= 0 and other_skeletons[c] == skeletons[row]
+                        ),
+                        None,
+                    )
                     if sounding is not None and sounding not in chosen:
                         chosen.append(sounding)
-                for is_name, column in chosen:
-                    source = names if is_name and names is not None else lexicon
-                    translations.setdefault(word, []).extend(source.terms[column])
+                for column in chosen:
+                    translations.setdefault(word, []).extend(lexicon.terms[column])
         return _by_origin(translations, origin)
-
-    def _sounding(
-        self, neighbours: list[tuple[float, bool, int]], skeleton: str, lang: str, count: int
-    ) -> tuple[bool, int] | None:
-        """Of the ``count`` nearest ``neighbours`` (similarity, a rare name?, row), lexicon
-        words and rare names together, the first whose consonant skeleton is ``skeleton``."""
-        for _, is_name, row in sorted(neighbours, key=lambda neighbour: -neighbour[0])[:count]:
-            skeletons = self._name_skeletons[lang] if is_name else self._skeletons[lang]
-            if row >= 0 and skeletons[row] == skeleton:
-                return is_name, row
-        return None
 
     def _dictionary_translations(
         self,

@@ -89,10 +89,5 @@ class IndexConfig(BaseModel):
 
     # --- lexical parts ---------------------------------------------------------------
     lexicon_min_df: int = Field(2, ge=1, description="passages a word needs to enter a lexicon")
-    lexicon_names: bool = Field(
-        True,
-        description="keep the words of fewer passages that are always capitalized (names "
-        "mentioned once) beside the lexicon, for translation by sound only (맨시니: Mancini)",
-    )
     bm25_k1: float = Field(1.2, gt=0)
     bm25_b: float = Field(0.75, ge=0, le=1)

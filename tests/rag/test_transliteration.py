@@ -1,4 +1,3 @@
-from rag.crosslingual import Lexicon, Translator, rare_names, word_counts
 from rag.embedding.encoder import Encoder
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.transliteration import hangul_skeleton, latin_skeleton, word_skeleton
@@ -34,31 +33,3 @@ def test_the_translator_offers_the_neighbour_that_sounds_alike(
     assert translator.translate("트렘피어", "ko", 0.999) == {}
     found = translator.translate("트렘피어", "ko", 0.999, sound_neighbours=5)
     assert found == {"트렘피어": analyzer.word_terms("tremfya")}
-
-
-def test_a_name_too_rare_for_the_lexicon_is_found_by_sound_only(
-    encoder: Encoder, analyzer: LexicalAnalyzer
-) -> None:
-    texts = [
-        "Donna Mancini led the trial.",
-        "The triumpant trial ended, said Donna.",
-        "A gene therapy trial.",
-    ]
-    frequency, capitalized = word_counts(texts, "en", analyzer)
-    assert frequency["trial"] == 3 and frequency["mancini"] == 1
-    # Donna is in two passages (the lexicon's); "triumpant" is a once-seen word, no name.
-    assert rare_names(frequency, capitalized, min_df=2) == ["mancini"]
-
-    common = english_translator(encoder, ["donna", "trial", "gene", "therapy", "manny"])
-    names = {"en": Lexicon("en", ["mancini"], [["mancini"]], encoder.encode_queries(["mancini"]))}
-    with_names = Translator(
-        common.lexicons, analyzer, encoder.encode_queries, cache_size=10, names=names
-    )
-    assert "mancini" not in common.translate("맨시니", "ko", 0.999, sound_neighbours=5).get(
-        "맨시니", []
-    )
-    assert with_names.translate("맨시니", "ko", 0.999, sound_neighbours=5) == {
-        "맨시니": ["mancini"]
-    }
-    # Never by nearness alone: without sound matching the name is not offered, however near.
-    assert with_names.translate("맨시니", "ko", 0.0) == common.translate("맨시니", "ko", 0.0)
