@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from eval.datasets import EvalQuestion, EvalSet
@@ -24,11 +25,12 @@ from eval.metrics import (
     normalize_span,
     recall_at_k,
 )
+from eval.prepared import PreparedQueries
 from index.builder import build_from_articles
 from index.loader import load_build
 from index.manifest import FORMAT_VERSION
 from index.store import IndexStore
-from rag.config import Settings
+from rag.config import QueryParams, Settings
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
 from rag.errors import IndexStoreError
@@ -50,19 +52,6 @@ CORPUS_SETTINGS = (
     "min_repeat_line_chars",
 )
 BUILD_SETTINGS = tuple(sorted({*CORPUS_SETTINGS, *build_settings()}))
-# Settings that change how a question becomes a query (as opposed to how it is ranked).
-QUERY_SETTINGS = (
-    "translate",
-    "translation_threshold",
-    "translation_dictionary",
-    "translation_dictionary_english",
-    "translation_splits_compounds",
-    "translation_english_phrases",
-    "dictionary_senses",
-    "transliteration_neighbours",
-    "pack_queries",
-    "question_quantifiers_dropped",
-)
 ANSWER_DEPTH = 20  # passages searched for an answer span
 SAMPLE_SEED = 13
 
@@ -216,6 +205,15 @@ def _features(decision: Decision | None) -> list[float] | None:
     return [float(value) for value in decision.signals.vector()]
 
 
+def _prepare(
+    engine: SearchEngine, texts: list[str], params: QueryParams
+) -> tuple[list[Query], float]:
+    """The questions' queries, and the milliseconds each took to prepare."""
+    started = time.perf_counter()
+    queries = engine.make_queries(texts, params=params)
+    return queries, (time.perf_counter() - started) * 1000 / max(len(texts), 1)
+
+
 def run_set(
     eval_set: EvalSet,
     methods: Sequence[Method],
@@ -232,7 +230,7 @@ def run_set(
     questions = sample_questions(eval_set.questions, limit)
     outcome = SetResult(eval_set)
     engines: dict[str, SearchEngine] = {}
-    prepared: dict[str, tuple[list[Query], float]] = {}
+    prepared: PreparedQueries[tuple[list[Query], float]] = PreparedQueries()
     for method in methods:
         method_settings = method.settings(settings)
         build_key = json.dumps({k: str(method_settings.value(k)) for k in BUILD_SETTINGS})
@@ -243,19 +241,14 @@ def run_set(
             engines[build_key] = engine
         engine = engines[build_key]
         params = method_settings.query  # this method's, passed with each question
-        query_key = build_key + json.dumps(
-            {k: str(method_settings.value(k)) for k in QUERY_SETTINGS}
+        (queries, prep_ms), new = prepared.get(
+            build_key, params, partial(_prepare, engine, [q.text for q in questions])
         )
-        if query_key not in prepared:
-            started = time.perf_counter()
-            batch = engine.make_queries([q.text for q in questions], params=params)
-            per_query_ms = (time.perf_counter() - started) * 1000 / max(len(questions), 1)
-            prepared[query_key] = (batch, per_query_ms)
+        if new:
             log(
                 f"{eval_set.name}: {len(questions)} questions, {len(engine.corpus)} chunks, "
-                f"query preparation {per_query_ms:.1f} ms/question"
+                f"query preparation {prep_ms:.1f} ms/question"
             )
-        queries, prep_ms = prepared[query_key]
         languages = {aid: a.lang or "" for aid, a in engine.corpus.articles.items()}
         for question, query in zip(questions, queries, strict=True):
             started = time.perf_counter()
