@@ -12,6 +12,8 @@ EXIT_INTERRUPTED = 130
 
 
 def settings_from(args: argparse.Namespace) -> Any:
+    """The settings with the command's ``--index-dir`` and ``--set KEY=VALUE`` overrides (an
+    unknown key exits with a one-line message)."""
     from rag.config import Settings, group_of
 
     overrides: dict[str, Any] = {}
@@ -31,6 +33,7 @@ def settings_from(args: argparse.Namespace) -> Any:
 
 
 def parse_date(text: str) -> date:
+    """``--from``/``--to``: an ISO date, or argparse's usage error."""
     try:
         return date.fromisoformat(text)
     except ValueError:
