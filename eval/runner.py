@@ -214,6 +214,77 @@ def _prepare(
     return queries, (time.perf_counter() - started) * 1000 / max(len(texts), 1)
 
 
+def _question_result(
+    engine: SearchEngine,
+    method: Method,
+    question: EvalQuestion,
+    query: Query,
+    params: QueryParams,
+    prep_ms: float,
+    languages: dict[str, str],
+) -> QuestionResult:
+    """One question answered by ``method`` on the path that serves, citing deeper
+    (answer-hit@k for k up to ANSWER_DEPTH), the first passage quoted as the service quotes
+    it (quote@1)."""
+    started = time.perf_counter()
+    if method.base != "hybrid":  # the pure baselines get no translation terms
+        query = replace(query, translations=[])
+    answered = answer_query(
+        engine, query, ANSWER_DEPTH, method=method.base, quoted=1, params=params
+    )
+    elapsed = (time.perf_counter() - started) * 1000 + prep_ms
+    hits = answered.ranking.hits if answered.ranking is not None else []
+    documents = document_ranking([engine.corpus.chunks[h.position].article_id for h in hits])
+    passages, decision = answered.passages, answered.decision
+    quoted = spanned = False
+    if question.answers and passages:
+        quote = " ".join(h.text for h in passages[0].highlights)
+        quoted = answer_rank([quote], question.answers) == 1
+        span = passages[0].answer
+        spanned = span is not None and answer_rank([span.text], question.answers) == 1
+    return QuestionResult(
+        question_id=question.id,
+        method=method.name,
+        lang=question.lang,
+        gold_lang=next((languages.get(d, "") for d in question.gold), ""),
+        answerable=question.answerable,
+        ndcg10=ndcg_at_k(documents, question.gold, 10),
+        recall={k: recall_at_k(documents, question.gold, k) for k in (1, 5, 10, 20, 50, 100)},
+        mrr10=mrr_at_k(documents, question.gold, 10),
+        answer_rank=answer_rank([p.text for p in passages], question.answers),
+        has_answers=bool(question.answers),
+        abstained=decision is not None and not answered.answer.found,
+        latency_ms=elapsed,
+        quoted=quoted,
+        spanned=spanned,
+        reader_margin=_gating_margin(answered.read),
+        asks_number=asks_for_number(question.text),
+        features=_features(decision),
+        confidence=None if decision is None else answered.answer.confidence,
+        uncertain=answered.answer.uncertain,
+    )
+
+
+def _gold_removed_result(
+    engine: SearchEngine, method: Method, question: EvalQuestion, query: Query, params: QueryParams
+) -> GoldRemovedResult:
+    """The question asked again with its gold articles left out of the index."""
+    allowed = engine.corpus.without_articles(question.gold)
+    # Cite as deep as the reader reads, when it does: it can say "not found".
+    depth, quoted_count = (params.reader_passages, None) if params.reader else (1, 0)
+    answered = answer_query(engine, query, depth, allowed, quoted=quoted_count, params=params)
+    decision = answered.decision or Decision(False, 0.0)
+    found = decision.found and answered.answer.found
+    return GoldRemovedResult(
+        question.id,
+        method.name,
+        not found,
+        _features(decision),
+        _gating_margin(answered.read),
+        answered.answer.confidence,
+    )
+
+
 def run_set(
     eval_set: EvalSet,
     methods: Sequence[Method],
@@ -251,74 +322,14 @@ def run_set(
             )
         languages = {aid: a.lang or "" for aid, a in engine.corpus.articles.items()}
         for question, query in zip(questions, queries, strict=True):
-            started = time.perf_counter()
-            if method.base != "hybrid":  # the pure baselines get no translation terms
-                query = replace(query, translations=[])
-            # The path that serves, citing deeper (answer-hit@k for k up to ANSWER_DEPTH);
-            # the first passage is quoted as the service quotes it (quote@1).
-            answered = answer_query(
-                engine, query, ANSWER_DEPTH, method=method.base, quoted=1, params=params
-            )
-            elapsed = (time.perf_counter() - started) * 1000 + prep_ms
-            hits = answered.ranking.hits if answered.ranking is not None else []
-            documents = document_ranking(
-                [engine.corpus.chunks[h.position].article_id for h in hits]
-            )
-            passages, decision = answered.passages, answered.decision
-            quoted = spanned = False
-            if question.answers and passages:
-                quote = " ".join(h.text for h in passages[0].highlights)
-                quoted = answer_rank([quote], question.answers) == 1
-                span = passages[0].answer
-                spanned = span is not None and answer_rank([span.text], question.answers) == 1
-            gold_lang = next((languages.get(d, "") for d in question.gold), "")
             outcome.results.append(
-                QuestionResult(
-                    question_id=question.id,
-                    method=method.name,
-                    lang=question.lang,
-                    gold_lang=gold_lang,
-                    answerable=question.answerable,
-                    ndcg10=ndcg_at_k(documents, question.gold, 10),
-                    recall={
-                        k: recall_at_k(documents, question.gold, k) for k in (1, 5, 10, 20, 50, 100)
-                    },
-                    mrr10=mrr_at_k(documents, question.gold, 10),
-                    answer_rank=answer_rank([p.text for p in passages], question.answers),
-                    has_answers=bool(question.answers),
-                    abstained=decision is not None and not answered.answer.found,
-                    latency_ms=elapsed,
-                    quoted=quoted,
-                    spanned=spanned,
-                    reader_margin=_gating_margin(answered.read),
-                    asks_number=asks_for_number(question.text),
-                    features=_features(decision),
-                    confidence=None if decision is None else answered.answer.confidence,
-                    uncertain=answered.answer.uncertain,
-                )
+                _question_result(engine, method, question, query, params, prep_ms, languages)
             )
         if method.base == "hybrid" and gold_removed:
             chosen = {id(q) for q in gold_removable(questions, gold_removed)}
-            for question, query in zip(questions, queries, strict=True):
-                if id(question) in chosen:
-                    allowed = engine.corpus.without_articles(question.gold)
-                    # Cite as deep as the reader reads, when it does: it can say "not found".
-                    depth, quoted_count = (
-                        (params.reader_passages, None) if params.reader else (1, 0)
-                    )
-                    answered = answer_query(
-                        engine, query, depth, allowed, quoted=quoted_count, params=params
-                    )
-                    decision = answered.decision or Decision(False, 0.0)
-                    found = decision.found and answered.answer.found
-                    outcome.gold_removed.append(
-                        GoldRemovedResult(
-                            question.id,
-                            method.name,
-                            not found,
-                            _features(decision),
-                            _gating_margin(answered.read),
-                            answered.answer.confidence,
-                        )
-                    )
+            outcome.gold_removed.extend(
+                _gold_removed_result(engine, method, question, query, params)
+                for question, query in zip(questions, queries, strict=True)
+                if id(question) in chosen
+            )
     return outcome
