@@ -79,12 +79,15 @@ def lexicon_words(
 def _find_usable_senses(
     dictionaries: Mapping[tuple[str, str], BilingualDictionary],
     known: Mapping[str, Mapping[str, int]],
+    term_rows: Mapping[str, Mapping[str, list[int]]],
+    word_terms: Callable[[str], list[str]],
     word: str,
     lang: str,
     other: str,
 ) -> list[tuple[str, list[int]]]:
     """Dictionary senses of ``word`` (from ``lang`` into ``other``) with a word in the
-    ``other`` lexicon (one that never occurs in the corpus cannot match), with those words'
+    ``other`` lexicon (one that never occurs in the corpus cannot match), or, in English, a
+    word's stem (``term_rows``: a lexicon row of each single-term word's term), with those
     lexicon rows."""
     dictionary = dictionaries.get((lang, other))
     if dictionary is None:
@@ -97,6 +100,15 @@ def _find_usable_senses(
         else:
             words = [w for w in SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS]
         rows = [rows_of[w] for w in words if w in rows_of]
+        if not rows and other != KOREAN:
+            # An English sense the corpus holds only in another form (obsession: obsessive)
+            # matches it all the same, by its stem: through a word of that stem.
+            rows = [
+                term_rows[other][term][0]
+                for w in words
+                for term in word_terms(w)
+                if term in term_rows[other]
+            ]
         if rows:
             usable.append((sense, rows))
     return usable
@@ -138,6 +150,13 @@ class Translator:
         self.encode_words = encode_words
         self.cache_size = cache_size
         self._known = {lang: lexicon.index_of() for lang, lexicon in self.lexicons.items()}
+        # The lexicon rows of each term that a word of one term stands for (obsess: obsessive).
+        self._term_rows: dict[str, dict[str, list[int]]] = {}
+        for lang, lexicon in self.lexicons.items():
+            by_term = self._term_rows.setdefault(lang, {})
+            for row, terms in enumerate(lexicon.terms):
+                if len(terms) == 1:
+                    by_term.setdefault(terms[0], []).append(row)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         # A question's words are looked up in the dictionary to choose what to embed and again
         # to translate them; the senses usable in this corpus do not change. The cached
@@ -145,7 +164,13 @@ class Translator:
         # make a reference cycle, and a swapped-out index would then stay in memory (lexicons,
         # their FAISS indexes, the analyzer) until the cycle collector happened to run.
         self._usable_senses = lru_cache(maxsize=cache_size)(
-            partial(_find_usable_senses, self.dictionaries, self._known)
+            partial(
+                _find_usable_senses,
+                self.dictionaries,
+                self._known,
+                self._term_rows,
+                analyzer.word_terms,
+            )
         )
         # Requests are served from several threads: the cache's reads and evictions interleave.
         self._cache_lock = threading.Lock()

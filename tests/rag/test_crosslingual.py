@@ -341,3 +341,20 @@ def test_senses_chosen_by_the_question_need_no_embedding_of_the_word(encoder: En
         question, "ko", 0.99, dictionary_senses=1, question_vector=vector
     )
     assert translations["기타"] == ["guitar"] and "기타" not in embedded
+
+
+def test_an_english_sense_the_corpus_holds_in_another_form_translates_by_its_stem(
+    encoder: Encoder, analyzer: LexicalAnalyzer
+) -> None:
+    # The corpus says "obsessive"; the dictionary glosses 강박 as "obsession": one stem.
+    base = english_translator(encoder, ["obsessive", "disorder", "device"])
+    dictionary = BilingualDictionary({"강박": ["obsession"], "자기장": ["magnetic field"]})
+    translator = Translator(
+        base.lexicons, analyzer, encoder.encode_queries, cache_size=10, dictionary=dictionary
+    )
+    translations = translator.translate("강박 장애", "ko", 0.999, dictionary_senses=2)
+    assert translations["강박"] == analyzer.word_terms("obsession") == ["obsess"]
+    # Translated by the dictionary alone, with no embedding of the word.
+    assert "강박" not in translator.unseen_words("강박 장애", "ko", 2)
+    # A sense none of whose stems the corpus holds is still no translation.
+    assert "자기장" not in translator.translate("자기장", "ko", 0.999, dictionary_senses=2)
