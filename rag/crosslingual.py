@@ -232,12 +232,7 @@ class Translator:
         return word.lower() if lang != KOREAN else word
 
     def _content_words(
-        self,
-        text: str,
-        lang: str,
-        split_compounds: bool = False,
-        phrases: bool = False,
-        single_syllables: bool = False,
+        self, text: str, lang: str, split_compounds: bool = False, phrases: bool = False
     ) -> dict[str, str]:
         """The words of ``text`` to translate, each with the question's word whose
         translation it gives (itself, or the compound it is a part of)."""
@@ -253,13 +248,9 @@ class Translator:
                 if self._usable_senses(phrase, lang, KOREAN):
                     words.setdefault(phrase, phrase)
                     paired.update(phrase.split())
-        for word in self.analyzer.content_words(text, lang, single_syllables=single_syllables):
+        for word in self.analyzer.content_words(text, lang):
             if word.lower() in paired:
                 continue
-            if len(word) == 1 and not any(
-                self._usable_senses(word, lang, other) for other in self._indexes if other != lang
-            ):
-                continue  # a one-syllable noun only where the dictionary settles it (뇌: brain)
             # A compound the lexicon does not hold is translated part by part (BOSTON-SEOUL:
             # 보스턴, 서울), as the other language writes it; its parts are in the lexicon more
             # often than it is, and then need no embedding.
@@ -296,7 +287,6 @@ class Translator:
         senses_by_question: bool = False,
         split_compounds: bool = False,
         phrases: bool = False,
-        single_syllables: bool = False,
     ) -> list[str]:
         """Content words of ``text`` that translating it would have to embed: in neither the
         own-language lexicon nor the cache, and not translated by the dictionary without a
@@ -306,7 +296,7 @@ class Translator:
         known = self._known.get(lang, {})
         return [
             word
-            for word in self._content_words(text, lang, split_compounds, phrases, single_syllables)
+            for word in self._content_words(text, lang, split_compounds, phrases)
             if self._key(word, lang) not in known
             and word not in self._cache
             and self._needs_vector(word, lang, dictionary_senses, senses_by_question)
@@ -362,7 +352,6 @@ class Translator:
         question_vector: np.ndarray | None = None,
         split_compounds: bool = False,
         phrases: bool = False,
-        single_syllables: bool = False,
     ) -> dict[str, list[str]]:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
         other languages.
@@ -379,7 +368,7 @@ class Translator:
         targets = [other for other in self._indexes if other != lang]
         if not targets:
             return {}
-        origin = self._content_words(text, lang, split_compounds, phrases, single_syllables)
+        origin = self._content_words(text, lang, split_compounds, phrases)
         words = list(origin)
         if not words:
             return {}

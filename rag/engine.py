@@ -159,7 +159,6 @@ class SearchEngine:
                     by_question,
                     params.translation_splits_compounds,
                     params.translation_english_phrases,
-                    params.translation_single_syllables,
                 )
                 for q, wording in zip(queries, wordings, strict=True)
             )
@@ -227,7 +226,6 @@ class SearchEngine:
                     dictionary_senses=self._dictionary_senses(params, query.lang),
                     split_compounds=params.translation_splits_compounds,
                     phrases=params.translation_english_phrases,
-                    single_syllables=params.translation_single_syllables,
                     question_vector=query.raw_vector if by_question else None,
                 )
                 self._add_translations(query, translations)

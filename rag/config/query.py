@@ -96,11 +96,6 @@ class QueryParams(BaseModel):
         description="a Korean compound noun known to neither the lexicon nor the dictionary "
         "is translated by the dictionary words it is made of (환각버섯: 환각, 버섯)",
     )
-    translation_single_syllables: bool = Field(
-        False,
-        description="a Korean common noun of one syllable is translated too, by the dictionary "
-        "only (뇌: brain; 암: its senses nearest the question)",
-    )
     question_quantifiers_dropped: bool = Field(
         True,
         description="the word after 'how' in 'how much/many/long/often/far' is no term of the "

@@ -204,27 +204,19 @@ class LexicalAnalyzer:
                 out[i] = (self._korean_terms(tokens, texts[i]), words)
         return out
 
-    def content_words(self, text: str, lang: str, *, single_syllables: bool = False) -> list[str]:
+    def content_words(self, text: str, lang: str) -> list[str]:
         """Surface forms of the content words of ``text``, in order, for word translation.
 
         Korean: nouns and roots of two syllables or more (one-syllable nouns such as 암 or 약
         are too ambiguous out of context); other text: Latin-script words of three letters or
-        more that are not stop words. ``single_syllables`` keeps Korean common nouns of one
-        syllable too, for a caller that translates them only where a dictionary settles them.
+        more that are not stop words.
         """
-        return self.content_words_batch([text], lang, single_syllables=single_syllables)[0]
+        return self.content_words_batch([text], lang)[0]
 
-    def content_words_batch(
-        self, texts: Sequence[str], lang: str, *, single_syllables: bool = False
-    ) -> list[list[str]]:
+    def content_words_batch(self, texts: Sequence[str], lang: str) -> list[list[str]]:
         if lang == KOREAN:
             return [
-                [
-                    t.form
-                    for t in morphemes
-                    if t.tag in WORD_TAGS
-                    and (len(t.form) >= 2 or (single_syllables and t.tag == "NNG"))
-                ]
+                [t.form for t in morphemes if t.tag in WORD_TAGS and len(t.form) >= 2]
                 for morphemes in self._tokenize(list(texts))
             ]
         return [
