@@ -79,7 +79,7 @@ def lexicon_words(
 def _find_usable_senses(
     dictionaries: Mapping[tuple[str, str], BilingualDictionary],
     known: Mapping[str, Mapping[str, int]],
-    term_rows: Mapping[str, Mapping[str, list[int]]],
+    term_rows: Mapping[str, Mapping[str, int]],
     word_terms: Callable[[str], list[str]],
     word: str,
     lang: str,
@@ -87,7 +87,7 @@ def _find_usable_senses(
 ) -> list[tuple[str, list[int]]]:
     """Dictionary senses of ``word`` (from ``lang`` into ``other``) with a word in the
     ``other`` lexicon (one that never occurs in the corpus cannot match), or, in English, a
-    word's stem (``term_rows``: a lexicon row of each single-term word's term), with those
+    word's stem (``term_rows``: the row of a word that is that one term), with those
     lexicon rows."""
     dictionary = dictionaries.get((lang, other))
     if dictionary is None:
@@ -104,7 +104,7 @@ def _find_usable_senses(
             # An English sense the corpus holds only in another form (obsession: obsessive)
             # matches it all the same, by its stem: through a word of that stem.
             rows = [
-                term_rows[other][term][0]
+                term_rows[other][term]
                 for w in words
                 for term in word_terms(w)
                 if term in term_rows[other]
@@ -150,19 +150,21 @@ class Translator:
         self.encode_words = encode_words
         self.cache_size = cache_size
         self._known = {lang: lexicon.index_of() for lang, lexicon in self.lexicons.items()}
-        # The lexicon rows of each term that a word of one term stands for (obsess: obsessive).
-        self._term_rows: dict[str, dict[str, list[int]]] = {}
+        # For each term, the lexicon row of the first word that is that one term (obsess:
+        # obsessive), which stands for a dictionary sense of the same stem.
+        self._term_rows: dict[str, dict[str, int]] = {}
         for lang, lexicon in self.lexicons.items():
             by_term = self._term_rows.setdefault(lang, {})
             for row, terms in enumerate(lexicon.terms):
                 if len(terms) == 1:
-                    by_term.setdefault(terms[0], []).append(row)
+                    by_term.setdefault(terms[0], row)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         # A question's words are looked up in the dictionary to choose what to embed and again
         # to translate them; the senses usable in this corpus do not change. The cached
-        # function holds the dictionary and the lexicons, not ``self``: a bound method would
-        # make a reference cycle, and a swapped-out index would then stay in memory (lexicons,
-        # their FAISS indexes, the analyzer) until the cycle collector happened to run.
+        # function holds the dictionary, the lexicons' rows and the analyzer, not ``self``: a
+        # bound method would make a reference cycle, and a swapped-out index would then stay
+        # in memory (lexicons, their FAISS indexes, the analyzer) until the cycle collector
+        # happened to run.
         self._usable_senses = lru_cache(maxsize=cache_size)(
             partial(
                 _find_usable_senses,
