@@ -100,15 +100,11 @@ def _find_usable_senses(
         else:
             words = [w for w in SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS]
         rows = [rows_of[w] for w in words if w in rows_of]
-        if not rows and other != KOREAN:
+        stems = term_rows.get(other)
+        if not rows and stems is not None:
             # An English sense the corpus holds only in another form (obsession: obsessive)
             # matches it all the same, by its stem: through a word of that stem.
-            rows = [
-                term_rows[other][term]
-                for w in words
-                for term in word_terms(w)
-                if term in term_rows[other]
-            ]
+            rows = [stems[term] for w in words for term in word_terms(w) if term in stems]
         if rows:
             usable.append((sense, rows))
     return usable
@@ -150,14 +146,16 @@ class Translator:
         self.encode_words = encode_words
         self.cache_size = cache_size
         self._known = {lang: lexicon.index_of() for lang, lexicon in self.lexicons.items()}
-        # For each term, the lexicon row of the first word that is that one term (obsess:
-        # obsessive), which stands for a dictionary sense of the same stem.
+        # For each English term, the lexicon row of the first word that is that one term
+        # (obsess: obsessive), which stands for a dictionary sense of the same stem (Korean
+        # senses, whole nouns, are looked up as written).
         self._term_rows: dict[str, dict[str, int]] = {}
         for lang, lexicon in self.lexicons.items():
-            by_term = self._term_rows.setdefault(lang, {})
-            for row, terms in enumerate(lexicon.terms):
-                if len(terms) == 1:
-                    by_term.setdefault(terms[0], row)
+            if lang != KOREAN:
+                by_term = self._term_rows.setdefault(lang, {})
+                for row, terms in enumerate(lexicon.terms):
+                    if len(terms) == 1:
+                        by_term.setdefault(terms[0], row)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         # A question's words are looked up in the dictionary to choose what to embed and again
         # to translate them; the senses usable in this corpus do not change. The cached

@@ -195,18 +195,18 @@ class SearchEngine:
         languages = [detect_language(t) for t in texts]
         queries = [Query(text=t, lang=lang) for t, lang in zip(texts, languages, strict=True)]
         # What the lexical side reads: the encoder and the question-type rules read the text.
-        wording = (
+        wordings = (
             [without_question_quantifiers(t) for t in texts]
             if params.question_quantifiers_dropped
             else texts
         )
         if method == "hybrid":
-            analysed = self.analyzer.query_terms_batch(wording)
+            analysed = self.analyzer.query_terms_batch(wordings)
             for query, (terms, words) in zip(queries, analysed, strict=True):
                 query.terms = terms
                 query.words = words
         elif method == "bm25":
-            for query, terms in zip(queries, self.analyzer.terms_batch(wording), strict=True):
+            for query, terms in zip(queries, self.analyzer.terms_batch(wordings), strict=True):
                 query.terms = terms
         for query in queries:
             query.concepts = [{term} for term in dict.fromkeys(query.terms)]
@@ -214,10 +214,10 @@ class SearchEngine:
         if method in ("hybrid", "dense"):
             for begin in range(0, len(queries), batch_size):
                 end = begin + batch_size
-                self._embed(queries[begin:end], wording[begin:end], translator, params)
+                self._embed(queries[begin:end], wordings[begin:end], translator, params)
         if translator is not None:
             by_question = self._senses_by_question(params)
-            for query, text in zip(queries, wording, strict=True):
+            for query, text in zip(queries, wordings, strict=True):
                 translations = translator.translate(
                     text,
                     query.lang,

@@ -72,8 +72,7 @@ class Scored:
         return Scored(self.positions[order], self.scores[order])
 
     def hits(self) -> list[Hit]:
-        pairs = zip(self.positions.tolist(), self.scores.tolist(), strict=True)
-        return [Hit(position, score) for position, score in pairs]
+        return Hits(self)[:]
 
     @staticmethod
     def concatenate(parts: Sequence[Scored]) -> Scored:
@@ -108,8 +107,7 @@ class Hits(Sequence[Hit]):
         return Hit(int(self._positions[index]), float(self._scores[index]))
 
     def __iter__(self) -> Iterator[Hit]:
-        for row in range(len(self._positions)):
-            yield Hit(int(self._positions[row]), float(self._scores[row]))
+        return (self[row] for row in range(len(self)))
 
 
 class Retriever(Protocol):
