@@ -90,7 +90,7 @@ class DenseRetriever:
             # The selector reads the bitmap by pointer: ``bitmap`` must outlive the search.
             selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
             # A count, not ``mean``: the mean of a boolean mask converts it to floats first,
-            # ten times slower at a million rows, and a query searches under several masks.
+            # and a query searches under several masks.
             share = np.count_nonzero(allowed) / len(allowed)
             params = _search_parameters(self.index, selector, share)
         scores, ids = self.index.search(query.vector.reshape(1, -1), k, params=params)
