@@ -8,7 +8,7 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -176,13 +176,18 @@ class Encoder:
         """Query vectors of a few short texts (a question and its new words) from one
         padding-free forward pass (more if they exceed the model's window) where the model
         allows it, else from a batch."""
-        if self._packed is not None and texts:
-            prompt = self._prompt_text(self.query_prompt)
-            return self._packed.encode([prompt + text for text in texts])
-        return self.encode_queries(texts)
+        if not self.packs_queries or not texts:
+            return self.encode_queries(texts)
+        prompt = self._prompt_text(self.query_prompt)
+        prompted = [prompt + text for text in texts]
+        if self._packed is not None:
+            return self._packed.encode(prompted)
+        return cast(OnnxModel, self._onnx).encode_packed(prompted)
 
     @property
     def packs_queries(self) -> bool:
+        if self._onnx is not None:
+            return self._onnx.packs
         return self._packed is not None
 
     def encode_passages(

@@ -8,6 +8,12 @@ table, the rows of the words it meets) and loading has no peak of two copies. An
 ``OnnxModel`` runs it with mean pooling and unit length, as the model's sentence-transformers
 configuration does. Only mean-pooling models qualify (``onnx_compatible``); the vectors match
 PyTorch's to a cosine of about 1e-7 (``bench.encoders`` measures it).
+
+Where the fusion gives one attention operator a layer, the export takes each token's position
+and which tokens each token attends to as inputs (``PACKING_INPUTS``) instead of a padding
+mask, so that a question and its new words go through as one sequence, each text attending
+to itself only (``OnnxModel.encode_packed``): one pass costs a fixed few milliseconds plus a
+share per token, and a second pass for the words cost about as much again as the question.
 """
 
 from __future__ import annotations
@@ -34,7 +40,12 @@ ONNX_DATA_FILE = "model.onnx.data"  # the weights, beside the graph (ONNX extern
 TOKENIZER_FILE = "tokenizer.json"
 # What the export is: an export without it, or of another format, is redone.
 EXPORT_RECORD_FILE = "export.json"
-EXPORT_FORMAT = 2  # 2: attention fused into ONNX Runtime's Attention operator
+# 2: attention fused into ONNX Runtime's Attention operator; 3: positions and the pairs of
+# tokens that attend to each other as inputs (packing)
+EXPORT_FORMAT = 3
+POSITIONS_INPUT = "position_ids"
+PAIRS_INPUT = "attention_pairs"  # (batch, tokens, tokens): 1 where a token attends to another
+PACKING_INPUTS = (POSITIONS_INPUT, PAIRS_INPUT)
 EXPORT_FILES = (ONNX_FILE, ONNX_DATA_FILE, TOKENIZER_FILE, EXPORT_RECORD_FILE)
 _OPSET = 17
 # A text shorter than this share of a batch's longest starts a batch of its own (less padding).
@@ -170,10 +181,42 @@ def _fuse(source: Path, target: Path, config: Any) -> dict[str, int]:
         hidden_size=int(config.hidden_size),
         opt_level=0,  # fusions only: the session applies its own optimizations when loaded
     )
+    statistics = optimized.get_fused_operator_statistics()
+    fused = {kind: int(count) for kind, count in statistics.items() if count}
+    if fused.get("EmbedLayerNormalization") == 1 and fused.get("Attention"):
+        _take_packing_inputs(optimized.model)
     # The weights go to the graph's name plus ".data": ONNX_DATA_FILE.
     optimized.save_model_to_file(str(target), use_external_data_format=True)
-    statistics = optimized.get_fused_operator_statistics()
-    return {kind: int(count) for kind, count in statistics.items() if count}
+    return fused
+
+
+def _take_packing_inputs(model: Any) -> None:
+    """Make the fused graph take positions and attention pairs (``PACKING_INPUTS``) instead
+    of the padding mask: the embedding operator reads the positions, every attention
+    operator the pairs (a 3-D mask, which ONNX Runtime's Attention accepts as it is)."""
+    from onnx import TensorProto, helper
+
+    graph = model.graph
+    graph.input.append(
+        helper.make_tensor_value_info(POSITIONS_INPUT, TensorProto.INT32, ["batch", "tokens"])
+    )
+    graph.input.append(
+        helper.make_tensor_value_info(
+            PAIRS_INPUT, TensorProto.INT32, ["batch", "tokens", "attended"]
+        )
+    )
+    for node in graph.node:
+        if node.op_type == "EmbedLayerNormalization":
+            del node.input[7:]  # the padding mask, whose sequence lengths nothing reads now
+            node.input.extend(["", POSITIONS_INPUT])  # input 8: position ids
+        elif node.op_type == "Attention":
+            node.input[3] = PAIRS_INPUT
+    # What read the padding mask (its cast to int32) and the input itself go.
+    unused = [n for n in graph.node if list(n.input) == ["attention_mask"]]
+    for node in unused:
+        graph.node.remove(node)
+    for value in [i for i in graph.input if i.name == "attention_mask"]:
+        graph.input.remove(value)
 
 
 class FastTokenizer:
@@ -262,6 +305,8 @@ class OnnxModel:
         )
         self.tokenizer = FastTokenizer(model_dir, max_tokens)
         self.max_tokens = max_tokens
+        names = {value.name for value in self.session.get_inputs()}
+        self.packs = names.issuperset(PACKING_INPUTS)
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         """Unit vectors of ``texts`` (prompts applied), in batches of similar length."""
@@ -274,9 +319,65 @@ class OnnxModel:
             out[rows] = vectors
         return out
 
+    def encode_packed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of a few short ``texts`` (prompts applied) from one pass, each text a
+        segment of one sequence that attends to itself only, with positions of its own: the
+        vectors of ``encode``. Texts that do not fit one window together fill several rows
+        of the pass. Needs an export that ``packs``."""
+        if not self.packs:
+            raise ModelError("this ONNX export does not take packed sequences; run `rag model`")
+        pieces = self.tokenizer.window_ids(texts)
+        if not pieces:
+            return np.empty((0, 0), dtype=np.float32)
+        rows: list[list[int]] = [[]]  # the pieces of each row
+        filled = 0
+        for number, piece in enumerate(pieces):
+            if rows[-1] and filled + len(piece) > self.max_tokens:
+                rows.append([])
+                filled = 0
+            rows[-1].append(number)
+            filled += len(piece)
+        width = max(sum(len(pieces[n]) for n in row) for row in rows)
+        ids = np.full((len(rows), width), self.tokenizer.pad_id, dtype=np.int64)
+        positions = np.zeros((len(rows), width), dtype=np.int32)
+        # Each token's segment: its text's number, or -1-column for padding (attends itself).
+        segments = np.tile(-1 - np.arange(width), (len(rows), 1))
+        spans: list[tuple[int, int, int]] = []  # (row, start, end) of each text, in order
+        for row, numbers in enumerate(rows):
+            start = 0
+            for number in numbers:
+                end = start + len(pieces[number])
+                ids[row, start:end] = pieces[number]
+                positions[row, start:end] = np.arange(end - start)
+                segments[row, start:end] = number
+                spans.append((row, start, end))
+                start = end
+        pairs = (segments[:, :, None] == segments[:, None, :]).astype(np.int32)
+        (hidden,) = self.session.run(
+            None, {"input_ids": ids, POSITIONS_INPUT: positions, PAIRS_INPUT: pairs}
+        )
+        pooled = np.stack([hidden[row, start:end].mean(axis=0) for row, start, end in spans])
+        return _unit(pooled)
+
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        feed: dict[str, np.ndarray] = {"input_ids": ids}
+        if self.packs:
+            batch, width = ids.shape
+            feed[POSITIONS_INPUT] = np.broadcast_to(
+                np.arange(width, dtype=np.int32), (batch, width)
+            ).copy()
+            # Every token attends to the tokens of its row that are not padding.
+            feed[PAIRS_INPUT] = np.broadcast_to(
+                mask[:, None, :].astype(np.int32), (batch, width, width)
+            ).copy()
+        else:
+            feed["attention_mask"] = mask
+        (hidden,) = self.session.run(None, feed)
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return np.ascontiguousarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+        return _unit(pooled)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)

@@ -19,6 +19,7 @@ from rag.embedding.onnx import (
     EXPORT_RECORD_FILE,
     ONNX_DATA_FILE,
     ONNX_DIR,
+    OnnxModel,
     export_format,
     length_batches,
     onnx_compatible,
@@ -38,7 +39,7 @@ def test_the_default_backend_is_the_onnx_export_beside_the_weights(encoder: Enco
     weights = onnx_path(folder).parent / ONNX_DATA_FILE
     assert weights.stat().st_size > 100 * onnx_path(folder).stat().st_size
     assert onnx_compatible(folder) is None
-    assert not encoder.packs_queries  # packing is PyTorch's
+    assert encoder.packs_queries  # the export takes positions and attention pairs
     # Each of the 12 layers' attention is one fused operator (what makes the export fast).
     record = json.loads((onnx_path(folder).parent / EXPORT_RECORD_FILE).read_text())
     assert record["format"] == EXPORT_FORMAT == export_format(folder)
@@ -57,6 +58,29 @@ def test_onnx_and_torch_give_the_same_vectors_and_fingerprint(
     assert encoder.fingerprint == torch_encoder.fingerprint
     assert encoder.max_tokens == torch_encoder.max_tokens == 512
     assert encoder.count_tokens("서울대병원") == torch_encoder.count_tokens("서울대병원")
+
+
+def test_a_question_and_its_words_packed_in_one_pass_are_their_own_vectors(
+    encoder: Encoder, torch_encoder: Encoder
+) -> None:
+    texts = ["서울대병원이 보스턴에서 소개한 플랫폼은?", "심부전", "patients", "NSTRI"]
+    packed = encoder.encode_queries_together(texts)
+    assert packed.shape == (4, 384) and packed.dtype == np.float32
+    assert np.allclose(packed, encoder.encode_queries(texts), atol=1e-5)
+    assert float(np.min(np.sum(packed * torch_encoder.encode_queries(texts), axis=1))) > 0.99999
+    # Past the window: cut at 512 tokens like the model's own encoding, in a row of its own.
+    texts = ["heart failure " * 300, "환자", *TEXTS[:2]]
+    assert np.allclose(
+        encoder.encode_queries_together(texts), encoder.encode_queries(texts), atol=1e-5
+    )
+
+
+def test_packed_texts_that_do_not_fit_one_window_fill_several_rows(encoder: Encoder) -> None:
+    model = OnnxModel(Path(encoder.path), max_tokens=32)
+    texts = ["query: " + "word " * 12, "query: 환자", "query: heart failure " * 3] * 2
+    assert model.packs
+    # Each fits 32 tokens, all together do not: the pass has rows of different lengths.
+    assert np.allclose(model.encode_packed(texts), model.encode(texts, 8), atol=1e-5)
 
 
 def test_the_onnx_tokenizer_counts_as_transformers_does(
