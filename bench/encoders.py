@@ -169,12 +169,13 @@ def serve_figures(
     corpus: Sequence[Path],
     questions: Sequence[str],
     requests: int,
-) -> None:
-    """Same top passage as PyTorch, ``/ask`` p50 and the server's peak memory per backend."""
+) -> str:
+    """Same top passage as PyTorch, ``/ask`` p50 and the server's peak memory per backend;
+    returns what index was served (its size decides the ranking's share of ``/ask``)."""
     try:
-        load_current(settings, encoders["torch"])
+        manifest, _ = load_current(settings, encoders["torch"])
     except IndexStoreError:
-        build_index(list(corpus), settings, encoders["onnx"])
+        manifest = build_index(list(corpus), settings, encoders["onnx"]).manifest
     tops = {}
     for name, encoder in encoders.items():
         _, engine = load_current(settings, encoder)
@@ -191,6 +192,11 @@ def serve_figures(
             row.server_peak_mib = peak_rss_mb(server.process.pid)
         row.ask_to_torch_bare = row.ask_p50_ms / torch_bare
         row.ask_to_own_bare = row.ask_p50_ms / row.query_p50_ms
+    counts = manifest.counts
+    return (
+        f"Served index: {settings.service.index_dir}, build {manifest.build_id}: "
+        f"{counts.get('chunks', 0):,} passages of {counts.get('articles', 0):,} articles."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,8 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     questions = _questions()[: args.questions]
     corpus = list(base.eval.eval_news_corpus)
     rows = measure(encoders, questions, _passages(corpus, args.passages), args.repeats)
+    served = ""
     if not args.no_serve:
-        serve_figures(rows, encoders, settings, corpus, questions, args.requests)
+        served = serve_figures(rows, encoders, settings, corpus, questions, args.requests)
     table = _table(
         [
             "backend",
@@ -268,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
                 if r.ask_stages
             ],
         )
+    if served:
+        table += f"\n\n{served}"
     command = "python -m bench.encoders " + " ".join(sys.argv[1:] if argv is None else argv)
     print(table)
     (out / "results-encoders.md").write_text(f"Command: `{command}`\n\n{table}\n")
