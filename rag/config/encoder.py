@@ -38,11 +38,11 @@ class EncoderSettings(BaseModel):
         "a distributed build gives each of its model actors its share of a node",
     )
     encoder_spinning: bool = Field(
-        True,
-        description="ONNX Runtime's threads spin, waiting for work, after each run: a question "
-        "is encoded about 1.5 ms sooner, and the cores stay busy a moment after it, which slows "
-        "other work on them (another process's model, a build beside the server); false stops "
-        "it (docs/encoders.md, 'Spinning threads')",
+        False,
+        description="ONNX Runtime's threads spin, waiting for work, after each run: the cores "
+        "stay busy a moment after it, which slows what runs next on them (the question's "
+        "ranking, another process); on a news index of 8,825 passages /ask took 1.3-1.6 times "
+        "as long with it (docs/encoders.md, 'Spinning threads off by default')",
     )
     device: str = "cpu"
     encoder_backend: Literal["torch", "onnx"] = Field(

@@ -154,7 +154,7 @@ def test_spinning_threads_are_a_setting_and_change_no_vector(
         options = model._onnx.session.get_session_options()
         return str(options.get_session_config_entry("session.intra_op.allow_spinning"))
 
-    spins = settings.encoder.encoder_spinning  # true unless RAG_ENCODER_SPINNING says not
+    spins = settings.encoder.encoder_spinning  # false unless RAG_ENCODER_SPINNING says so
     other = Encoder(settings.but(encoder_spinning=not spins))
     assert spinning(encoder) == ("1" if spins else "0")
     assert spinning(other) == ("0" if spins else "1")
