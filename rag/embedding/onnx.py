@@ -12,8 +12,8 @@ PyTorch's to a cosine of about 1e-7 (``bench.encoders`` measures it).
 Where the fusion gives one attention operator a layer, the export takes each token's position
 and which tokens each token attends to as inputs (``PACKING_INPUTS``) instead of a padding
 mask, so that a question and its new words go through as one sequence, each text attending
-to itself only (``OnnxModel.encode_packed``): one pass costs a fixed few milliseconds plus a
-share per token, and a second pass for the words cost about as much again as the question.
+to itself only (``OnnxModel.encode_packed``): each pass costs a fixed few milliseconds plus a
+share per token, so a second pass for the words paid that fixed part again.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.embedding.packing import pack_windows
 from rag.errors import MissingDependencyError, ModelError
 
 ONNX_DIR = "onnx"  # left out of the model's fingerprint: the weights are the same
@@ -329,14 +330,7 @@ class OnnxModel:
         pieces = self.tokenizer.window_ids(texts)
         if not pieces:
             return np.empty((0, 0), dtype=np.float32)
-        rows: list[list[int]] = [[]]  # the pieces of each row
-        filled = 0
-        for number, piece in enumerate(pieces):
-            if rows[-1] and filled + len(piece) > self.max_tokens:
-                rows.append([])
-                filled = 0
-            rows[-1].append(number)
-            filled += len(piece)
+        rows = pack_windows([len(piece) for piece in pieces], self.max_tokens)
         width = max(sum(len(pieces[n]) for n in row) for row in rows)
         ids = np.full((len(rows), width), self.tokenizer.pad_id, dtype=np.int64)
         positions = np.zeros((len(rows), width), dtype=np.int32)

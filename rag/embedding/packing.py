@@ -26,6 +26,20 @@ _SELF_CHECK_TOLERANCE = 1e-4
 _SELF_CHECK_TEXTS = ("query: what did the hospital present?", "환자", "boston")
 
 
+def pack_windows(lengths: Sequence[int], max_tokens: int) -> list[list[int]]:
+    """Positions of texts of ``lengths`` (tokens, each within the window) in order, as
+    consecutive groups that each fill at most one window of ``max_tokens``."""
+    windows: list[list[int]] = [[]]
+    filled = 0
+    for number, length in enumerate(lengths):
+        if windows[-1] and filled + length > max_tokens:
+            windows.append([])
+            filled = 0
+        windows[-1].append(number)
+        filled += length
+    return windows
+
+
 class PackedEncoder:
     """Mean-pooled, unit-length vectors of several texts from padding-free forward passes
     (one per model window they fill)."""
@@ -68,15 +82,8 @@ class PackedEncoder:
         ]
         if not pieces:
             return np.empty((0, self.transformer.config.hidden_size), dtype=np.float32)
-        groups: list[list[list[int]]] = [[]]
-        length = 0
-        for piece in pieces:
-            if groups[-1] and length + len(piece) > self.max_tokens:
-                groups.append([])
-                length = 0
-            groups[-1].append(piece)
-            length += len(piece)
-        return np.vstack([self._forward(group) for group in groups])
+        windows = pack_windows([len(piece) for piece in pieces], self.max_tokens)
+        return np.vstack([self._forward([pieces[n] for n in window]) for window in windows])
 
     def _forward(self, pieces: list[list[int]]) -> np.ndarray:
         """One forward pass over ``pieces`` packed into one sequence."""
