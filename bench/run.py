@@ -157,11 +157,17 @@ def _http_rows(
 def run_query_section(run: BenchRun, requests: int) -> None:
     questions = _questions()
     try:
-        _, engine = load_current(run.settings, run.encoder)
+        manifest, engine = load_current(run.settings, run.encoder)
     except IndexStoreError as exc:  # none yet, or one in an older format: (re)build it
         print(f"{exc}\nbuilding the query index from {', '.join(map(str, run.corpus))}")
         build_index(run.corpus, run.settings, run.encoder)
-        _, engine = load_current(run.settings, run.encoder)
+        manifest, engine = load_current(run.settings, run.encoder)
+    # Ranking's share of a request grows with the index: say which one was measured.
+    served = (
+        f"Index: {run.settings.service.index_dir}, build {manifest.build_id}: "
+        f"{manifest.counts.get('chunks', 0):,} passages of "
+        f"{manifest.counts.get('articles', 0):,} articles."
+    )
     rows: list[LatencyRow] = in_process_search(engine, run.encoder, questions, run.repeats)
     del engine
     http_rows, memory = _http_rows(run, questions, requests)
@@ -171,6 +177,7 @@ def run_query_section(run: BenchRun, requests: int) -> None:
         "rows": [asdict(r) for r in rows],
         "server_peak_rss_mb": memory,
         "questions": len(questions),
+        "index": served,
     }
     table = _table(
         [
@@ -205,6 +212,7 @@ def run_query_section(run: BenchRun, requests: int) -> None:
             "In-process rows are divided by the bare encoding timed question by question "
             "between them; /ask at concurrency 1 by the bare encoding timed before each "
             "request; at concurrency 8 by the in-process bare row.",
+            served,
             table,
             f"Server peak memory (VmHWM): {memory:.0f} MiB",
         ],
