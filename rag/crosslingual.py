@@ -93,6 +93,7 @@ def _find_usable_senses(
     if dictionary is None:
         return []
     rows_of = known[other]
+    stems = term_rows.get(other)
     usable = []
     for sense in dictionary.senses(word):
         if other == KOREAN:  # Korean headwords, some of several words (예방 접종)
@@ -100,7 +101,6 @@ def _find_usable_senses(
         else:
             words = [w for w in SENSE_WORD.findall(sense.lower()) if w not in ENGLISH_STOP_WORDS]
         rows = [rows_of[w] for w in words if w in rows_of]
-        stems = term_rows.get(other)
         if not rows and stems is not None:
             # An English sense the corpus holds only in another form (obsession: obsessive)
             # matches it all the same, by its stem: through a word of that stem.

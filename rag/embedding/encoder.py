@@ -174,8 +174,8 @@ class Encoder:
 
     def encode_queries_together(self, texts: Sequence[str]) -> np.ndarray:
         """Query vectors of a few short texts (a question and its new words) from one
-        padding-free forward pass (more if they exceed the model's window) where the model
-        allows it, else from a batch."""
+        forward pass, packed into a sequence without padding between them (a row a model
+        window they fill), where the model or its export allows it, else from a batch."""
         if not self.packs_queries or not texts:
             return self.encode_queries(texts)
         prompt = self._prompt_text(self.query_prompt)

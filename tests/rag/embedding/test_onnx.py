@@ -25,6 +25,7 @@ from rag.embedding.onnx import (
     onnx_compatible,
     onnx_path,
 )
+from rag.embedding.packing import pack_windows
 from rag.errors import IncompatibleIndexError
 from rag.parts.dense import PROBE_FILE
 
@@ -80,6 +81,10 @@ def test_packed_texts_that_do_not_fit_one_window_fill_several_rows(encoder: Enco
     texts = ["query: " + "word " * 12, "query: 환자", "query: heart failure " * 3] * 2
     assert model.packs
     # Each fits 32 tokens, all together do not: the pass has rows of different lengths.
+    lengths = [len(ids) for ids in model.tokenizer.window_ids(texts)]
+    rows = pack_windows(lengths, 32)
+    assert max(lengths) <= 32 < sum(lengths) and len(rows) > 1
+    assert len({sum(lengths[n] for n in row) for row in rows}) > 1
     assert np.allclose(model.encode_packed(texts), model.encode(texts, 8), atol=1e-5)
 
 
