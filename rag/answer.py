@@ -195,17 +195,14 @@ class SentenceHighlighter:
         dense_limit: int = 0,
         kind: AnswerKind | None = None,
         kind_bonus: float = 0.0,
-        dense_weight: float = 0.0,
     ) -> None:
         """Set each passage's ``count`` best sentences as its highlights. ``number_bonus`` is
         added to the score of sentences with a digit (for a question asking for a number),
         ``kind_bonus`` to that of sentences stating the ``kind`` of quantity the question
         asks for (a share, money, a date, a change, a measure, a count), both only where a sentence
         shares a term with the question; the terms in ``focus`` (what the question asks for) weigh
-        ``1 + focus_bonus`` times their IDF. ``dense_weight`` times each sentence's cosine to
-        the question is added to the scores of the leading passages whose sentences, together,
-        are at most ``dense_limit``; when no sentence shares a term, embeddings decide among at
-        most ``dense_limit`` sentences (0: never)."""
+        ``1 + focus_bonus`` times their IDF. When no sentence shares a term, embeddings
+        decide among at most ``dense_limit`` sentences (0: never)."""
         spans: list[list[tuple[int, int]]] = []
         terms: list[list[str] | None] = []
         for passage in passages:
@@ -238,15 +235,7 @@ class SentenceHighlighter:
         scores = lexical
         if query_vector is not None and not lexical.any() and len(sentences) <= dense_limit:
             # No shared term (e.g. a question in the other language): let embeddings decide.
-            scores = self.encoder.encode_sentences(sentences) @ query_vector
-        elif query_vector is not None and dense_weight > 0:
-            # A question in other words than the answer's shares its subject's terms with many
-            # sentences; the embeddings tell which of them says what it asks.
-            embedded = _leading_sentences([len(s) for s in spans], dense_limit)
-            if embedded:
-                cosines = self.encoder.encode_sentences(sentences[:embedded]) @ query_vector
-                scores = lexical.copy()
-                scores[:embedded] += dense_weight * cosines
+            scores = self.encoder.encode_passages(sentences) @ query_vector
         row = 0
         for passage, passage_spans in zip(passages, spans, strict=True):
             own = scores[row : row + len(passage_spans)]
@@ -256,15 +245,3 @@ class SentenceHighlighter:
                 Highlight(passage.text[s:e], passage.start + s, passage.start + e)
                 for s, e in (passage_spans[i] for i in best)
             ]
-
-
-def _leading_sentences(counts: Sequence[int], limit: int) -> int:
-    """How many sentences the leading passages (of ``counts`` sentences each, in order) hold
-    together without passing ``limit``: whole passages only, so that a passage's quote does not
-    depend on how many passages follow it."""
-    total = 0
-    for count in counts:
-        if total + count > limit:
-            break
-        total += count
-    return total

@@ -297,7 +297,6 @@ class SearchEngine:
             dense_limit=params.highlight_dense_max_sentences,
             kind=asked_kind(query.text),
             kind_bonus=params.highlight_kind_bonus,
-            dense_weight=params.highlight_dense_weight,
         )
 
     def search(

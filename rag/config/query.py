@@ -193,13 +193,7 @@ class QueryParams(BaseModel):
         "head-final) and its translations weigh 1 + this times their IDF in choosing the quote",
     )
     highlight_dense_max_sentences: int = Field(
-        40, ge=0, description="most sentences embedded to choose the quotes"
-    )
-    highlight_dense_weight: float = Field(
-        0.0,
-        ge=0,
-        description="times a sentence's cosine to the question, added to its score in choosing "
-        "the quote, for the leading passages whose sentences fit highlight_dense_max_sentences",
+        40, ge=0, description="most sentences embedded to highlight a cross-lingual answer"
     )
 
     # --- abstention (rag.judge) ------------------------------------------------------

@@ -178,17 +178,7 @@ class Encoder:
         window they fill), where the model or its export allows it, else from a batch."""
         if not self.packs_queries or not texts:
             return self.encode_queries(texts)
-        return self._encode_packed(texts, self.query_prompt)
-
-    def encode_sentences(self, texts: Sequence[str]) -> np.ndarray:
-        """Passage vectors of a passage's sentences (short texts, to choose its quote), packed
-        like :meth:`encode_queries_together` where the model or its export allows it."""
-        if not self.packs_queries or not texts:
-            return self.encode_passages(texts)
-        return self._encode_packed(texts, self.passage_prompt)
-
-    def _encode_packed(self, texts: Sequence[str], prompt_name: str | None) -> np.ndarray:
-        prompt = self._prompt_text(prompt_name)
+        prompt = self._prompt_text(self.query_prompt)
         prompted = [prompt + text for text in texts]
         if self._packed is not None:
             return self._packed.encode(prompted)
