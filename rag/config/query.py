@@ -143,13 +143,6 @@ class QueryParams(BaseModel):
         "the question's concepts (terms or their translations, IDF-weighted share) at least "
         "as much as the best passage in the question's language, less this slack (1: off)",
     )
-    lead_article_depth: int = Field(
-        0,
-        ge=0,
-        description="first merged passages among which an article's best coverage of the "
-        "question is sought when a passage in another language bids to lead (0: the "
-        "passage's own coverage only)",
-    )
     cross_language_offset_needs_term: bool = Field(
         True,
         description="the offset lifts only passages that share a term or a translated term "

@@ -202,35 +202,19 @@ class HybridRanker:
     def _holds_as_much(
         self, query: Query, merged: Scored, lead: int, rival: int, params: QueryParams
     ) -> bool:
-        """Whether the article of the passage at ``lead`` in ``merged`` (in another language
-        than the question's) holds as much of the question's concepts, its terms or their
-        translations, as the article of the one at ``rival`` (the best in the question's
-        language), less ``lead_coverage_slack`` (translations cover a question only in part).
-        An article holds what its best passage among the first ``lead_article_depth`` of
-        ``merged`` holds: the best passage of an article on the merged score can be a chunk
-        that holds little of the question (a sign-up box, a list of links) while the chunks
-        beside it, cited with it, hold the question whole. Only this way round: the other
-        way, a Korean title's words held through translations by English passages took the
-        lead from their own article (``python -m eval.keywords``)."""
+        """Whether the passage at ``lead`` in ``merged`` (in another language than the
+        question's) holds as much of the question's concepts, its terms or their translations,
+        as the one at ``rival`` (the best in the question's language), less
+        ``lead_coverage_slack`` (translations cover a question only in part). Only this way
+        round: the other way, a Korean title's words held through translations by English
+        passages took the lead from their own article (``python -m eval.keywords``)."""
         slack = params.lead_coverage_slack
         if slack >= 1 or self.sentences is None:
             return True
-        held, rival_held = (
-            self._article_coverage(query, merged, index, params.lead_article_depth)
-            for index in (lead, rival)
+        held, rival_held = self.sentences.passage_coverage(
+            query, [int(merged.positions[lead]), int(merged.positions[rival])]
         )
         return bool(held >= rival_held - slack)
-
-    def _article_coverage(self, query: Query, merged: Scored, index: int, depth: int) -> float:
-        """The most of the question's concepts a passage of the article of ``merged``'s
-        ``index``-th passage holds, among that one and those of the first ``depth``."""
-        assert self.sentences is not None
-        chunks = self.sentences.chunks
-        article = chunks[int(merged.positions[index])].article_id
-        positions = [int(merged.positions[index])] + [
-            int(p) for p in merged.positions[:depth] if chunks[int(p)].article_id == article
-        ]
-        return float(self.sentences.passage_coverage(query, positions).max())
 
     def dense_candidates(self, query: Query, params: QueryParams) -> Scored:
         """The dense candidates of every partition with no filter: what a filtered ranking's
