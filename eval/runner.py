@@ -50,6 +50,7 @@ CORPUS_SETTINGS = (
     "title_tokens",
     "title_prompt",
     "min_repeat_line_chars",
+    "drop_earlier_article_lines",
 )
 BUILD_SETTINGS = tuple(sorted({*CORPUS_SETTINGS, *build_settings()}))
 ANSWER_DEPTH = 20  # passages searched for an answer span

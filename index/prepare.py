@@ -24,6 +24,7 @@ from tqdm import tqdm
 from index.chunk_cache import ChunkCache
 from index.files import ARTICLES_FILE, CHUNKS_FILE, read_jsonl
 from index.spool import JsonlRows, JsonlWriter
+from rag.cleaning import EarlierArticleLines
 from rag.config import Settings
 from rag.dedup import Duplicate, DuplicateFinder
 from rag.documents import Article, Chunk
@@ -35,6 +36,7 @@ from rag.screening import TextScreen
 SPOOL_FOLDER = ".spool"  # inside the staging folder; removed before the build is published
 CLEANED_FILE = "cleaned.jsonl"
 PASSAGES_FILE = "passages.jsonl"
+REPEATS_ONLY = "every line of it is in an earlier article (page furniture)"
 
 
 @dataclass
@@ -158,11 +160,26 @@ class CleanedSpool:
                 finder.add(article["id"], article["text"])
         return (finder.duplicates() if finder is not None else []), replaced
 
-    def kept(self, dropped: set[str]) -> Iterator[dict[str, Any]]:
-        """The last versions but those in ``dropped``, as article rows, in order."""
+    def kept(self, dropped: set[str], settings: Settings) -> Iterator[dict[str, Any] | Skipped]:
+        """The last versions but those in ``dropped``, as article rows, in order, without the
+        lines an earlier one holds (if so set: ``rag.cleaning.EarlierArticleLines``); an
+        article left with no text is skipped."""
+        repeats = (
+            EarlierArticleLines(settings.index.min_repeat_line_chars)
+            if settings.index.drop_earlier_article_lines
+            else None
+        )
         for last, row in self._rows():
-            if last and row["article"]["id"] not in dropped:
-                yield row["article"]
+            article = row["article"]
+            if not last or article["id"] in dropped:
+                continue
+            if repeats is not None:
+                text = repeats.new_lines(article["text"])
+                if not text.strip():
+                    yield Skipped(article["origin"], REPEATS_ONLY)
+                    continue
+                article = {**article, "text": text}
+            yield article
 
     def remove(self) -> None:
         self._writer.close()
@@ -210,7 +227,11 @@ def prepare_files(
     cache = ChunkCache.for_build(settings, chunker, encoder)
     with _bar(len(spool) - len(dropped), "chunk", progress, "article") as bar:
         try:
-            for row in spool.kept(dropped):
+            for row in spool.kept(dropped, settings):
+                if isinstance(row, Skipped):
+                    bar.update(1)
+                    skipped.append(row)
+                    continue
                 article = Article.from_dict(row)
                 chunked = with_passages(article, cache.split(article), chunker, settings)
                 bar.update(1)

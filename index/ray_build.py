@@ -249,7 +249,7 @@ def ray_prepare(
     kept = KeptWork(settings, encoder)
     sent = 0  # articles sent to the cluster
     try:
-        rows = spool.kept(dropped)
+        rows = _articles_only(spool.kept(dropped, settings), skipped)
         while window := list(islice(rows, service.ray_window_articles)):
             known = [kept.known(Article.from_dict(row)) for row in window]
             remote = (
@@ -291,6 +291,17 @@ def ray_prepare(
     prepared = writer.prepared(read, duplicates, skipped, sent)
     matrix = np.vstack(vectors) if vectors else np.empty((0, encoder.dimension), dtype=np.float32)
     return prepared, matrix, kept.encoded
+
+
+def _articles_only(
+    rows: Iterable[dict[str, Any] | Skipped], skipped: list[Skipped]
+) -> Iterator[dict[str, Any]]:
+    """The article rows of ``rows``; the skipped ones go to ``skipped``."""
+    for row in rows:
+        if isinstance(row, Skipped):
+            skipped.append(row)
+        else:
+            yield row
 
 
 class KeptWork:

@@ -10,6 +10,7 @@ credits that recur, and sometimes the whole body twice. The cleaner works line b
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import unicodedata
@@ -162,3 +163,36 @@ def _drop_repeated_sentences(line: str, seen: set[str], min_chars: int) -> str:
     if len(pieces) == len(sentence_spans(line)):
         return line  # nothing dropped: keep the original spacing
     return " ".join(pieces)
+
+
+class EarlierArticleLines:
+    """Lines that an earlier article of the build holds word for word, dropped.
+
+    A site's furniture (a sign-up box, a country list, "Advertisement Continue reading the main
+    story", a contact line) comes with every page scraped from it, and a chunk of it ranks with
+    the page's title for any question. The first article that holds a line keeps it, so text
+    that several articles share (a syndicated paragraph, a background line) is still indexed
+    once; only lines of at least ``min_chars`` (normalized) count, so a short list item is
+    never dropped. Articles must be passed in build order; 8 bytes are kept per distinct line.
+    """
+
+    def __init__(self, min_chars: int) -> None:
+        self.min_chars = min_chars
+        self._seen: set[bytes] = set()
+        self.dropped = 0  # lines dropped so far
+
+    def new_lines(self, text: str) -> str:
+        """``text`` without the lines an earlier article held; records its own."""
+        kept: list[str] = []
+        new: list[bytes] = []
+        for line in text.split("\n"):
+            key = _normalized(line)
+            if len(key) >= self.min_chars:
+                digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+                if digest in self._seen:
+                    self.dropped += 1
+                    continue
+                new.append(digest)
+            kept.append(line)
+        self._seen.update(new)
+        return "\n".join(kept)

@@ -49,6 +49,14 @@ class IndexConfig(BaseModel):
     min_repeat_line_chars: int = Field(
         20, description="a line at least this long that repeats in one article is dropped"
     )
+    # Off by default: it also drops template lines that reference corpora repeat as content
+    # (docs/abstention.md, "A site's furniture dropped across articles").
+    drop_earlier_article_lines: bool = Field(
+        False,
+        description="drop a line at least min_repeat_line_chars long that an earlier article "
+        "of the build holds word for word (a scraped site's sign-up boxes, ads, contact "
+        "lines); the first article keeps it",
+    )
     drop_duplicates: bool = Field(True, description="drop exact and near-duplicate articles")
     near_duplicate_jaccard: float = Field(0.9, gt=0, le=1)
     minhash_permutations: int = Field(128, ge=16)

@@ -3,7 +3,7 @@ import tracemalloc
 from pathlib import Path
 
 from index.files import ARTICLES_FILE
-from index.prepare import SPOOL_FOLDER, prepare_files
+from index.prepare import REPEATS_ONLY, SPOOL_FOLDER, prepare_files
 from rag.config import Settings
 from rag.documents import Article
 from rag.embedding.encoder import Encoder
@@ -98,3 +98,35 @@ def test_an_article_that_comes_again_replaces_its_earlier_version(
     texts = [c.text for c in prepared.chunks if c.article_id == original.id]
     assert any("revised" in text for text in texts)
     prepared.close()
+
+
+def test_lines_of_earlier_articles_are_dropped_and_an_article_of_them_only_is_skipped(
+    settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    box = "Newsletter Sign Up Continue reading the main story. Please verify you're not a robot."
+    ad = "Advertisement Continue reading the main story"
+    stories = [
+        Article(
+            id="sleep", title="Sleep", text=f"Pink noise deepened sleep in older adults.\n{box}"
+        ),
+        Article(
+            id="pressure", title="Pressure", text=f"A new pill lowered blood pressure.\n{ad}\n{box}"
+        ),
+        Article(id="furniture", title="Furniture", text=f"{box}\n{ad}"),
+    ]
+    (tmp_path / "on").mkdir()
+    (tmp_path / "off").mkdir()
+    on = settings.but(drop_earlier_article_lines=True)
+    prepared = prepare_files(iter(stories), on, encoder, tmp_path / "on", progress=False)
+    texts = {article.id: article.text for article in prepared.articles}
+    assert texts == {
+        "sleep": f"Pink noise deepened sleep in older adults.\n{box}",  # the first keeps it
+        "pressure": f"A new pill lowered blood pressure.\n{ad}",
+    }
+    assert [s.reason for s in prepared.skipped] == [REPEATS_ONLY]
+    assert not any(box in passage for passage in list(prepared.passages)[1:])
+    prepared.close()
+
+    again = prepare_files(iter(stories), settings, encoder, tmp_path / "off", progress=False)
+    assert len(again.articles) == 3 and not again.skipped
+    again.close()

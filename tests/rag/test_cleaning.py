@@ -1,4 +1,4 @@
-from rag.cleaning import clean_text, html_to_text, is_furniture
+from rag.cleaning import EarlierArticleLines, clean_text, html_to_text, is_furniture
 from rag.sentences import split_sentences
 from tests.conftest import SEED
 
@@ -42,3 +42,18 @@ def test_furniture_rows_are_recognised_but_prose_with_a_pipe_is_not() -> None:
 def test_repeated_short_lines_are_kept_and_long_repeats_dropped() -> None:
     text = "Yes.\nA long sentence that repeats itself.\nYes.\nA long sentence that repeats itself."
     assert clean_text(text) == "Yes.\nA long sentence that repeats itself.\nYes."
+
+
+def test_a_line_an_earlier_article_holds_is_dropped_and_the_first_keeps_it() -> None:
+    furniture = "Get The Brief. Sign up to receive the top stories you need to know right now."
+    repeats = EarlierArticleLines(min_chars=20)
+    first = repeats.new_lines(f"Pink noise deepens sleep in older adults.\n{furniture}")
+    second = repeats.new_lines(f"A new drug lowers blood pressure.\n{furniture}\nFever")
+    third = repeats.new_lines(
+        "  get the brief.  Sign up to receive the top stories you need to know right now.\nFever"
+    )
+    assert first.endswith(furniture)  # the first article keeps the line
+    assert second == "A new drug lowers blood pressure.\nFever"
+    # Compared as normalized (spacing, case); a line shorter than min_chars is never dropped.
+    assert third == "Fever"
+    assert repeats.dropped == 2
