@@ -43,6 +43,8 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, float]:
     row["false-abstain"] = mean([1.0 if r.abstained else 0.0 for r in answerable])
     row["uncertain"] = mean([1.0 if r.uncertain else 0.0 for r in answerable])
     row["warned"] = mean([1.0 if r.abstained or r.uncertain else 0.0 for r in unanswerable])
+    # Passages in another language than the question's among the first five, all questions.
+    row["other@5"] = mean([float(r.other_language_5) for r in results])
     row["ms/q"] = mean([r.latency_ms for r in results])
     return row
 
@@ -74,7 +76,16 @@ MAIN_COLUMNS = (
     "false-abstain",
     "ms/q",
 )
-LANGUAGE_COLUMNS = ("n", "nDCG@10", "P@1", "R@10", "hit@1", "hit@5", "false-abstain")
+LANGUAGE_COLUMNS = (
+    "n",
+    "nDCG@10",
+    "P@1",
+    "R@10",
+    "hit@1",
+    "hit@5",
+    "false-abstain",
+    "other@5",
+)
 SERVED_COLUMNS = (
     "n",
     "nDCG@10",

@@ -54,6 +54,7 @@ CORPUS_SETTINGS = (
 )
 BUILD_SETTINGS = tuple(sorted({*CORPUS_SETTINGS, *build_settings()}))
 ANSWER_DEPTH = 20  # passages searched for an answer span
+SHOWN_PASSAGES = 5  # the passages a person reads first (the service's default top_k)
 SAMPLE_SEED = 13
 
 
@@ -96,6 +97,7 @@ class QuestionResult:
     features: list[float] | None = None
     confidence: float | None = None  # the answer's confidence (judged methods)
     uncertain: bool = False  # found, under the caution threshold (rag.stages)
+    other_language_5: int = 0  # of the first five passages cited, those in another language
 
     @property
     def served_ndcg10(self) -> float:
@@ -263,6 +265,7 @@ def _question_result(
         features=_features(decision),
         confidence=None if decision is None else answered.answer.confidence,
         uncertain=answered.answer.uncertain,
+        other_language_5=sum(p.lang != query.lang for p in passages[:SHOWN_PASSAGES]),
     )
 
 

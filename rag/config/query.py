@@ -157,6 +157,12 @@ class QueryParams(BaseModel):
         description="merged score by which the best passage in another language than the "
         "question must beat the best in the question's language to be cited first (0: off)",
     )
+    lead_uncovered_follow: bool = Field(
+        True,
+        description="when the question's language leads, a passage in another language among "
+        "the first sentence_rerank_depth that holds less of the question's concepts than the "
+        "lead, less lead_coverage_slack, follows every other passage",
+    )
     # Learned by the same command: the best mean answer-hit@5 over the fitted sets.
     lead_demotion: float = Field(
         6.0,

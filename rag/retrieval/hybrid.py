@@ -173,7 +173,8 @@ class HybridRanker:
         """The merged ranking with a passage in the question's language first, unless the
         best passage in another language beats it by ``lead_margin`` on the merged score;
         when the question's language leads, the other languages' passages lose
-        ``lead_demotion``.
+        ``lead_demotion``, and those that hold less of the question than the lead (less
+        ``lead_coverage_slack``) follow every other passage (``lead_uncovered_follow``).
 
         The best passage of a partition stands out within it whether or not it is on the
         question's subject, so an off-topic partition's best can top the merge by a little;
@@ -194,10 +195,32 @@ class HybridRanker:
         ):
             return merged
         scores = merged.scores - params.lead_demotion * ~own
+        if params.lead_uncovered_follow and self.sentences is not None:
+            # Below every other passage, in their own order: the lead shows what the question
+            # is about, and a passage that holds much less of it is no answer beside it.
+            below = self._holding_less(query, merged, best_own, ~own, params)
+            scores[below] -= float(np.ptp(scores)) + 1.0
         scores[best_own] = merged.scores[0]  # it leads, with the lead's score
         rest = np.delete(np.arange(len(merged)), best_own)
         order = np.r_[best_own, rest[np.argsort(-scores[rest], kind="stable")]]
         return Scored(merged.positions[order], scores[order])
+
+    def _holding_less(
+        self, query: Query, merged: Scored, lead: int, others: np.ndarray, params: QueryParams
+    ) -> np.ndarray:
+        """Which passages of ``merged``, among those in ``others`` (a mask) in its first
+        ``sentence_rerank_depth``, hold less of the question's concepts than the passage at
+        ``lead``, less ``lead_coverage_slack``."""
+        assert self.sentences is not None
+        head = np.flatnonzero(others[: params.sentence_rerank_depth])
+        out = np.zeros(len(merged), dtype=bool)
+        if not len(head):
+            return out
+        held = self.sentences.passage_coverage(
+            query, [int(merged.positions[lead]), *(int(merged.positions[i]) for i in head)]
+        )
+        out[head] = held[1:] < held[0] - params.lead_coverage_slack
+        return out
 
     def _holds_as_much(
         self, query: Query, merged: Scored, lead: int, rival: int, params: QueryParams

@@ -37,7 +37,10 @@ def test_seed_questions_through_three_methods_and_a_report(
     table = main_table([outcome])
     assert "abstain (gold out)" in table
     assert "hybrid[rrf_k=10]" in table
-    assert "en→ko" in language_table([outcome])
+    assert "en→ko" in language_table([outcome]) and "other@5" in language_table([outcome])
+    # One Korean article: an English question's passages are all in the other language.
+    for result in (r for r in outcome.results if r.method == "hybrid"):
+        assert (result.other_language_5 > 0) == (result.lang == "en"), result.question_id
     report = write_report([outcome], tmp_path / "out", "rag eval seed-qa")
     assert (tmp_path / "out" / "seed-qa-recall.png").stat().st_size > 1000
     assert "nDCG@10" in report.read_text()

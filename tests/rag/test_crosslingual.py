@@ -159,6 +159,38 @@ def test_another_language_leads_only_holding_as_much_of_the_question_less_the_sl
         assert kept is merged
 
 
+def test_a_passage_in_another_language_holding_much_less_than_the_lead_follows() -> None:
+    # English 1 leads holding the whole question; Korean 0 holds insulin and price (4/6),
+    # Korean 2 price only (1/6): with the slack at 0.4, 2 follows even English 3.
+    articles = [
+        Article("ko-0", "Insulin prices rose again."),
+        Article("en-1", "Germany capped insulin prices last year."),
+        Article("ko-2", "Prices rose again."),
+        Article("en-3", "A clinic opened."),
+    ]
+    table = SentenceTable.build(articles, shared_analyzer())
+    chunks = [
+        Chunk(a.id, 0, 0, len(a.text), a.text, lang)
+        for a, lang in zip(articles, ("ko", "en", "ko", "en"), strict=True)
+    ]
+    ranker = _lead_ranker()
+    ranker.sentences = SentenceMatcher(
+        table, chunks, {"insulin": 3.0, "price": 1.0, "germani": 2.0}
+    )
+    query = Query(
+        text="insulin prices in Germany",
+        lang="en",
+        concepts=[{"insulin"}, {"price"}, {"germani"}],
+    )
+    merged = Scored.of([Hit(1, 95.0), Hit(2, 94.5), Hit(0, 94.0), Hit(3, 80.0)])
+    params = QueryParams(lead_demotion=0.0, lead_coverage_slack=0.4)
+    followed = ranker.own_language_lead(query, merged, params)
+    assert [h.position for h in followed.hits()] == [1, 0, 3, 2]
+    assert list(followed.scores) == sorted(followed.scores, reverse=True)
+    off = ranker.own_language_lead(query, merged, params.but(lead_uncovered_follow=False))
+    assert [h.position for h in off.hits()] == [1, 2, 0, 3]
+
+
 def test_a_partition_that_lost_the_lead_follows_unless_it_beats_the_demotion() -> None:
     ranker = _lead_ranker()
     query = Query(text="q", lang="en")
