@@ -63,21 +63,6 @@ class SentenceMatcher:
         translates."""
         return self._shares(query, positions, set(query.terms), whole_passage=True)
 
-    def rarest_held(self, query: Query, positions: Sequence[int]) -> np.ndarray:
-        """For each passage, whether any of its sentences holds the question's concept of the
-        highest weight (weighed as :meth:`passage_coverage` weighs them)."""
-        concept_of, weights = self._concepts(query, set(query.terms))
-        out = np.zeros(len(positions), dtype=bool)
-        if not len(weights):
-            return out
-        rarest = int(np.argmax(weights))
-        for row, position in enumerate(positions):
-            chunk = self.chunks[position]
-            if self.table.has(chunk.article_id):
-                sentences = self.table.sentence_terms(chunk.article_id, chunk.start, chunk.end)
-                out[row] = any(concept_of.get(t) == rarest for ids in sentences for t in ids)
-        return out
-
     def coverage(self, query: Query, positions: Sequence[int]) -> np.ndarray:
         """For each passage, the IDF-weighted share of the question's concepts held by its best
         sentence (0 where the table has no sentences for it)."""
