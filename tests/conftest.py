@@ -41,8 +41,8 @@ KOREAN_NEWS = SHARED / "corpora" / "science-news-ko" / "articles.jsonl"
 ENGLISH_NEWS = SHARED / "corpora" / "health-news-en" / "articles.jsonl"
 # The test index: the seed and the first articles of each news corpus (enough for both
 # languages and across them; fewer keep the session's cold build short).
-KOREAN_SLICE = 20
-ENGLISH_SLICE = 10
+KOREAN_SLICE = 12
+ENGLISH_SLICE = 6
 SESSION_ARTICLES = 1 + KOREAN_SLICE + ENGLISH_SLICE
 
 
