@@ -54,7 +54,7 @@ CORPUS_SETTINGS = (
 )
 BUILD_SETTINGS = tuple(sorted({*CORPUS_SETTINGS, *build_settings()}))
 ANSWER_DEPTH = 20  # passages searched for an answer span
-SHOWN_PASSAGES = 5  # the passages a person reads first (the service's default top_k)
+SHOWN_PASSAGES = 5  # the passages a person reads first, as answer-hit@5 counts them
 SAMPLE_SEED = 13
 
 

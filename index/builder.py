@@ -265,6 +265,8 @@ def _build(
             "encoded": encoded,
             **part_counts,
         }
+        if prepared.earlier_lines is not None:
+            counts["earlier_article_lines"] = prepared.earlier_lines
         prepared.close()
         shutil.rmtree(staging / SPOOL_FOLDER)
         write_jsonl(staging / DUPLICATES_FILE, (vars(d) for d in prepared.duplicates))

@@ -50,6 +50,7 @@ class PreparedFiles:
     duplicates: list[Duplicate] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     cut: int | None = None  # articles the chunker cut (the rest had kept chunks; None: not counted)
+    earlier_lines: int | None = None  # lines dropped as an earlier article's (None: not asked)
 
     def close(self) -> None:
         for rows in (self.articles, self.chunks, self.passages):
@@ -70,6 +71,13 @@ def duplicate_finder(settings: Settings) -> DuplicateFinder | None:
         permutations=settings.index.minhash_permutations,
         shingle_words=settings.index.shingle_words,
     )
+
+
+def earlier_lines(settings: Settings) -> EarlierArticleLines | None:
+    """What drops the lines an earlier article of the build holds, if the settings ask it."""
+    if not settings.index.drop_earlier_article_lines:
+        return None
+    return EarlierArticleLines(settings.index.min_repeat_line_chars)
 
 
 class CorpusWriter:
@@ -97,6 +105,7 @@ class CorpusWriter:
         duplicates: list[Duplicate],
         skipped: list[Skipped],
         cut: int | None = None,
+        earlier_lines: EarlierArticleLines | None = None,
     ) -> PreparedFiles:
         self.close()
         return PreparedFiles(
@@ -107,6 +116,7 @@ class CorpusWriter:
             duplicates,
             skipped,
             cut,
+            None if earlier_lines is None else earlier_lines.dropped,
         )
 
 
@@ -160,15 +170,12 @@ class CleanedSpool:
                 finder.add(article["id"], article["text"])
         return (finder.duplicates() if finder is not None else []), replaced
 
-    def kept(self, dropped: set[str], settings: Settings) -> Iterator[dict[str, Any] | Skipped]:
+    def kept(
+        self, dropped: set[str], repeats: EarlierArticleLines | None
+    ) -> Iterator[dict[str, Any] | Skipped]:
         """The last versions but those in ``dropped``, as article rows, in order, without the
-        lines an earlier one holds (if so set: ``rag.cleaning.EarlierArticleLines``); an
+        lines an earlier one holds when ``repeats`` is given (:func:`earlier_lines`); an
         article left with no text is skipped."""
-        repeats = (
-            EarlierArticleLines(settings.index.min_repeat_line_chars)
-            if settings.index.drop_earlier_article_lines
-            else None
-        )
         for last, row in self._rows():
             article = row["article"]
             if not last or article["id"] in dropped:
@@ -225,9 +232,10 @@ def prepare_files(
     writer = CorpusWriter(staging)
     # An article cut by an earlier build, unchanged, is not cut again.
     cache = ChunkCache.for_build(settings, chunker, encoder)
+    repeats = earlier_lines(settings)
     with _bar(len(spool) - len(dropped), "chunk", progress, "article") as bar:
         try:
-            for row in spool.kept(dropped, settings):
+            for row in spool.kept(dropped, repeats):
                 if isinstance(row, Skipped):
                     bar.update(1)
                     skipped.append(row)
@@ -243,4 +251,4 @@ def prepare_files(
             writer.close()
             cache.close()
     spool.remove()
-    return writer.prepared(read, duplicates, skipped, cache.cut)
+    return writer.prepared(read, duplicates, skipped, cache.cut, repeats)

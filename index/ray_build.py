@@ -40,6 +40,7 @@ from index.prepare import (
     CorpusWriter,
     PreparedFiles,
     duplicate_finder,
+    earlier_lines,
 )
 from rag.config import Settings
 from rag.documents import Article, Chunk
@@ -245,11 +246,12 @@ def ray_prepare(
         )
 
     writer = CorpusWriter(staging)
+    repeats = earlier_lines(settings)
     vectors: list[np.ndarray] = []
     kept = KeptWork(settings, encoder)
     sent = 0  # articles sent to the cluster
     try:
-        rows = _articles_only(spool.kept(dropped, settings), skipped)
+        rows = _articles_only(spool.kept(dropped, repeats), skipped)
         while window := list(islice(rows, service.ray_window_articles)):
             known = [kept.known(Article.from_dict(row)) for row in window]
             remote = (
@@ -288,7 +290,7 @@ def ray_prepare(
         writer.close()
         kept.close()
     spool.remove()
-    prepared = writer.prepared(read, duplicates, skipped, sent)
+    prepared = writer.prepared(read, duplicates, skipped, sent, repeats)
     matrix = np.vstack(vectors) if vectors else np.empty((0, encoder.dimension), dtype=np.float32)
     return prepared, matrix, kept.encoded
 

@@ -124,11 +124,12 @@ def test_lines_of_earlier_articles_are_dropped_and_an_article_of_them_only_is_sk
         "pressure": f"A new pill lowered blood pressure.\n{ad}",
     }
     assert [s.reason for s in prepared.skipped] == [REPEATS_ONLY]
+    assert prepared.earlier_lines == 3  # the box once, the box and the ad of the last
     pairs = zip(prepared.chunks, prepared.passages, strict=True)
     pressure = [passage for chunk, passage in pairs if chunk.article_id == "pressure"]
     assert pressure and not any(box in passage for passage in pressure)
     prepared.close()
 
     again = prepare_files(iter(stories), settings, encoder, tmp_path / "off", progress=False)
-    assert len(again.articles) == 3 and not again.skipped
+    assert len(again.articles) == 3 and not again.skipped and again.earlier_lines is None
     again.close()
