@@ -157,12 +157,6 @@ class QueryParams(BaseModel):
         description="merged score by which the best passage in another language than the "
         "question must beat the best in the question's language to be cited first (0: off)",
     )
-    lead_needs_rarest: Literal["off", "untranslated", "always"] = Field(
-        "off",
-        description="a passage in another language than the question leads only if it holds "
-        "the question's rarest concept whenever the best in the question's language does "
-        "(untranslated: only when the translator found no word for that concept)",
-    )
     lead_uncovered_follow: bool = Field(
         True,
         description="when the question's language leads, a passage in another language among "

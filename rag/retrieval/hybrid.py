@@ -234,14 +234,9 @@ class HybridRanker:
         slack = params.lead_coverage_slack
         if slack >= 1 or self.sentences is None:
             return True
-        pair = [int(merged.positions[lead]), int(merged.positions[rival])]
-        if params.lead_needs_rarest != "off":
-            has = self.sentences.rarest_held(
-                query, pair, untranslated_only=params.lead_needs_rarest == "untranslated"
-            )
-            if has is not None and has[1] and not has[0]:
-                return False
-        held, rival_held = self.sentences.passage_coverage(query, pair)
+        held, rival_held = self.sentences.passage_coverage(
+            query, [int(merged.positions[lead]), int(merged.positions[rival])]
+        )
         return bool(held >= rival_held - slack)
 
     def dense_candidates(self, query: Query, params: QueryParams) -> Scored:

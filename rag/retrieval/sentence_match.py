@@ -63,28 +63,6 @@ class SentenceMatcher:
         translates."""
         return self._shares(query, positions, set(query.terms), whole_passage=True)
 
-    def rarest_held(
-        self, query: Query, positions: Sequence[int], untranslated_only: bool
-    ) -> np.ndarray | None:
-        """For each passage, whether it holds the question's concept of the highest weight
-        (weighed as :meth:`passage_coverage` weighs them); None when there is none, or
-        (``untranslated_only``) when that concept has translations."""
-        concept_of, weights = self._concepts(query, set(query.terms))
-        if not len(weights):
-            return None
-        rarest = int(np.argmax(weights))
-        if untranslated_only:
-            members = {t for t, c in concept_of.items() if c == rarest}
-            if len(members) > 1:
-                return None
-        out = np.zeros(len(positions), dtype=bool)
-        for row, position in enumerate(positions):
-            chunk = self.chunks[position]
-            if self.table.has(chunk.article_id):
-                sentences = self.table.sentence_terms(chunk.article_id, chunk.start, chunk.end)
-                out[row] = any(concept_of.get(t) == rarest for ids in sentences for t in ids)
-        return out
-
     def coverage(self, query: Query, positions: Sequence[int]) -> np.ndarray:
         """For each passage, the IDF-weighted share of the question's concepts held by its best
         sentence (0 where the table has no sentences for it)."""
