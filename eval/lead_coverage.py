@@ -1,5 +1,5 @@
-"""Choose ``lead_coverage_slack`` and ``lead_coverage_share``: ``python -m eval.lead_coverage
---fit SUITE... [--report SUITE...] [--keywords 2 3] [--keyword-report 1]``.
+"""Choose ``lead_coverage_slack``: ``python -m eval.lead_coverage --fit SUITE... [--report
+SUITE...] [--keywords 2 3] [--keyword-report 1]``.
 
 A passage in another language than the question's can top the merged ranking because its
 partition's best passage stands out there, or because the encoder places a short question
@@ -7,24 +7,20 @@ near much of the other language's text ("zika" near Korean science news). With s
 keeps the lead only if it holds the question's concepts (the share of its terms, or their
 translations, anywhere in the passage, IDF-weighted) at least as much as the best passage in
 the question's language, less s; else that one leads. Translations cover a question only in
-part, hence the slack. With share r it must also hold at least r times what that passage
-holds: where the question's language holds little, a slack alone lets a passage holding
-almost nothing lead.
+part, hence the slack.
 
 Each question is ranked once with the rule off; where another language leads, the two
 candidates' coverages and which is gold say what every slack would do. The slack chosen gives
 the ``--fit`` suites (sentence questions) together their best precision@1, and
 among those slacks leads the most ``--keywords`` questions (``eval.keywords``: title words of
-the news corpus) with a gold passage; the largest of equals. The share is then chosen the
-same way with that slack (a coarse grid: a share fitted to the last case would sit at the
-edge of the fitted sets' own leads). ``--report`` suites and ``--keyword-report`` word counts
-are printed, not fitted.
+the news corpus) with a gold passage; the largest of equals. ``--report`` suites and
+``--keyword-report`` word counts are printed, not fitted.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +30,6 @@ from rag.config import Settings
 from rag.engine import SearchEngine
 
 GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
-SHARE_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 @dataclass(frozen=True)
@@ -44,12 +39,9 @@ class LeadCase:
     lead_gold: bool
     rival_gold: bool
 
-    def hit(self, slack: float, share: float = 0.0) -> bool:
-        """Whether the first passage is gold under ``slack`` (1: the rule off) and ``share``."""
-        keeps = slack >= 1 or (
-            self.lead_coverage >= self.rival_coverage - slack
-            and self.lead_coverage >= share * self.rival_coverage
-        )
+    def hit(self, slack: float) -> bool:
+        """Whether the first passage is gold under ``slack`` (1: the rule off)."""
+        keeps = slack >= 1 or self.lead_coverage >= self.rival_coverage - slack
         return self.lead_gold if keeps else self.rival_gold
 
 
@@ -79,37 +71,21 @@ def lead_cases(engine: SearchEngine, questions: Sequence[tuple[str, set[str]]]) 
     return cases
 
 
-def hits(cases: Sequence[LeadCase], slack: float, share: float = 0.0) -> int:
-    return sum(case.hit(slack, share) for case in cases)
-
-
-def _best(
-    grid: Sequence[float],
-    fit: dict[str, list[LeadCase]],
-    keywords: dict[str, list[LeadCase]],
-    count: Callable[[Sequence[LeadCase], float], int],
-) -> float:
-    """The value of ``grid`` with the most gold first passages over the fitted suites
-    together, then over the keyword questions; the largest of equals."""
-
-    def fitted(value: float) -> int:
-        return sum(count(cases, value) for cases in fit.values())
-
-    most = max(fitted(v) for v in grid)
-    keeping = [v for v in grid if fitted(v) == most]
-    return max(keeping, key=lambda v: (sum(count(c, v) for c in keywords.values()), v))
+def hits(cases: Sequence[LeadCase], slack: float) -> int:
+    return sum(case.hit(slack) for case in cases)
 
 
 def choose(fit: dict[str, list[LeadCase]], keywords: dict[str, list[LeadCase]]) -> float:
-    """The slack (with no share)."""
-    return _best(GRID, fit, keywords, hits)
+    """The slack with the most gold first passages over the fitted suites together (each
+    one's best, where one slack gives all of them theirs), then over the keyword questions;
+    the largest of equals."""
 
+    def fitted(slack: float) -> int:
+        return sum(hits(cases, slack) for cases in fit.values())
 
-def choose_share(
-    fit: dict[str, list[LeadCase]], keywords: dict[str, list[LeadCase]], slack: float
-) -> float:
-    """The share, with ``slack``."""
-    return _best(SHARE_GRID, fit, keywords, lambda cases, share: hits(cases, slack, share))
+    most = max(fitted(s) for s in GRID)
+    keeping = [s for s in GRID if fitted(s) == most]
+    return max(keeping, key=lambda s: (sum(hits(c, s) for c in keywords.values()), s))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,25 +121,17 @@ def main(argv: list[str] | None = None) -> int:
             cases[name] = lead_cases(engine, [(q.text, {q.article_id}) for q in found])
             if words in args.keywords:
                 keyword_names.append(name)
-    fitted = {n: cases[n] for n in fit_names}
-    keyword_cases = {n: cases[n] for n in keyword_names}
-    slack = choose(fitted, keyword_cases)
-    share = choose_share(fitted, keyword_cases, slack)
+    slack = choose({n: cases[n] for n in fit_names}, {n: cases[n] for n in keyword_names})
     rows = []
     for name, group in cases.items():
         part = "fitted" if name in fit_names or name in keyword_names else "reported"
         rows.append(
             [name, part, str(len(group))]
             + [f"{hits(group, s)}{' *' if s == slack else ''}" for s in GRID]
-            + [f"{hits(group, slack, r)}{' *' if r == share else ''}" for r in SHARE_GRID]
         )
     header = ["set (questions another language leads)", "part", "n"]
-    labels = [f"slack {s:g}" for s in GRID] + [f"share {r:g}" for r in SHARE_GRID]
-    print(markdown_table(header + labels, rows))
-    print(
-        "\nfirst passage gold, by slack (no share) and by share (with the chosen slack); "
-        f"* chosen: RAG_LEAD_COVERAGE_SLACK={slack:g} RAG_LEAD_COVERAGE_SHARE={share:g}"
-    )
+    print(markdown_table(header + [f"slack {s:g}" for s in GRID], rows))
+    print(f"\nfirst passage gold, by slack (* chosen); RAG_LEAD_COVERAGE_SLACK={slack:g}")
     return 0
 
 

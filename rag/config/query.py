@@ -143,16 +143,6 @@ class QueryParams(BaseModel):
         "the question's concepts (terms or their translations, IDF-weighted share) at least "
         "as much as the best passage in the question's language, less this slack (1: off)",
     )
-    # Chosen by the same command: the largest share that keeps the fitted sets' precision@1
-    # and the keyword questions' leads at their best.
-    lead_coverage_share: float = Field(
-        0.5,
-        ge=0,
-        le=1,
-        description="and it holds at least this share of what the best passage in the "
-        "question's language holds: a slack alone lets a passage holding almost nothing lead "
-        "where the question's own language holds little (0: off)",
-    )
     cross_language_offset_needs_term: bool = Field(
         True,
         description="the offset lifts only passages that share a term or a translated term "

@@ -228,8 +228,7 @@ class HybridRanker:
         """Whether the passage at ``lead`` in ``merged`` (in another language than the
         question's) holds as much of the question's concepts, its terms or their translations,
         as the one at ``rival`` (the best in the question's language), less
-        ``lead_coverage_slack`` (translations cover a question only in part), and at least
-        ``lead_coverage_share`` of it. Only this way
+        ``lead_coverage_slack`` (translations cover a question only in part). Only this way
         round: the other way, a Korean title's words held through translations by English
         passages took the lead from their own article (``python -m eval.keywords``)."""
         slack = params.lead_coverage_slack
@@ -238,7 +237,7 @@ class HybridRanker:
         held, rival_held = self.sentences.passage_coverage(
             query, [int(merged.positions[lead]), int(merged.positions[rival])]
         )
-        return bool(held >= rival_held - slack and held >= params.lead_coverage_share * rival_held)
+        return bool(held >= rival_held - slack)
 
     def dense_candidates(self, query: Query, params: QueryParams) -> Scored:
         """The dense candidates of every partition with no filter: what a filtered ranking's

@@ -159,36 +159,6 @@ def test_another_language_leads_only_holding_as_much_of_the_question_less_the_sl
         assert kept is merged
 
 
-def test_another_language_leads_only_holding_a_share_of_what_the_question_language_holds() -> None:
-    # The English question's concepts weigh 10; Korean 0 holds price (1), English 1 insulin
-    # (3): 0.1 is within the slack of 0.3 but not half of it.
-    articles = [
-        Article("ko-article", "Prices rose again."),
-        Article("en-article", "Insulin was found in 1921."),
-    ]
-    table = SentenceTable.build(articles, shared_analyzer())
-    chunks = [
-        Chunk(a.id, 0, 0, len(a.text), a.text, lang)
-        for a, lang in zip(articles, ("ko", "en"), strict=True)
-    ]
-    ranker = _lead_ranker()
-    ranker.sentences = SentenceMatcher(
-        table, chunks, {"insulin": 3.0, "price": 1.0, "germani": 2.0, "clinic": 4.0}
-    )
-    query = Query(
-        text="insulin prices in German clinics",
-        lang="en",
-        concepts=[{"insulin"}, {"price"}, {"germani"}, {"clinic"}],
-    )
-    merged = Scored.of([Hit(0, 95.0), Hit(1, 90.0)])  # Korean 0 wins by the margin
-    params = QueryParams(lead_margin=1.0, lead_demotion=0.0, lead_coverage_slack=0.3)
-    led = ranker.own_language_lead(query, merged, params.but(lead_coverage_share=0.5))
-    assert [h.position for h in led.hits()] == [1, 0]  # 0.1 < 0.5 * 0.3
-    for share in (0.25, 0.0):  # 0.1 >= 0.25 * 0.3; 0: the share off
-        kept = ranker.own_language_lead(query, merged, params.but(lead_coverage_share=share))
-        assert kept is merged
-
-
 def test_a_passage_in_another_language_holding_much_less_than_the_lead_follows() -> None:
     # English 1 leads holding the whole question; Korean 0 holds insulin and price (4/6),
     # Korean 2 price only (1/6): with the slack at 0.4, 2 follows even English 3.
