@@ -352,7 +352,6 @@ class Translator:
         question_vector: np.ndarray | None = None,
         split_compounds: bool = False,
         phrases: bool = False,
-        dictionary_decides: bool = False,
     ) -> dict[str, list[str]]:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
         other languages.
@@ -365,10 +364,7 @@ class Translator:
         (``_dictionary_terms``), or nearest to ``question_vector`` where given: the question
         tells which sense of a word it means, and the word needs no embedding. With
         ``split_compounds``, a Korean compound noun known to neither the lexicon nor the
-        dictionary is translated by the dictionary words it is made of. With
-        ``dictionary_decides`` (and ``dictionary_senses``), a word the dictionary knows but
-        none of whose senses the corpus holds takes no nearest word: the corpus has no word
-        for it, and the nearest is then one close to many words, not a translation."""
+        dictionary is translated by the dictionary words it is made of."""
         targets = [other for other in self._indexes if other != lang]
         if not targets:
             return {}
@@ -405,12 +401,7 @@ class Translator:
                     translations.setdefault(word, []).extend(known)
                     continue
                 chosen = []
-                unknown_here = (
-                    dictionary_decides
-                    and dictionary_senses > 0
-                    and self._dictionary_knows(word, lang, other)
-                )
-                if nearest[row, 0] >= 0 and similarity[row, 0] >= threshold and not unknown_here:
+                if nearest[row, 0] >= 0 and similarity[row, 0] >= threshold:
                     chosen.append(int(nearest[row, 0]))
                 if sound_neighbours and len(skeletons[row]) >= MIN_SKELETON:
                     other_skeletons = self._skeletons[other]
@@ -427,12 +418,6 @@ class Translator:
                 for column in chosen:
                     translations.setdefault(word, []).extend(lexicon.terms[column])
         return _by_origin(translations, origin)
-
-    def _dictionary_knows(self, word: str, lang: str, other: str) -> bool:
-        """Whether the dictionary from ``lang`` into ``other`` has senses for ``word``, in
-        the corpus or not."""
-        dictionary = self.dictionaries.get((lang, other))
-        return dictionary is not None and bool(dictionary.senses(word))
 
     def _dictionary_translations(
         self,

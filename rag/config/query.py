@@ -91,12 +91,6 @@ class QueryParams(BaseModel):
         description="translate English words by the same dictionary reversed: the Korean "
         "headwords that have the word as a sense (needs translation_dictionary)",
     )
-    translation_dictionary_decides: bool = Field(
-        False,
-        description="a word the dictionary knows but none of whose senses the corpus holds "
-        "has no translation here: the nearest lexicon word by embedding is not taken for it "
-        "(a frequent word near many: night -> 연기); sounding alike still counts",
-    )
     translation_splits_compounds: bool = Field(
         True,
         description="a Korean compound noun known to neither the lexicon nor the dictionary "
