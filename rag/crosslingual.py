@@ -157,7 +157,6 @@ class Translator:
                     if len(terms) == 1:
                         by_term.setdefault(terms[0], row)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._hub_cache: dict[tuple[str, str, int], np.ndarray] = {}
         # A question's words are looked up in the dictionary to choose what to embed and again
         # to translate them; the senses usable in this corpus do not change. The cached
         # function holds the dictionary, the lexicons' rows and the analyzer, not ``self``: a
@@ -353,7 +352,6 @@ class Translator:
         question_vector: np.ndarray | None = None,
         split_compounds: bool = False,
         phrases: bool = False,
-        hub_neighbours: int = 0,
     ) -> dict[str, list[str]]:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
         other languages.
@@ -393,23 +391,10 @@ class Translator:
             question_vector,
         )
         skeletons = [word_skeleton(w) for w in embedded]
-        depth = max(1, sound_neighbours, hub_neighbours)
+        depth = max(1, sound_neighbours)
         for other in targets:
             lexicon = self.lexicons[other]
             similarity, nearest = self._indexes[other].search(vectors, depth)
-            if hub_neighbours:
-                hubness = self._hubness(other, lang, hub_neighbours)
-                scores = 2 * similarity[:, :hub_neighbours] - np.where(
-                    nearest[:, :hub_neighbours] >= 0, hubness[nearest[:, :hub_neighbours]], 9.0
-                )
-                best = np.argmax(scores, axis=1)
-                rows = np.arange(len(embedded))
-                # The chosen neighbour first (the threshold still reads its cosine).
-                chosen_sim, chosen_row = similarity[rows, best], nearest[rows, best]
-                similarity = similarity.copy()
-                nearest = nearest.copy()
-                similarity[rows, best], nearest[rows, best] = similarity[:, 0], nearest[:, 0]
-                similarity[:, 0], nearest[:, 0] = chosen_sim, chosen_row
             for row, word in enumerate(embedded):
                 known = self._dictionary_terms(word, vectors[row], lang, other, dictionary_senses)
                 if known:
@@ -433,20 +418,6 @@ class Translator:
                 for column in chosen:
                     translations.setdefault(word, []).extend(lexicon.terms[column])
         return _by_origin(translations, origin)
-
-    def _hubness(self, lang: str, source: str, count: int) -> np.ndarray:
-        """For each word of ``lang``'s lexicon, its mean cosine to its ``count`` nearest words
-        of ``source``'s lexicon (made once)."""
-        key = (lang, source, count)
-        if key not in self._hub_cache:
-            index = self._indexes.get(source)
-            vectors = np.ascontiguousarray(self.lexicons[lang].vectors, dtype=np.float32)
-            if index is None or not len(vectors):
-                self._hub_cache[key] = np.zeros(len(vectors), dtype=np.float32)
-            else:
-                similarity, nearest = index.search(vectors, count)
-                self._hub_cache[key] = np.where(nearest >= 0, similarity, 0.0).mean(axis=1)
-        return self._hub_cache[key]
 
     def _dictionary_translations(
         self,

@@ -227,7 +227,6 @@ class SearchEngine:
                     split_compounds=params.translation_splits_compounds,
                     phrases=params.translation_english_phrases,
                     question_vector=query.raw_vector if by_question else None,
-                    hub_neighbours=params.translation_hub_neighbours,
                 )
                 self._add_translations(query, translations)
         return queries

@@ -91,14 +91,6 @@ class QueryParams(BaseModel):
         description="translate English words by the same dictionary reversed: the Korean "
         "headwords that have the word as a sense (needs translation_dictionary)",
     )
-    translation_hub_neighbours: int = Field(
-        0,
-        ge=0,
-        description="a word's translation is its neighbour (among this many nearest) of the "
-        "best cross-domain similarity local scaling score (twice the cosine less the "
-        "neighbour's mean cosine to its own this many nearest question-language words): a "
-        "word close to many words (a hub) wins less often; 0: the nearest",
-    )
     translation_splits_compounds: bool = Field(
         True,
         description="a Korean compound noun known to neither the lexicon nor the dictionary "
