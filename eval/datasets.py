@@ -23,6 +23,7 @@ from rag.language import detect_language, normalize_language
 
 QRELS_SPLIT = "test"
 SPLIT_SEPARATOR = "#"  # SET#PART: one part of a set
+SLIPS_SUFFIX = "~slips"  # SET~slips: its questions with a typing slip each (eval.slips)
 SQUAD_PARTS = ("train", "heldout")
 
 
@@ -148,8 +149,13 @@ def load_answer_spans(path: Path, corpus: Sequence[Path]) -> EvalSet:
 
 def load_eval_set(path: Path, corpus: Sequence[Path] = ()) -> EvalSet:
     """Detect the layout of ``path`` and load it. ``SET#PART`` loads the questions of one
-    part of a set whose questions name a ``split`` (``eval/sets/paraphrase-dev#report``)."""
+    part of a set whose questions name a ``split`` (``eval/sets/paraphrase-dev#report``);
+    ``SET~slips`` its questions with a typing slip each (``eval.slips``)."""
     text = str(path)
+    if text.endswith(SLIPS_SUFFIX):
+        from eval.slips import with_slips
+
+        return with_slips(load_eval_set(Path(text.removesuffix(SLIPS_SUFFIX)), corpus))
     if SPLIT_SEPARATOR in text:
         base, _, part = text.rpartition(SPLIT_SEPARATOR)
         whole = load_eval_set(Path(base), corpus)

@@ -19,6 +19,9 @@ NOT_FOUND_MESSAGE = (
 )
 NOTHING_RETRIEVED_MESSAGE = "No passage in the indexed articles answers this question."
 NO_CONTENT_MESSAGE = "The question has no words to search for."
+OTHER_SCRIPT_MESSAGE = (
+    "The question has no Korean or English words to search for: ask in Korean or English."
+)
 
 
 def found_message(passages: int, uncertain: bool, confidence: float) -> str:

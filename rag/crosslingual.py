@@ -194,6 +194,21 @@ class Translator:
         finally:
             faiss.omp_set_num_threads(threads)
 
+    def word_for_term(self, term: str, lang: str) -> str | None:
+        """A word of ``lang``'s lexicon that is that one BM25 term (English only: Korean
+        words are their own terms), or None."""
+        row = self._term_rows.get(lang, {}).get(term)
+        return None if row is None else self.lexicons[lang].words[row]
+
+    def knows_word(self, word: str, lang: str) -> bool:
+        """Whether the dictionary from ``lang`` has senses for ``word`` (in this corpus or
+        not): a real word of the language."""
+        return any(
+            bool(dictionary.senses(word))
+            for (source, _), dictionary in self.dictionaries.items()
+            if source == lang
+        )
+
     def _needs_vector(self, word: str, lang: str, count: int, by_question: bool) -> bool:
         """Whether translating ``word`` reads its embedding: a word the dictionary translates
         does not if it has no more than ``count`` usable senses (all are kept) or, with

@@ -14,8 +14,9 @@ from rag.answer import Answer, Passage, SentenceHighlighter, add_passage
 from rag.config import QueryParams, Settings
 from rag.corpus import Corpus, Filters
 from rag.crosslingual import Translator
+from rag.dictionary import load_dictionary
 from rag.embedding.encoder import Encoder
-from rag.errors import InputError
+from rag.errors import InputError, MissingDependencyError
 from rag.judge import Judge
 from rag.language import ENGLISH, detect_language
 from rag.lexical.analyzer import LexicalAnalyzer, without_question_quantifiers
@@ -25,6 +26,7 @@ from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.hybrid import METHODS, HybridRanker, Ranking
 from rag.retrieval.sentence_match import SentenceMatcher
 from rag.sentence_table import SentenceTable
+from rag.spelling import SpellingCorrector
 from rag.stages import Trace, answer_query, prepare
 from rag.types import FusedRanking, Hit, Query
 
@@ -67,6 +69,8 @@ class SearchEngine:
         self.judge = Judge(self.ranker, corpus)
         self._reader: Reader | None = None
         self._reader_lock = threading.Lock()
+        self._spellers: dict[tuple[int, int], SpellingCorrector] = {}
+        self._speller_lock = threading.Lock()
         self.highlighter = SentenceHighlighter(
             analyzer,
             bm25.idf,
@@ -92,6 +96,37 @@ class SearchEngine:
             self.search(text, 1)
         if self.params.reader:  # the service reads by default: load the reader now
             self.reader()
+
+    def speller(self, params: QueryParams) -> SpellingCorrector:
+        """The spelling corrector over this index's terms, for ``params``' lengths (one per
+        pair of lengths: its list of terms is made on first use)."""
+        key = (params.spelling_min_chars, params.spelling_two_edits_chars)
+        with self._speller_lock:
+            if key not in self._spellers:
+                self._spellers[key] = SpellingCorrector(self.bm25.idf, *key)
+            return self._spellers[key]
+
+    def _english_word_for(self, term: str) -> str | None:
+        """An English word of the corpus that is that one term (needs the lexicons)."""
+        return None if self.translator is None else self.translator.word_for_term(term, ENGLISH)
+
+    def _english_word_known(self, word: str) -> bool:
+        """Whether ``word`` is a real word, not a slip: one token of the encoder's vocabulary
+        (250,000 pieces of text in a hundred languages: drone, halal), or its singular is
+        (drones), or the bilingual dictionary knows it (the translator's, or, for an index of
+        one language, the installed one if the settings use it). Not its stem: a stem cut
+        from a slip can be a piece of another language (efect, of efectiveness)."""
+        forms = (word, word[:-1]) if word.lower().endswith("s") else (word,)
+        if any(self.encoder.count_tokens(form) == 1 for form in forms):
+            return True
+        if self.translator is not None:
+            return self.translator.knows_word(word, ENGLISH)
+        if not self.params.translation_dictionary:
+            return False
+        try:
+            return bool(load_dictionary().reversed().senses(word))
+        except MissingDependencyError:
+            return False
 
     # ----------------------------------------------------------------- queries
     def validate_question(self, question: str) -> str:
@@ -200,6 +235,17 @@ class SearchEngine:
             if params.question_quantifiers_dropped
             else texts
         )
+        if params.spelling_correction and method in ("hybrid", "bm25"):
+            speller = self.speller(params)
+            corrected = [
+                speller.correct(
+                    w, self.analyzer.word_terms, self._english_word_for, self._english_word_known
+                )
+                for w in wordings
+            ]
+            wordings = [wording for wording, _ in corrected]
+            for query, (_, corrections) in zip(queries, corrected, strict=True):
+                query.corrections = corrections
         if method == "hybrid":
             analysed = self.analyzer.query_terms_batch(wordings)
             for query, (terms, words) in zip(queries, analysed, strict=True):

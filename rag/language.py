@@ -27,6 +27,17 @@ def has_hangul(text: str) -> bool:
     return _HANGUL.search(text) is not None
 
 
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def in_another_script(text: str) -> bool:
+    """Whether most of ``text``'s letters are neither Hangul nor Latin (a question in
+    Japanese, Chinese, Russian...): the service reads Korean and English only."""
+    letters = len(_LETTER.findall(text))
+    read = len(_HANGUL.findall(text)) + len(_LATIN.findall(text))
+    return letters > 0 and read < letters / 2
+
+
 def detect_language(text: str) -> str:
     letters = len(_LETTER.findall(text))
     if letters == 0:

@@ -20,12 +20,14 @@ from rag.answer import (
     NO_CONTENT_MESSAGE,
     NOT_FOUND_MESSAGE,
     NOTHING_RETRIEVED_MESSAGE,
+    OTHER_SCRIPT_MESSAGE,
     Answer,
     Passage,
     found_message,
 )
 from rag.config import QueryParams
 from rag.judge import Decision
+from rag.language import in_another_script
 from rag.lexical.analyzer import has_content
 from rag.reading import ReadOutcome, read_passages
 from rag.retrieval.hybrid import Ranking
@@ -98,6 +100,8 @@ def prepare(
             terms=query.terms,
             translations=query.translations,
         )
+        if query.corrections:
+            out.update(corrections=query.corrections)
     return query
 
 
@@ -121,7 +125,8 @@ def answer_query(
     params = params or engine.params
     judged = judged and method == "hybrid"
     if judged and not has_content(query.terms):
-        answer = Answer(query.text, False, NO_CONTENT_MESSAGE, [], 0.0)
+        message = OTHER_SCRIPT_MESSAGE if in_another_script(query.text) else NO_CONTENT_MESSAGE
+        answer = Answer(query.text, False, message, [], 0.0)
         return Answered(query, None, Decision(False, 0.0), [], answer)
     with trace.stage("rank") as out:
         ranking = engine.rank(query, allowed, method=method, params=params)

@@ -30,6 +30,8 @@ class Query:
     words: list[str] = field(default_factory=list)
     # One set per question term: the term and the translations of the word it came from.
     concepts: list[set[str]] = field(default_factory=list)
+    # Words the index does not know, read as the indexed term a slip away (rag.spelling).
+    corrections: dict[str, str] = field(default_factory=dict)
 
 
 def concept_weight(concept: set[str], idf: Mapping[str, float]) -> float:

@@ -78,6 +78,20 @@ class QueryParams(BaseModel):
     )
     feedback_weight: float = Field(0.5, ge=0, description="weight of that mean vector")
 
+    # --- spelling --------------------------------------------------------------------
+    spelling_correction: bool = Field(
+        True,
+        description="a Latin-script word that no passage holds and no dictionary knows, and "
+        "no name, is searched as the indexed term a typing slip away (vacine: vaccine); the "
+        "encoder still reads the question as typed",
+    )
+    spelling_min_chars: int = Field(
+        5, ge=2, description="letters of the shortest term corrected (one slip)"
+    )
+    spelling_two_edits_chars: int = Field(
+        9, ge=2, description="letters of the shortest term that may be two slips away"
+    )
+
     # --- translation -----------------------------------------------------------------
     translate: bool = Field(True, description="add word translations to BM25 queries")
     translation_threshold: float = Field(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from rag.answer import Highlight, Passage
+from rag.answer import NO_CONTENT_MESSAGE, OTHER_SCRIPT_MESSAGE, Highlight, Passage
 from rag.config import QueryParams
 from rag.engine import SearchEngine
+from rag.language import in_another_script
 from rag.stages import STAGES, Trace, answer_query, prepare
 from tests.conftest import SEED
 
@@ -50,6 +51,16 @@ def test_a_question_without_content_is_not_ranked(engine: SearchEngine) -> None:
     assert answered.ranking is None and not answered.answer.found
     assert answered.answer.passages == []
     assert [record.stage for record in trace.stages] == []  # no stage ran past preparation
+    assert answered.answer.message == NO_CONTENT_MESSAGE
+
+
+def test_a_question_in_another_script_is_asked_for_in_korean_or_english(
+    engine: SearchEngine,
+) -> None:
+    for question in ("ジカウイルスとは何ですか", "寨卡病毒是什么", "Что такое вирус Зика?"):
+        answered = answer_query(engine, prepare(engine, question), 5)
+        assert not answered.answer.found and answered.answer.message == OTHER_SCRIPT_MESSAGE
+    assert not in_another_script("NSTRI는 무엇인가?") and not in_another_script("Qu'est-ce?")
 
 
 def test_an_unjudged_path_skips_the_judge_and_quotes_only_what_it_is_asked(

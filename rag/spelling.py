@@ -1,0 +1,116 @@
+"""Spelling: a Latin-script question word that no passage holds and no dictionary knows, read
+as the indexed term one or two typing slips away (vacine: vaccine, alzhiemers: alzheimer's).
+
+People type questions fast. A misspelt word matches nothing in BM25, and through translation
+its embedding lands on some word of the other language (vacine: 감염, infection), which can
+hand the lead to an article on another subject. So, on the lexical side only (the encoder
+reads the question as typed), such a word is replaced by the indexed Latin-script term at the
+least optimal string alignment distance (a letter missed, added or changed, or two neighbours
+swapped): one slip for a term of ``min_chars`` letters, two from ``two_edits_chars``; of
+equals, the commonest (lowest IDF).
+
+What is not a slip is left as it is: a word the index holds; a word the caller knows to be
+real (``known_word``: the service asks the encoder's vocabulary and the bilingual dictionary:
+drone, halal, words whose articles may be in the other language); a name, that is a word with
+a capital anywhere but at the start of the question (Taser, Hanoi, NSTRI, mRNA).
+The candidates are searched with rapidfuzz (about a millisecond over 40,000 terms), only for
+the words that are left.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from rag.errors import MissingDependencyError
+
+# A Latin-script word of a question, with inner hyphens or apostrophes (the analyzer's own).
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]")
+_TERM = re.compile(r"[a-z]+")  # an indexed term a word can be read as: letters only
+_START = re.compile(r"\W*")  # what may come before the question's first word
+
+
+def _never(word: str) -> bool:
+    return False
+
+
+def _nothing(term: str) -> str | None:
+    return None
+
+
+@dataclass
+class SpellingCorrector:
+    """Corrections against the terms of one index (``idf``: every indexed term's IDF)."""
+
+    idf: Mapping[str, float]
+    min_chars: int
+    two_edits_chars: int
+    _terms: list[str] | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def terms(self) -> list[str]:
+        """The indexed terms a word can be corrected to (made on first use)."""
+        with self._lock:
+            if self._terms is None:
+                self._terms = sorted(
+                    t for t in self.idf if len(t) >= self.min_chars - 1 and _TERM.fullmatch(t)
+                )
+            return self._terms
+
+    def correct_term(self, term: str) -> str | None:
+        """The indexed term nearest ``term`` within its allowed slips (None: too short, or
+        none is)."""
+        if len(term) < self.min_chars:
+            return None
+        try:
+            from rapidfuzz import process
+            from rapidfuzz.distance import OSA
+        except ImportError as exc:  # a dependency of the project; a clear word if missing
+            raise MissingDependencyError(
+                f"spelling correction needs {exc.name}: pip install rapidfuzz "
+                "(or set RAG_QUERY__SPELLING_CORRECTION=false)"
+            ) from exc
+        edits = 2 if len(term) >= self.two_edits_chars else 1
+        found = process.extract(
+            term, self.terms(), scorer=OSA.distance, score_cutoff=edits, limit=None
+        )
+        candidates = [(distance, self.idf[t], t) for t, distance, _ in found if distance > 0]
+        return min(candidates)[2] if candidates else None
+
+    def correct(
+        self,
+        text: str,
+        word_terms: Callable[[str], list[str]],
+        word_for: Callable[[str], str | None] = _nothing,
+        known_word: Callable[[str], bool] = _never,
+    ) -> tuple[str, dict[str, str]]:
+        """``text`` with each slip replaced, and the corrections made (word: the word put in
+        its place). ``known_word``: whether a dictionary knows a word. The text is analysed
+        and translated again, so the word put in is a corpus word of that one term where
+        there is one (``word_for``: exercise for exercis, which itself analyses to exerci; a
+        word also translates as the corpus writes it), else the term if it analyses to
+        itself (vaccin); a term with neither is no correction."""
+        corrections: dict[str, str] = {}
+        first = _START.match(text)
+        start = first.end() if first else 0
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group(0)
+            capitals = any(c.isupper() for c in (word if match.start() > start else word[1:]))
+            if capitals or known_word(word):
+                return word
+            terms = word_terms(word)
+            if len(terms) != 1 or terms[0] in self.idf:
+                return word  # a stop word, a compound of several terms, or known
+            term = self.correct_term(terms[0])
+            if term is None:
+                return word
+            written = word_for(term) or (term if word_terms(term) == [term] else None)
+            if written is None:
+                return word
+            corrections[word] = written
+            return written
+
+        return _WORD.sub(replace, text), corrections

@@ -1,0 +1,106 @@
+"""Spelling correction of question words the index does not know (rag/spelling.py)."""
+
+from __future__ import annotations
+
+import re
+
+from rag.engine import SearchEngine
+from rag.lexical.analyzer import LexicalAnalyzer
+from rag.spelling import SpellingCorrector
+
+# IDF of a few indexed terms: lower is commoner.
+IDF = {
+    "vaccin": 2.0,
+    "effect": 1.0,
+    "exercis": 2.5,
+    "diabet": 3.0,
+    "diabetic": 4.0,
+    "cholesterol": 3.5,
+    "receiv": 1.5,
+    "reliev": 3.0,
+    "nstri": 6.0,
+}
+
+
+def _corrector(min_chars: int = 5, two_edits_chars: int = 9) -> SpellingCorrector:
+    return SpellingCorrector(IDF, min_chars, two_edits_chars)
+
+
+def test_a_word_one_slip_from_an_indexed_term_is_read_as_it(analyzer: LexicalAnalyzer) -> None:
+    text, corrections = _corrector().correct("ebola vacine efectiveness", analyzer.word_terms)
+    assert corrections == {"vacine": "vaccin", "efectiveness": "effect"}
+    assert text == "ebola vaccin effect"
+    assert analyzer.terms(text) == ["ebola", "vaccin", "effect"]
+
+
+def test_of_equally_near_terms_the_commonest_wins_and_known_words_stay(
+    analyzer: LexicalAnalyzer,
+) -> None:
+    corrector = _corrector()
+    # diabetis: diabet and diabetic are both one slip away; diabet is commoner.
+    assert corrector.correct_term("diabeti") == "diabet"
+    # recieve (a swap) is one slip from both receiv and reliev: receiv is commoner.
+    assert corrector.correct_term("reciev") == "receiv"
+    text, corrections = corrector.correct("vaccines and diabetes", analyzer.word_terms)
+    assert (text, corrections) == ("vaccines and diabetes", {})
+
+
+def test_names_real_words_short_and_far_words_are_left_alone(analyzer: LexicalAnalyzer) -> None:
+    corrector = _corrector()
+    for text in ("NSTRA", "the mRNAs", "about Vacine", "vacne", "colestrol hart"):
+        # An acronym, a word with a capital inside, a capital not at the start, a term of
+        # four letters, and (with two slips allowed only from 10 letters) two slips in nine.
+        strict = _corrector(two_edits_chars=10) if "colestrol" in text else corrector
+        assert strict.correct(text, analyzer.word_terms) == (text, {})
+    # From 9 letters two slips are allowed: colestrol is cholesterol.
+    assert corrector.correct("colestrol", analyzer.word_terms)[1] == {"colestrol": "cholesterol"}
+    # A capital at the start is no name.
+    assert corrector.correct("Vacine trials", analyzer.word_terms)[1] == {"Vacine": "vaccin"}
+    # A word the caller knows to be real is no slip, whatever the index holds.
+    real = {"vacine"}.__contains__
+    assert corrector.correct("vacine", analyzer.word_terms, known_word=real) == ("vacine", {})
+
+
+def test_a_term_that_analyses_otherwise_is_written_as_a_corpus_word(
+    analyzer: LexicalAnalyzer,
+) -> None:
+    # exercis is exercise's term, and analysed again it would be exerci.
+    assert analyzer.word_terms("exercis") != ["exercis"]
+    corrector = _corrector()
+    words = {"exercis": "exercise"}
+    text, corrections = corrector.correct("excercise", analyzer.word_terms, words.get)
+    assert (text, corrections) == ("exercise", {"excercise": "exercise"})
+    assert analyzer.terms(text) == ["exercis"]
+    # Without a corpus word for it, no correction.
+    assert corrector.correct("excercise", analyzer.word_terms) == ("excercise", {})
+
+
+def test_a_misspelt_question_searches_the_terms_of_the_spelt_one(engine: SearchEngine) -> None:
+    # The longest word of an English passage of the index with one letter dropped from its
+    # middle: the lexical side searches it as typed correctly (the encoder reads it as typed).
+    passage = next(c for c in engine.corpus.chunks if c.lang == "en")
+    word = max(
+        (w for w in re.findall(r"[a-z]{9,}", passage.text) if engine.analyzer.word_terms(w)),
+        key=len,
+    )
+    typo = word[:4] + word[5:]
+    assert engine.analyzer.word_terms(typo)[0] not in engine.bm25.idf
+    # Translations left out: the word put back is the corpus's form of the term, which may
+    # translate otherwise than the form typed (hospital for hospitals).
+    untranslated = engine.params.but(translate=False)
+    spelt = engine.make_query(f"{word} study", params=untranslated)
+    misspelt = engine.make_query(f"{typo} study", params=untranslated)
+    assert typo in misspelt.corrections
+    assert misspelt.terms == spelt.terms
+    bm25 = engine.rank(misspelt, method="bm25").hits[:5]
+    assert bm25 and bm25 == engine.rank(spelt, method="bm25").hits[:5]
+    off = engine.params.but(spelling_correction=False)
+    assert engine.make_query(f"{typo} study", params=off).corrections == {}
+
+
+def test_a_word_of_the_encoders_vocabulary_is_no_slip(engine: SearchEngine) -> None:
+    # "halal" is none of the index's terms, one slip from "hall", and one token of the
+    # encoder's vocabulary: a real word, asked about an article the index lacks.
+    assert engine.encoder.count_tokens("halal") == 1
+    assert "halal" not in engine.bm25.idf
+    assert "halal" not in engine.make_query("is halal food healthier").corrections
