@@ -150,12 +150,16 @@ class Translator:
         # (obsess: obsessive), which stands for a dictionary sense of the same stem (Korean
         # senses, whole nouns, are looked up as written).
         self._term_rows: dict[str, dict[str, int]] = {}
+        # And every such word of a term, for spelling corrections (vaccin: vaccinate, vaccine).
+        self._term_words: dict[str, dict[str, list[str]]] = {}
         for lang, lexicon in self.lexicons.items():
             if lang != KOREAN:
                 by_term = self._term_rows.setdefault(lang, {})
+                words = self._term_words.setdefault(lang, {})
                 for row, terms in enumerate(lexicon.terms):
                     if len(terms) == 1:
                         by_term.setdefault(terms[0], row)
+                        words.setdefault(terms[0], []).append(lexicon.words[row])
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         # A question's words are looked up in the dictionary to choose what to embed and again
         # to translate them; the senses usable in this corpus do not change. The cached
@@ -194,11 +198,10 @@ class Translator:
         finally:
             faiss.omp_set_num_threads(threads)
 
-    def word_for_term(self, term: str, lang: str) -> str | None:
-        """A word of ``lang``'s lexicon that is that one BM25 term (English only: Korean
-        words are their own terms), or None."""
-        row = self._term_rows.get(lang, {}).get(term)
-        return None if row is None else self.lexicons[lang].words[row]
+    def words_for_term(self, term: str, lang: str) -> list[str]:
+        """The words of ``lang``'s lexicon that are that one BM25 term (English only: Korean
+        words are their own terms)."""
+        return self._term_words.get(lang, {}).get(term, [])
 
     def knows_word(self, word: str, lang: str) -> bool:
         """Whether the dictionary from ``lang`` has senses for ``word`` (in this corpus or

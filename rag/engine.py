@@ -106,9 +106,9 @@ class SearchEngine:
                 self._spellers[key] = SpellingCorrector(self.bm25.idf, *key)
             return self._spellers[key]
 
-    def _english_word_for(self, term: str) -> str | None:
-        """An English word of the corpus that is that one term (needs the lexicons)."""
-        return None if self.translator is None else self.translator.word_for_term(term, ENGLISH)
+    def _english_words_for(self, term: str) -> list[str]:
+        """The English words of the corpus that are that one term (needs the lexicons)."""
+        return [] if self.translator is None else self.translator.words_for_term(term, ENGLISH)
 
     def _english_word_known(self, word: str) -> bool:
         """Whether ``word`` is a real word, not a slip: one token of the encoder's vocabulary
@@ -239,7 +239,7 @@ class SearchEngine:
             speller = self.speller(params)
             corrected = [
                 speller.correct(
-                    w, self.analyzer.word_terms, self._english_word_for, self._english_word_known
+                    w, self.analyzer.word_terms, self._english_words_for, self._english_word_known
                 )
                 for w in wordings
             ]

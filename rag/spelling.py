@@ -36,8 +36,14 @@ def _never(word: str) -> bool:
     return False
 
 
-def _nothing(term: str) -> str | None:
-    return None
+def _no_words(term: str) -> list[str]:
+    return []
+
+
+def _distance(a: str, b: str) -> int:
+    from rapidfuzz.distance import OSA
+
+    return int(OSA.distance(a, b))
 
 
 @dataclass
@@ -83,15 +89,16 @@ class SpellingCorrector:
         self,
         text: str,
         word_terms: Callable[[str], list[str]],
-        word_for: Callable[[str], str | None] = _nothing,
+        words_for: Callable[[str], list[str]] = _no_words,
         known_word: Callable[[str], bool] = _never,
     ) -> tuple[str, dict[str, str]]:
         """``text`` with each slip replaced, and the corrections made (word: the word put in
-        its place). ``known_word``: whether a dictionary knows a word. The text is analysed
-        and translated again, so the word put in is a corpus word of that one term where
-        there is one (``word_for``: exercise for exercis, which itself analyses to exerci; a
-        word also translates as the corpus writes it), else the term if it analyses to
-        itself (vaccin); a term with neither is no correction."""
+        its place). ``known_word``: whether a word is real. The text is analysed and
+        translated again, so the word put in is the corpus word of that one term nearest the
+        word typed (``words_for``: exercise for exercis, which itself analyses to exerci;
+        vaccine, not vaccinate, for vacine; a word also translates as the corpus writes it),
+        else the term if it analyses to itself (vaccin); a term with neither is no
+        correction."""
         corrections: dict[str, str] = {}
         first = _START.match(text)
         start = first.end() if first else 0
@@ -107,7 +114,13 @@ class SpellingCorrector:
             term = self.correct_term(terms[0])
             if term is None:
                 return word
-            written = word_for(term) or (term if word_terms(term) == [term] else None)
+            spelt = words_for(term)
+            lowered = word.lower()
+            written = (
+                min(spelt, key=lambda w: (_distance(lowered, w), w))
+                if spelt
+                else (term if word_terms(term) == [term] else None)
+            )
             if written is None:
                 return word
             corrections[word] = written

@@ -67,10 +67,13 @@ def test_a_term_that_analyses_otherwise_is_written_as_a_corpus_word(
     # exercis is exercise's term, and analysed again it would be exerci.
     assert analyzer.word_terms("exercis") != ["exercis"]
     corrector = _corrector()
-    words = {"exercis": "exercise"}
-    text, corrections = corrector.correct("excercise", analyzer.word_terms, words.get)
+    words = {"exercis": ["exercise", "exercised", "exercises"], "vaccin": ["vaccinate", "vaccine"]}
+    text, corrections = corrector.correct("excercise", analyzer.word_terms, words.__getitem__)
     assert (text, corrections) == ("exercise", {"excercise": "exercise"})
     assert analyzer.terms(text) == ["exercis"]
+    # Of the corpus's words of the term, the one nearest the word typed.
+    _, corrections = corrector.correct("Vacine", analyzer.word_terms, words.__getitem__)
+    assert corrections == {"Vacine": "vaccine"}
     # Without a corpus word for it, no correction.
     assert corrector.correct("excercise", analyzer.word_terms) == ("excercise", {})
 
