@@ -97,6 +97,11 @@ class AnswerOut(BaseModel):
         description="cited passages, best first; with found=false the closest passages, "
         "which do not answer the question"
     )
+    corrections: dict[str, str] = Field(
+        default_factory=dict,
+        description="words of the question taken for typing slips, each with the word searched "
+        "instead (vacine: vaccine); the encoder still read the question as typed",
+    )
     trace: list[StageOut] | None = Field(
         None, description="each stage's time and output, when the request asked for it"
     )

@@ -11,6 +11,9 @@ from cli.common import settings_from
 
 def print_answer(answer: Any) -> None:
     print(f"Q: {answer.question}")
+    if answer.corrections:
+        searched = ", ".join(f"{typed} → {word}" for typed, word in answer.corrections.items())
+        print(f"(searched with {searched})")
     if not answer.found:
         print(f"Not found. {answer.message}")
         if answer.passages:

@@ -72,6 +72,8 @@ class Answer:
     # Found, but with a confidence under the caution threshold: the passages are cited, and
     # the person asking is told they may not answer.
     uncertain: bool = False
+    # Words of the question taken for typing slips: word typed -> word searched (rag.spelling).
+    corrections: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

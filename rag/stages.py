@@ -162,5 +162,13 @@ def answer_query(
         message = NOT_FOUND_MESSAGE if passages else NOTHING_RETRIEVED_MESSAGE
     else:
         message = found_message(len(passages), uncertain, confidence)
-    answer = Answer(query.text, found, message, passages, confidence, uncertain=uncertain)
+    answer = Answer(
+        query.text,
+        found,
+        message,
+        passages,
+        confidence,
+        uncertain=uncertain,
+        corrections=dict(query.corrections),
+    )
     return Answered(query, ranking, decision, passages, answer, read)

@@ -10,6 +10,7 @@ import functools
 import importlib.util
 import json
 import os
+import re
 import shutil
 import socket
 import threading
@@ -113,6 +114,17 @@ def live_index(settings: Settings, encoder: Encoder, built: BuildResult) -> Live
 @pytest.fixture(scope="session")
 def engine(live_index: LiveIndex) -> SearchEngine:
     return live_index.snapshot.engine
+
+
+def a_slip(engine: SearchEngine) -> tuple[str, str]:
+    """A word of an English passage of ``engine``'s index, and the same word with a typing slip
+    (a letter dropped from its middle) that no passage holds: (slip, word)."""
+    passage = next(c for c in engine.corpus.chunks if c.lang == "en")
+    words = (w for w in re.findall(r"[a-z]{9,}", passage.text) if engine.analyzer.word_terms(w))
+    word = max(words, key=len)
+    slip = word[:4] + word[5:]
+    assert engine.analyzer.word_terms(slip)[0] not in engine.bm25.idf
+    return slip, word
 
 
 def _free_port() -> int:

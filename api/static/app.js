@@ -27,6 +27,7 @@ const LABELS = {
     notFoundDetail: "The indexed articles do not seem to answer this question.",
     uncertain: "These passages may not answer the question",
     uncertainDetail: "The match is weak: check the cited passages before relying on them.",
+    corrected: (pairs) => `searched as: ${pairs}`,
     closest: "Closest passages (they may not answer the question)",
     noPassages: "No passages match the filters.",
     emptyQuestion: "Type a question first.",
@@ -63,6 +64,7 @@ const LABELS = {
     notFoundDetail: "색인된 기사로는 이 질문에 답할 수 없는 것 같습니다.",
     uncertain: "이 구절들이 질문에 대한 답이 아닐 수 있습니다",
     uncertainDetail: "일치도가 낮습니다. 인용된 구절을 확인한 뒤 활용하세요.",
+    corrected: (pairs) => `고쳐 검색한 단어: ${pairs}`,
     closest: "가장 가까운 구절 (질문에 대한 답이 아닐 수 있습니다)",
     noPassages: "필터에 맞는 구절이 없습니다.",
     emptyQuestion: "먼저 질문을 입력하세요.",
@@ -274,10 +276,15 @@ function renderAnswer(answer) {
   clearResults();
   const passages = answer.passages || [];
   const heading = $("passages-heading");
+  const corrections = Object.entries(answer.corrections || {});
+  const searchedAs = corrections.length
+    ? " · " + t("corrected", corrections.map(([typed, word]) => `${typed} → ${word}`).join(", "))
+    : "";
   if (answer.found) {
-    $("status").textContent = t("found", passages.length);
+    $("status").textContent = t("found", passages.length) + searchedAs;
     if (answer.uncertain) showNotice("uncertain", t("uncertain"), t("uncertainDetail"));
   } else {
+    $("status").textContent = searchedAs.replace(/^ · /, "");
     showNotice("not-found", t("notFound"), passages.length ? t("notFoundDetail") : t("noPassages"));
     if (passages.length) {
       heading.textContent = t("closest");

@@ -20,7 +20,8 @@ from index.builder import BuildResult
 from index.live import LiveIndex
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
-from tests.conftest import ROOT, SEED, running_server
+from rag.engine import SearchEngine
+from tests.conftest import ROOT, SEED, a_slip, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -149,6 +150,16 @@ def test_an_uncertain_answer_is_cited_under_a_word_of_caution(
     expect(page.locator(".not-found-title")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "page-uncertain.png"), full_page=True)
     visit.close()
+
+
+def test_a_word_taken_for_a_slip_is_shown_with_the_word_searched(
+    english_page: PageVisit, engine: SearchEngine
+) -> None:
+    typo, _ = a_slip(engine)
+    english_page.ask(f"{typo} study")
+    page = english_page.page
+    expect(page.locator("#passages .passage").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#status")).to_contain_text(f"searched as: {typo} → ")
 
 
 def test_an_api_error_is_shown_as_a_readable_message(english_page: PageVisit) -> None:

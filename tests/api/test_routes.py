@@ -11,6 +11,8 @@ import pytest
 from cli.main import main
 from index.builder import BuildResult
 from rag.config import Settings
+from rag.engine import SearchEngine
+from tests.conftest import a_slip
 
 
 def test_health_gives_input_names_not_paths(
@@ -27,3 +29,12 @@ def test_health_gives_input_names_not_paths(
     # The operator's `rag stats` still shows the paths.
     assert main(["stats", "--json", "--index-dir", str(settings.service.index_dir)]) == 0
     assert json.loads(capsys.readouterr().out)["inputs"] == [str(p) for p in corpus_paths]
+
+
+def test_ask_names_the_words_it_took_for_slips(server: str, engine: SearchEngine) -> None:
+    typo, word = a_slip(engine)
+    answer = httpx.post(f"{server}/ask", json={"question": f"{typo} study"}, timeout=30).json()
+    searched = answer["corrections"][typo]
+    assert engine.analyzer.word_terms(searched) == engine.analyzer.word_terms(word)
+    spelt = httpx.post(f"{server}/ask", json={"question": f"{word} study"}, timeout=30).json()
+    assert spelt["corrections"] == {}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from rag.engine import SearchEngine
 from rag.lexical.analyzer import LexicalAnalyzer
 from rag.spelling import SpellingCorrector
+from tests.conftest import a_slip
 
 # IDF of a few indexed terms: lower is commoner.
 IDF = {
@@ -79,15 +78,8 @@ def test_a_term_that_analyses_otherwise_is_written_as_a_corpus_word(
 
 
 def test_a_misspelt_question_searches_the_terms_of_the_spelt_one(engine: SearchEngine) -> None:
-    # The longest word of an English passage of the index with one letter dropped from its
-    # middle: the lexical side searches it as typed correctly (the encoder reads it as typed).
-    passage = next(c for c in engine.corpus.chunks if c.lang == "en")
-    word = max(
-        (w for w in re.findall(r"[a-z]{9,}", passage.text) if engine.analyzer.word_terms(w)),
-        key=len,
-    )
-    typo = word[:4] + word[5:]
-    assert engine.analyzer.word_terms(typo)[0] not in engine.bm25.idf
+    # The lexical side searches it as typed correctly (the encoder reads it as typed).
+    typo, word = a_slip(engine)
     # Translations left out: the word put back is the corpus's form of the term, which may
     # translate otherwise than the form typed (hospital for hospitals).
     untranslated = engine.params.but(translate=False)
