@@ -46,8 +46,14 @@ ENGLISH_STOP_WORDS = frozenset(
     theirs them themselves then there these they this those through to too under until up
     very was we were what when where which while who whom why will with would you your yours
     yourself yourselves
+    aren couldn didn doesn hadn hasn haven isn mightn mustn needn shan shouldn wasn weren wouldn
     """.split()
 )
+# A negative contraction (doesn't, won't, can't) is an auxiliary, no term; the words before its
+# apostrophe are kept above for text that splits it (don't is also "don", won't "won").
+NEGATIVE_CONTRACTION = "n't"
+# The typographic apostrophe news text writes (doesn’t), read as the plain one.
+_APOSTROPHES = str.maketrans({"\u2019": "'"})
 
 # The word after "how" in "how much", "how many", "how long", "how often", "how far": part of
 # the question's wh-phrase, like "how" itself, not of what it asks about (as 얼마나 and 몇 are
@@ -141,13 +147,18 @@ class LexicalAnalyzer:
     def _latin_stems(self, words: Sequence[str]) -> list[tuple[int, str]]:
         """Stems of lowercased Latin-script words, possessives cut and stop words left out,
         with the index of the word each came from."""
-        kept = [(i, w.split("'")[0]) for i, w in enumerate(words)]
+        kept = [
+            (i, w.split("'")[0])
+            for i, w in enumerate(words)
+            if not w.endswith(NEGATIVE_CONTRACTION)
+        ]
         kept = [(i, w) for i, w in kept if w not in ENGLISH_STOP_WORDS]
         stems = self._stemmer.stemWords([w for _, w in kept])
         return [(i, stem) for (i, _), stem in zip(kept, stems, strict=True)]
 
     def _latin_terms(self, text: str) -> list[str]:
-        return [stem for _, stem in self._latin_stems(_LATIN_TOKEN.findall(text.lower()))]
+        words = _LATIN_TOKEN.findall(text.lower().translate(_APOSTROPHES))
+        return [stem for _, stem in self._latin_stems(words)]
 
     def _korean_terms(self, morphemes: Iterable[Any], text: str) -> list[str]:
         """Content morphemes and Latin-script terms in the order the text has them (phrase
@@ -160,7 +171,7 @@ class LexicalAnalyzer:
         # Latin letters and digits are read off the text itself, as in English text: kiwi
         # splits PCA3 into PCA + 3, an English passage keeps pca3. Hangul is blanked out
         # character for character, so that offsets stay those of the text.
-        latin = HANGUL_RUN.sub(lambda run: " " * len(run.group()), text)
+        latin = HANGUL_RUN.sub(lambda run: " " * len(run.group()), text).translate(_APOSTROPHES)
         found = list(_LATIN_TOKEN_ANY_CASE.finditer(latin))
         stems = self._latin_stems([m.group().lower() for m in found])
         placed.extend((found[i].start(), stem) for i, stem in stems)

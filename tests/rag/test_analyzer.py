@@ -17,6 +17,16 @@ def test_english_is_lowercased_stemmed_and_stop_words_dropped() -> None:
     assert analyzer.terms("What are the Vaccines doing?") == ["vaccin"]
 
 
+def test_negative_contractions_are_no_terms_and_curly_apostrophes_are_apostrophes() -> None:
+    # doesn't, isn’t, won't: auxiliaries, whichever apostrophe; a possessive keeps its word.
+    question = "Why doesn’t the flu shot work, and isn't it safe? Won't Alzheimer’s drugs help?"
+    assert analyzer.terms(question) == ["flu", "shot", "work", "safe", "alzheim", "drug", "help"]
+    assert analyzer.query_terms_batch([question])[0][0] == analyzer.terms(question)
+    # In Korean text too, and a word spelt like a contraction's first part is still a word.
+    assert analyzer.terms("NSTRI는 doesn’t") == ["nstri"]
+    assert analyzer.terms("Don Smith won the prize") == ["don", "smith", "won", "prize"]
+
+
 def test_batch_equals_single() -> None:
     texts = ["NSTRI는 무엇인가요?", "What is NSTRI?", "백신 접종률 3.5% 증가"]
     assert analyzer.terms_batch(texts) == [analyzer.terms(t) for t in texts]
