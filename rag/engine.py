@@ -14,9 +14,8 @@ from rag.answer import Answer, Passage, SentenceHighlighter, add_passage
 from rag.config import QueryParams, Settings
 from rag.corpus import Corpus, Filters
 from rag.crosslingual import Translator
-from rag.dictionary import load_dictionary
 from rag.embedding.encoder import Encoder
-from rag.errors import InputError, MissingDependencyError
+from rag.errors import InputError
 from rag.judge import Judge
 from rag.language import ENGLISH, detect_language
 from rag.lexical.analyzer import LexicalAnalyzer, without_question_quantifiers
@@ -26,7 +25,7 @@ from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.hybrid import METHODS, HybridRanker, Ranking
 from rag.retrieval.sentence_match import SentenceMatcher
 from rag.sentence_table import SentenceTable
-from rag.spelling import SpellingCorrector
+from rag.spelling import EnglishWords, SpellingCorrector
 from rag.stages import Trace, answer_query, prepare
 from rag.types import FusedRanking, Hit, Query
 
@@ -103,30 +102,16 @@ class SearchEngine:
         key = (params.spelling_min_chars, params.spelling_two_edits_chars)
         with self._speller_lock:
             if key not in self._spellers:
-                self._spellers[key] = SpellingCorrector(self.bm25.idf, *key)
+                self._spellers[key] = SpellingCorrector(
+                    self.bm25.idf,
+                    *key,
+                    words=EnglishWords(
+                        self.encoder.count_tokens,
+                        self.translator,
+                        dictionary=self.params.translation_dictionary,
+                    ),
+                )
             return self._spellers[key]
-
-    def _english_words_for(self, term: str) -> list[str]:
-        """The English words of the corpus that are that one term (needs the lexicons)."""
-        return [] if self.translator is None else self.translator.words_for_term(term, ENGLISH)
-
-    def _english_word_known(self, word: str) -> bool:
-        """Whether ``word`` is a real word, not a slip: one token of the encoder's vocabulary
-        (250,000 pieces of text in a hundred languages: drone, halal), or its singular is
-        (drones), or the bilingual dictionary knows it (the translator's, or, for an index of
-        one language, the installed one if the settings use it). Not its stem: a stem cut
-        from a slip can be a piece of another language (efect, of efectiveness)."""
-        forms = (word, word[:-1]) if word.lower().endswith("s") else (word,)
-        if any(self.encoder.count_tokens(form) == 1 for form in forms):
-            return True
-        if self.translator is not None:
-            return self.translator.knows_word(word, ENGLISH)
-        if not self.params.translation_dictionary:
-            return False
-        try:
-            return bool(load_dictionary().reversed().senses(word))
-        except MissingDependencyError:
-            return False
 
     # ----------------------------------------------------------------- queries
     def validate_question(self, question: str) -> str:
@@ -237,12 +222,7 @@ class SearchEngine:
         )
         if params.spelling_correction and method in ("hybrid", "bm25"):
             speller = self.speller(params)
-            corrected = [
-                speller.correct(
-                    w, self.analyzer.word_terms, self._english_words_for, self._english_word_known
-                )
-                for w in wordings
-            ]
+            corrected = [speller.correct(w, self.analyzer.word_terms) for w in wordings]
             wordings = [wording for wording, _ in corrected]
             for query, (_, corrections) in zip(queries, corrected, strict=True):
                 query.corrections = corrections

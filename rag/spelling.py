@@ -9,12 +9,11 @@ least optimal string alignment distance (a letter missed, added or changed, or t
 swapped): one slip for a term of ``min_chars`` letters, two from ``two_edits_chars``; of
 equals, the commonest (lowest IDF).
 
-What is not a slip is left as it is: a word the index holds; a word the caller knows to be
-real (``known_word``: the service asks the encoder's vocabulary and the bilingual dictionary:
-drone, halal, words whose articles may be in the other language); a name, that is a word with
-a capital anywhere but at the start of the question (Taser, Hanoi, NSTRI, mRNA).
-The candidates are searched with rapidfuzz (about a millisecond over 40,000 terms), only for
-the words that are left.
+What is not a slip is left as it is: a word the index holds; a real word (``Words.real``; for
+English, ``EnglishWords``: the encoder's vocabulary and the bilingual dictionary: drone, halal,
+words whose articles may be in the other language); a name, that is a word with a capital
+anywhere but at the start of the question (Taser, Hanoi, NSTRI, mRNA). The candidates are
+searched with rapidfuzz (about a millisecond over 40,000 terms), only for the words left.
 """
 
 from __future__ import annotations
@@ -24,7 +23,10 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from rag.crosslingual import Translator
+from rag.dictionary import load_dictionary
 from rag.errors import MissingDependencyError
+from rag.language import ENGLISH
 
 # A Latin-script word of a question, with inner hyphens or apostrophes (the analyzer's own).
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]")
@@ -32,12 +34,47 @@ _TERM = re.compile(r"[a-z]+")  # an indexed term a word can be read as: letters 
 _START = re.compile(r"\W*")  # what may come before the question's first word
 
 
-def _never(word: str) -> bool:
-    return False
+class Words:
+    """What a corrector knows of a language's words besides the index's terms."""
+
+    def forms(self, term: str) -> list[str]:
+        """The corpus's words that are that one term (none known: the term is written)."""
+        return []
+
+    def real(self, word: str) -> bool:
+        """Whether ``word`` is a real word of the language, not a slip."""
+        return False
 
 
-def _no_words(term: str) -> list[str]:
-    return []
+@dataclass
+class EnglishWords(Words):
+    """English words as the service knows them: the index's lexicon (the forms of a term) and,
+    for real words, the encoder's vocabulary and the bilingual dictionary."""
+
+    count_tokens: Callable[[str], int]
+    translator: Translator | None
+    dictionary: bool = True  # whether the settings use the dictionary
+
+    def forms(self, term: str) -> list[str]:
+        return [] if self.translator is None else self.translator.words_for_term(term, ENGLISH)
+
+    def real(self, word: str) -> bool:
+        """One token of the encoder's vocabulary (250,000 pieces of text in a hundred
+        languages: drone, halal), or its singular is (drones), or the bilingual dictionary
+        knows it (the translator's, or, for an index of one language, the installed one).
+        Not its stem: a stem cut from a slip can be a piece of another language (efect, of
+        efectiveness)."""
+        forms = (word, word[:-1]) if word.lower().endswith("s") else (word,)
+        if any(self.count_tokens(form) == 1 for form in forms):
+            return True
+        if self.translator is not None:
+            return self.translator.knows_word(word, ENGLISH)
+        if not self.dictionary:
+            return False
+        try:
+            return bool(load_dictionary().reversed().senses(word))
+        except MissingDependencyError:
+            return False
 
 
 def _distance(a: str, b: str) -> int:
@@ -53,6 +90,7 @@ class SpellingCorrector:
     idf: Mapping[str, float]
     min_chars: int
     two_edits_chars: int
+    words: Words = field(default_factory=Words)
     _terms: list[str] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -86,16 +124,12 @@ class SpellingCorrector:
         return min(candidates)[2] if candidates else None
 
     def correct(
-        self,
-        text: str,
-        word_terms: Callable[[str], list[str]],
-        words_for: Callable[[str], list[str]] = _no_words,
-        known_word: Callable[[str], bool] = _never,
+        self, text: str, word_terms: Callable[[str], list[str]]
     ) -> tuple[str, dict[str, str]]:
         """``text`` with each slip replaced, and the corrections made (word: the word put in
-        its place). ``known_word``: whether a word is real. The text is analysed and
+        its place); a real word (``words.real``) is no slip. The text is analysed and
         translated again, so the word put in is the corpus word of that one term nearest the
-        word typed (``words_for``: exercise for exercis, which itself analyses to exerci;
+        word typed (``words.forms``: exercise for exercis, which itself analyses to exerci;
         vaccine, not vaccinate, for vacine; a word also translates as the corpus writes it),
         else the term if it analyses to itself (vaccin); a term with neither is no
         correction."""
@@ -106,7 +140,7 @@ class SpellingCorrector:
         def replace(match: re.Match[str]) -> str:
             word = match.group(0)
             capitals = any(c.isupper() for c in (word if match.start() > start else word[1:]))
-            if capitals or known_word(word):
+            if capitals or self.words.real(word):
                 return word
             terms = word_terms(word)
             if len(terms) != 1 or terms[0] in self.idf:
@@ -114,7 +148,7 @@ class SpellingCorrector:
             term = self.correct_term(terms[0])
             if term is None:
                 return word
-            spelt = words_for(term)
+            spelt = self.words.forms(term)
             lowered = word.lower()
             written = (
                 min(spelt, key=lambda w: (_distance(lowered, w), w))

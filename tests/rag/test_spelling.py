@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rag.engine import SearchEngine
 from rag.lexical.analyzer import LexicalAnalyzer
-from rag.spelling import SpellingCorrector
+from rag.spelling import SpellingCorrector, Words
 from tests.conftest import a_slip
 
 # IDF of a few indexed terms: lower is commoner.
@@ -21,8 +21,23 @@ IDF = {
 }
 
 
-def _corrector(min_chars: int = 5, two_edits_chars: int = 9) -> SpellingCorrector:
-    return SpellingCorrector(IDF, min_chars, two_edits_chars)
+class CorpusWords(Words):
+    """Known forms of terms, and real words, as a test gives them."""
+
+    def __init__(self, forms: dict[str, list[str]], real: set[str]) -> None:
+        self._forms, self._real = forms, real
+
+    def forms(self, term: str) -> list[str]:
+        return self._forms.get(term, [])
+
+    def real(self, word: str) -> bool:
+        return word in self._real
+
+
+def _corrector(
+    min_chars: int = 5, two_edits_chars: int = 9, words: Words | None = None
+) -> SpellingCorrector:
+    return SpellingCorrector(IDF, min_chars, two_edits_chars, words or Words())
 
 
 def test_a_word_one_slip_from_an_indexed_term_is_read_as_it(analyzer: LexicalAnalyzer) -> None:
@@ -55,9 +70,9 @@ def test_names_real_words_short_and_far_words_are_left_alone(analyzer: LexicalAn
     assert corrector.correct("colestrol", analyzer.word_terms)[1] == {"colestrol": "cholesterol"}
     # A capital at the start is no name.
     assert corrector.correct("Vacine trials", analyzer.word_terms)[1] == {"Vacine": "vaccin"}
-    # A word the caller knows to be real is no slip, whatever the index holds.
-    real = {"vacine"}.__contains__
-    assert corrector.correct("vacine", analyzer.word_terms, known_word=real) == ("vacine", {})
+    # A real word is no slip, whatever the index holds.
+    real = _corrector(words=CorpusWords({}, {"vacine"}))
+    assert real.correct("vacine", analyzer.word_terms) == ("vacine", {})
 
 
 def test_a_term_that_analyses_otherwise_is_written_as_a_corpus_word(
@@ -65,16 +80,16 @@ def test_a_term_that_analyses_otherwise_is_written_as_a_corpus_word(
 ) -> None:
     # exercis is exercise's term, and analysed again it would be exerci.
     assert analyzer.word_terms("exercis") != ["exercis"]
-    corrector = _corrector()
-    words = {"exercis": ["exercise", "exercised", "exercises"], "vaccin": ["vaccinate", "vaccine"]}
-    text, corrections = corrector.correct("excercise", analyzer.word_terms, words.__getitem__)
+    forms = {"exercis": ["exercise", "exercised", "exercises"], "vaccin": ["vaccinate", "vaccine"]}
+    corrector = _corrector(words=CorpusWords(forms, set()))
+    text, corrections = corrector.correct("excercise", analyzer.word_terms)
     assert (text, corrections) == ("exercise", {"excercise": "exercise"})
     assert analyzer.terms(text) == ["exercis"]
     # Of the corpus's words of the term, the one nearest the word typed.
-    _, corrections = corrector.correct("Vacine", analyzer.word_terms, words.__getitem__)
+    _, corrections = corrector.correct("Vacine", analyzer.word_terms)
     assert corrections == {"Vacine": "vaccine"}
     # Without a corpus word for it, no correction.
-    assert corrector.correct("excercise", analyzer.word_terms) == ("excercise", {})
+    assert _corrector().correct("excercise", analyzer.word_terms) == ("excercise", {})
 
 
 def test_a_misspelt_question_searches_the_terms_of_the_spelt_one(engine: SearchEngine) -> None:
