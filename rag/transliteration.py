@@ -58,14 +58,9 @@ def hangul_skeleton(word: str) -> str:
     return _collapse("".join(out))
 
 
-# An r after a vowel and before no vowel: Korean writes English loanwords as British English
-# says them, without it (Merck = 머크, Herceptin = 허셉틴, Stanford = 스탠퍼드).
-_SILENT_R = re.compile(r"(?<=[aeiouy])r(?![aeiouy])")
-
-
 def latin_skeleton(word: str) -> str:
     """Consonant skeleton of a Latin-script word."""
-    text = _SILENT_R.sub("", _SOFT_C.sub("s", word.lower())).replace("c", "k")
+    text = _SOFT_C.sub("s", word.lower()).replace("c", "k")
     return _collapse("".join(_LATIN_CLASSES[m] for m in _LATIN_PATTERN.findall(text)))
 
 
