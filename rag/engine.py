@@ -68,7 +68,7 @@ class SearchEngine:
         self.judge = Judge(self.ranker, corpus)
         self._reader: Reader | None = None
         self._reader_lock = threading.Lock()
-        self._spellers: dict[tuple[int, int], SpellingCorrector] = {}
+        self._spellers: dict[tuple[int, int, bool], SpellingCorrector] = {}
         self._speller_lock = threading.Lock()
         self.highlighter = SentenceHighlighter(
             analyzer,
@@ -97,18 +97,22 @@ class SearchEngine:
             self.reader()
 
     def speller(self, params: QueryParams) -> SpellingCorrector:
-        """The spelling corrector over this index's terms, for ``params``' lengths (one per
-        pair of lengths: its list of terms is made on first use)."""
-        key = (params.spelling_min_chars, params.spelling_two_edits_chars)
+        """The spelling corrector over this index's terms, for ``params``' lengths and use of
+        the dictionary (one per combination: its list of terms is made on first use)."""
+        key = (
+            params.spelling_min_chars,
+            params.spelling_two_edits_chars,
+            params.translation_dictionary,
+        )
         with self._speller_lock:
             if key not in self._spellers:
+                min_chars, two_edits_chars, dictionary = key
                 self._spellers[key] = SpellingCorrector(
                     self.bm25.idf,
-                    *key,
+                    min_chars,
+                    two_edits_chars,
                     words=EnglishWords(
-                        self.encoder.count_tokens,
-                        self.translator,
-                        dictionary=self.params.translation_dictionary,
+                        self.encoder.count_tokens, self.translator, dictionary=dictionary
                     ),
                 )
             return self._spellers[key]
