@@ -102,11 +102,6 @@ class AnswerOut(BaseModel):
         description="words of the question taken for typing slips, each with the word searched "
         "instead (vacine: vaccine); the encoder still read the question as typed",
     )
-    missing: list[str] = Field(
-        default_factory=list,
-        description="words of the question that no article searched holds, nor their "
-        "translations: what the articles never mention",
-    )
     trace: list[StageOut] | None = Field(
         None, description="each stage's time and output, when the request asked for it"
     )

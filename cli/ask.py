@@ -14,8 +14,6 @@ def print_answer(answer: Any) -> None:
     if answer.corrections:
         searched = ", ".join(f"{typed} → {word}" for typed, word in answer.corrections.items())
         print(f"(searched with {searched})")
-    if answer.missing:
-        print(f"(no article holds: {', '.join(answer.missing)})")
     if not answer.found:
         print(f"Not found. {answer.message}")
         if answer.passages:

@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from rag.types import Query, concept_weight
+from rag.types import concept_weight
 
 FEATURES = (
     "similarity",
@@ -77,28 +77,6 @@ class AnswerSignals:
 def missing_year(question: str, passage: str) -> float:
     """1 if the question names a year that the passage does not, else 0."""
     return float(any(year not in passage for year in set(YEAR.findall(question))))
-
-
-_TYPED_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
-
-
-def missing_words(
-    query: Query, searchable: Callable[[str], bool], word_terms: Callable[[str], list[str]]
-) -> list[str]:
-    """The question's words that no searchable passage holds, nor any of their translations:
-    what the corpus never mentions, as the question wrote it where a Latin-script word is
-    that one term (graphene, not graphen), else as the term (a Korean morpheme)."""
-    typed: dict[str, str] = {}
-    for word in _TYPED_WORD.findall(query.text):
-        terms = word_terms(word)
-        if len(terms) == 1:
-            typed.setdefault(terms[0], word)
-    missing = []
-    for term in dict.fromkeys(query.terms):
-        concept = next((c for c in query.concepts if term in c), {term})
-        if not any(searchable(t) for t in concept):
-            missing.append(typed.get(term, term))
-    return missing
 
 
 def unknown_share(concepts: Sequence[set[str]], searchable: Callable[[str], bool]) -> float:

@@ -74,8 +74,6 @@ class Answer:
     uncertain: bool = False
     # Words of the question taken for typing slips: word typed -> word searched (rag.spelling).
     corrections: dict[str, str] = field(default_factory=dict)
-    # Words of the question that no searchable article holds, nor their translations.
-    missing: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

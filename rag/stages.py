@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.abstention import missing_words
 from rag.answer import (
     NO_CONTENT_MESSAGE,
     NOT_FOUND_MESSAGE,
@@ -171,8 +170,5 @@ def answer_query(
         confidence,
         uncertain=uncertain,
         corrections=dict(query.corrections),
-        missing=missing_words(
-            query, lambda term: engine.bm25.held(term, allowed), engine.analyzer.word_terms
-        ),
     )
     return Answered(query, ranking, decision, passages, answer, read)

@@ -28,7 +28,6 @@ const LABELS = {
     uncertain: "These passages may not answer the question",
     uncertainDetail: "The match is weak: check the cited passages before relying on them.",
     corrected: (pairs) => `searched as: ${pairs}`,
-    missing: (words) => `no article holds: ${words}`,
     closest: "Closest passages (they may not answer the question)",
     noPassages: "No passages match the filters.",
     emptyQuestion: "Type a question first.",
@@ -66,7 +65,6 @@ const LABELS = {
     uncertain: "이 구절들이 질문에 대한 답이 아닐 수 있습니다",
     uncertainDetail: "일치도가 낮습니다. 인용된 구절을 확인한 뒤 활용하세요.",
     corrected: (pairs) => `고쳐 검색한 단어: ${pairs}`,
-    missing: (words) => `어느 기사에도 없는 단어: ${words}`,
     closest: "가장 가까운 구절 (질문에 대한 답이 아닐 수 있습니다)",
     noPassages: "필터에 맞는 구절이 없습니다.",
     emptyQuestion: "먼저 질문을 입력하세요.",
@@ -279,11 +277,9 @@ function renderAnswer(answer) {
   const passages = answer.passages || [];
   const heading = $("passages-heading");
   const corrections = Object.entries(answer.corrections || {});
-  const missing = answer.missing || [];
-  const searchedAs =
-    (corrections.length
-      ? " · " + t("corrected", corrections.map(([typed, word]) => `${typed} → ${word}`).join(", "))
-      : "") + (missing.length ? " · " + t("missing", missing.join(", ")) : "");
+  const searchedAs = corrections.length
+    ? " · " + t("corrected", corrections.map(([typed, word]) => `${typed} → ${word}`).join(", "))
+    : "";
   if (answer.found) {
     $("status").textContent = t("found", passages.length) + searchedAs;
     if (answer.uncertain) showNotice("uncertain", t("uncertain"), t("uncertainDetail"));

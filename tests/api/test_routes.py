@@ -38,12 +38,3 @@ def test_ask_names_the_words_it_took_for_slips(server: str, engine: SearchEngine
     assert engine.analyzer.word_terms(searched) == engine.analyzer.word_terms(word)
     spelt = httpx.post(f"{server}/ask", json={"question": f"{word} study"}, timeout=30).json()
     assert spelt["corrections"] == {}
-
-
-def test_ask_names_the_words_no_article_holds(server: str) -> None:
-    answer = httpx.post(
-        f"{server}/ask", json={"question": "What is the zorblaxian platform of NSTRI?"}, timeout=30
-    ).json()
-    assert answer["missing"] == ["zorblaxian"]
-    seed = httpx.post(f"{server}/ask", json={"question": "What is NSTRI?"}, timeout=30).json()
-    assert seed["missing"] == []

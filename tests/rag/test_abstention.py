@@ -4,14 +4,11 @@ from rag.abstention import (
     FEATURES,
     AbstentionModel,
     AnswerSignals,
-    missing_words,
     missing_year,
     standardized_top,
     term_coverage,
     unknown_share,
 )
-from rag.types import Query
-from tests.conftest import shared_analyzer
 
 IDF = {"insulin": 3.0, "price": 1.0, "germany": 5.0}
 
@@ -50,19 +47,6 @@ def test_unknown_share_counts_concepts_no_searchable_passage_holds() -> None:
     assert unknown_share(concepts, corpus.__contains__) == 0.5  # kenya, nhif
     assert unknown_share(concepts, lambda term: False) == 1.0
     assert unknown_share([], corpus.__contains__) == 0.0
-
-
-def test_missing_words_are_the_question_words_no_passage_holds_as_written() -> None:
-    analyzer = shared_analyzer()
-    text = "Did Kenya's NHIF cut insulin prices?"
-    terms = analyzer.terms(text)
-    query = Query(text, "en", terms=terms, concepts=[{t} for t in terms])
-    query.concepts[terms.index("insulin")].add("인슐린")
-    corpus = {"인슐린", "price", "cut"}  # insulin only through its translation
-    assert missing_words(query, corpus.__contains__, analyzer.word_terms) == ["Kenya's", "NHIF"]
-    assert missing_words(query, lambda term: True, analyzer.word_terms) == []
-    korean = Query("그래핀 가격", "ko", terms=["그래핀", "가격"], concepts=[{"그래핀"}, {"가격"}])
-    assert missing_words(korean, {"가격"}.__contains__, analyzer.word_terms) == ["그래핀"]
 
 
 def test_standout_is_a_z_score() -> None:
