@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from eval.datasets import EvalQuestion, EvalSet
+from eval.datasets import SLIPS_SUFFIX, EvalQuestion, EvalSet
 from eval.metrics import (
     answer_rank,
     document_ranking,
@@ -30,6 +30,7 @@ from index.builder import build_from_articles
 from index.loader import load_build
 from index.manifest import FORMAT_VERSION
 from index.store import IndexStore
+from index.term_cache import analysis_fingerprint
 from rag.config import QueryParams, Settings
 from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
@@ -140,6 +141,9 @@ def _corpus_key(eval_set: EvalSet, settings: Settings, encoder: Encoder) -> str:
                 digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     build = {name: str(settings.value(name)) for name in BUILD_SETTINGS}
     digest.update(json.dumps([build, encoder.fingerprint, FORMAT_VERSION], sort_keys=True).encode())
+    # What decides a text's terms (the analyzer's code and versions): an index analysed
+    # otherwise than the questions are is another index.
+    digest.update(analysis_fingerprint())
     return digest.hexdigest()[:12]
 
 
@@ -148,7 +152,8 @@ def engine_for(
 ) -> tuple[SearchEngine, float]:
     """The set's index (built on first use) and the seconds its build took (0 if cached)."""
     # Answer-span sets share their corpus (the news articles), hence one index for all of them.
-    label = "news" if eval_set.kind == "answers" else eval_set.name
+    # A set asked with slips (``SET~slips``) is the same corpus: its set's index.
+    label = "news" if eval_set.kind == "answers" else eval_set.name.removesuffix(SLIPS_SUFFIX)
     root = (
         settings.eval.eval_index_dir.expanduser()
         / f"{label}-{_corpus_key(eval_set, settings, encoder)}"
