@@ -29,6 +29,19 @@ def test_ask_prints_readable_citations(
     assert out.startswith("Q: NSTRI는 무엇인가요?") and "[1]" in out and "characters" in out
 
 
+def test_ask_says_which_words_it_searched_as_slips(capsys: pytest.CaptureFixture[str]) -> None:
+    from cli.ask import print_answer
+    from rag.answer import Answer
+
+    answer = Answer("vacine trials", True, "Found 0 cited passages.", [], 0.9)
+    answer.corrections = {"vacine": "vaccine"}
+    print_answer(answer)
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "Q: vacine trials",
+        "(searched with vacine → vaccine)",
+    ]
+
+
 def test_stats_shows_counts(
     settings: Settings, built: BuildResult, capsys: pytest.CaptureFixture[str]
 ) -> None:
