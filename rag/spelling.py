@@ -139,12 +139,13 @@ class SpellingCorrector:
 
         def replace(match: re.Match[str]) -> str:
             word = match.group(0)
-            capitals = any(c.isupper() for c in (word if match.start() > start else word[1:]))
-            if capitals or self.words.real(word):
-                return word
+            if any(c.isupper() for c in (word if match.start() > start else word[1:])):
+                return word  # a name
             terms = word_terms(word)
             if len(terms) != 1 or terms[0] in self.idf:
                 return word  # a stop word, a compound of several terms, or known
+            if self.words.real(word):
+                return word  # asked only now: most words are known
             term = self.correct_term(terms[0])
             if term is None:
                 return word
