@@ -87,15 +87,19 @@ def main(argv: list[str] | None = None) -> int:
         slipped = with_slips(written)
         originals = {q.id: q for q in written.questions}
         counts = {"its own term": 0, "another term": 0, "as typed": 0}
+        terms: dict[str, set[str]] = {}  # each question's terms as written
         for question in written.questions:
-            corrections = engine.make_query(question.text).corrections
-            as_written.extend(f"{written.name} {question.id}: {c}" for c in corrections.items())
+            query = engine.make_query(question.text)
+            terms[question.id] = set(query.terms)
+            as_written.extend(
+                f"{written.name} {question.id}: {c}" for c in query.corrections.items()
+            )
         changed = [q for q in slipped.questions if q.text != originals[q.id].text]
         for question in changed:
             query = engine.make_query(question.text)
             if not query.corrections:
                 counts["as typed"] += 1
-            elif set(query.terms) <= set(engine.make_query(originals[question.id].text).terms):
+            elif set(query.terms) <= terms[question.id]:
                 counts["its own term"] += 1
             else:
                 counts["another term"] += 1
