@@ -182,8 +182,6 @@ class Translator:
         # hundred word vectors a question instead of all of them, which would also flush
         # the encoder's weights from the CPU caches.
         self._indexes: dict[str, Any] = {}
-        self._moments: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._moments_lock = threading.Lock()
         # Consonant skeletons of the lexicon words, for translation by sound.
         self._skeletons = {
             lang: [word_skeleton(w) for w in lexicon.words]
@@ -367,7 +365,6 @@ class Translator:
         lang: str,
         threshold: float,
         *,
-        min_standout: float = 0.0,
         sound_neighbours: int = 0,
         dictionary_senses: int = 0,
         question_vector: np.ndarray | None = None,
@@ -377,9 +374,7 @@ class Translator:
         """For each content word of ``text`` that translates: its BM25 terms in the corpus's
         other languages.
 
-        A translation is the nearest lexicon word, if at least ``threshold`` similar and, with
-        ``min_standout``, at least that many standard deviations above the word's mean
-        similarity to the lexicon (``standouts``). With
+        A translation is the nearest lexicon word, if at least ``threshold`` similar. With
         ``sound_neighbours``, also the nearest of that many neighbours whose consonant skeleton
         matches the word's (a name or loanword written in the other script). With
         ``dictionary_senses``, a word the dictionary knows (a Korean one, or an English one
@@ -418,22 +413,13 @@ class Translator:
         for other in targets:
             lexicon = self.lexicons[other]
             similarity, nearest = self._indexes[other].search(vectors, depth)
-            standout = (
-                self.standouts(vectors, similarity[:, 0], other)
-                if min_standout > 0
-                else np.full(len(embedded), np.inf)
-            )
             for row, word in enumerate(embedded):
                 known = self._dictionary_terms(word, vectors[row], lang, other, dictionary_senses)
                 if known:
                     translations.setdefault(word, []).extend(known)
                     continue
                 chosen = []
-                if (
-                    nearest[row, 0] >= 0
-                    and similarity[row, 0] >= threshold
-                    and standout[row] >= min_standout
-                ):
+                if nearest[row, 0] >= 0 and similarity[row, 0] >= threshold:
                     chosen.append(int(nearest[row, 0]))
                 if sound_neighbours and len(skeletons[row]) >= MIN_SKELETON:
                     other_skeletons = self._skeletons[other]
@@ -450,29 +436,6 @@ class Translator:
                 for column in chosen:
                     translations.setdefault(word, []).extend(lexicon.terms[column])
         return _by_origin(translations, origin)
-
-    def standouts(self, vectors: np.ndarray, similarity: np.ndarray, lang: str) -> np.ndarray:
-        """How far each ``similarity`` (of a row of ``vectors`` to a word of ``lang``'s
-        lexicon) lies above that row's mean similarity to the whole lexicon, in standard
-        deviations of those similarities. Every word is fairly similar to every other in the
-        encoder's space, some words more than others (hello: 0.82 on average to the Korean
-        lexicon); a translation stands out from that, a word merely near everything does not."""
-        mean, covariance = self._lexicon_moments(lang)
-        rows = vectors.astype(np.float64)
-        spread = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", rows, covariance, rows), 1e-12))
-        return np.asarray((similarity - rows @ mean) / spread)
-
-    def _lexicon_moments(self, lang: str) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and covariance of ``lang``'s lexicon vectors (made once): a vector's mean and
-        variance of similarity to every lexicon word, without comparing it with each."""
-        with self._moments_lock:
-            if lang not in self._moments:
-                vectors = self.lexicons[lang].vectors.astype(np.float64)
-                self._moments[lang] = (
-                    vectors.mean(axis=0),
-                    np.cov(vectors, rowvar=False, bias=True),
-                )
-            return self._moments[lang]
 
     def _dictionary_translations(
         self,

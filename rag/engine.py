@@ -252,7 +252,6 @@ class SearchEngine:
                     text,
                     query.lang,
                     params.translation_threshold,
-                    min_standout=params.translation_min_standout,
                     sound_neighbours=params.transliteration_neighbours,
                     dictionary_senses=self._dictionary_senses(params, query.lang),
                     split_compounds=params.translation_splits_compounds,

@@ -97,13 +97,6 @@ class QueryParams(BaseModel):
     translation_threshold: float = Field(
         0.88, gt=0, le=1, description="least word similarity for a cross-lingual translation"
     )
-    translation_min_standout: float = Field(
-        0.0,
-        ge=0,
-        description="least standout of a translation by embedding: how many standard deviations "
-        "its similarity lies above the word's mean similarity to every word of the other "
-        "language's lexicon (0: not asked)",
-    )
     translation_dictionary: bool = Field(
         True, description="translate Korean words the Basic Korean Dictionary knows by it"
     )

@@ -390,31 +390,3 @@ def test_an_english_sense_the_corpus_holds_in_another_form_translates_by_its_ste
     assert "강박" not in translator.unseen_words("강박 장애", "ko", 2)
     # A sense none of whose stems the corpus holds is still no translation.
     assert "자기장" not in translator.translate("자기장", "ko", 0.999, dictionary_senses=2)
-
-
-def test_a_standout_is_the_similarity_in_deviations_above_the_words_mean_similarity(
-    encoder: Encoder,
-) -> None:
-    lexicon = ["patients", "hospital", "boston", "guitar", "weather", "vaccine", "election"]
-    translator = english_translator(encoder, lexicon)
-    vectors = encoder.encode_queries(["환자", "안녕하세요"])
-    words = translator.lexicons["en"].vectors
-    similarities = vectors @ words.T
-    nearest = similarities.max(axis=1)
-    expected = (nearest - similarities.mean(axis=1)) / similarities.std(axis=1)
-    got = translator.standouts(vectors, nearest, "en")
-    np.testing.assert_allclose(got, expected, rtol=1e-4)
-    assert got[0] > got[1]  # 환자 (patient) stands out from the lexicon; a greeting does not
-
-
-def test_a_translation_that_does_not_stand_out_is_left_out(encoder: Encoder) -> None:
-    translator = english_translator(
-        encoder, ["patients", "hospital", "boston", "guitar", "weather", "vaccine", "election"]
-    )
-    vectors = encoder.encode_queries(["환자"])
-    nearest = (vectors @ translator.lexicons["en"].vectors.T).max(axis=1)
-    standout = float(translator.standouts(vectors, nearest, "en")[0])
-    kept = translator.translate("환자", "ko", 0.5, min_standout=standout - 0.01)
-    assert kept["환자"] == ["patient"]
-    assert translator.translate("환자", "ko", 0.5, min_standout=standout + 0.01) == {}
-    assert translator.translate("환자", "ko", 0.5) == kept  # not asked: as before
