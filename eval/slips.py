@@ -1,13 +1,16 @@
 """Questions as typed in a hurry: a set's questions with one typing slip each
 (``rag eval SET~slips``).
 
-People misspell the words that matter most, the long ones. Each question's longest
+People misspell the words that matter most, the long ones. Each English question's longest
 lower-case Latin-script word of at least ``MIN_SLIP_LETTERS`` letters (a name, capitalised,
 is left alone) gets one slip inside it, chosen with a fixed seed: a letter dropped, two
-neighbours swapped, a letter doubled, or a vowel changed. Questions with no such word (most
-Korean ones) stay as written, so the set is the same questions and compares with the set as
-written pair by pair. Nothing is tuned on these: they measure what spelling correction
-(``rag.spelling``) gives back of what the slips cost.
+neighbours swapped, a letter doubled, or a vowel changed. A Korean question's longest run of
+Hangul syllables (of at least ``MIN_SLIP_SYLLABLES``) gets one wrong key in one of its
+syllables but the last (often a particle): a vowel, an initial or a final consonant changed,
+a final dropped or one added. Questions with no such word stay as written, so the set is the
+same questions and compares with the set as written pair by pair. Nothing is tuned on these:
+they measure what spelling correction (``rag.spelling``, ``rag.korean_spelling``) gives back
+of what the slips cost.
 """
 
 from __future__ import annotations
@@ -20,8 +23,12 @@ from eval.datasets import SLIPS_SUFFIX, EvalQuestion, EvalSet
 
 SLIP_SEED = 17
 MIN_SLIP_LETTERS = 6
+MIN_SLIP_SYLLABLES = 3
 _LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z]+(?![A-Za-z])")
+_HANGUL_RUN = re.compile(r"[가-힣]+")
 _VOWELS = "aeiou"
+# Hangul syllables are composed arithmetically: (initial * 21 + vowel) * 28 + final.
+_SYLLABLE_BASE, _INITIALS, _MEDIALS, _FINALS = 0xAC00, 19, 21, 28
 
 
 def slip(word: str, rng: random.Random) -> str:
@@ -40,15 +47,40 @@ def slip(word: str, rng: random.Random) -> str:
     return word[:at] + word[at] + word[at:]  # doubled
 
 
+def korean_slip(word: str, rng: random.Random) -> str:
+    """``word`` (Hangul syllables) with one wrong key in one syllable but its last."""
+    at = rng.randrange(0, len(word) - 1)
+    initial, rest = divmod(ord(word[at]) - _SYLLABLE_BASE, _MEDIALS * _FINALS)
+    vowel, final = divmod(rest, _FINALS)
+    kind = rng.choice(("vowel", "initial", "final"))
+    if kind == "vowel":
+        vowel = rng.choice([v for v in range(_MEDIALS) if v != vowel])
+    elif kind == "initial":
+        initial = rng.choice([i for i in range(_INITIALS) if i != initial])
+    else:  # a final dropped, or one added or changed
+        final = (
+            0
+            if final and rng.random() < 0.5
+            else rng.choice([f for f in range(1, _FINALS) if f != final])
+        )
+    syllable = chr(_SYLLABLE_BASE + (initial * _MEDIALS + vowel) * _FINALS + final)
+    return word[:at] + syllable + word[at + 1 :]
+
+
 def with_slip(question: EvalQuestion, rng: random.Random) -> EvalQuestion | None:
-    """``question`` with a slip in its longest lower-case word (None: it has none)."""
+    """``question`` with a slip in its longest Hangul run, or else in its longest lower-case
+    word (None: it has neither)."""
+    runs = [m for m in _HANGUL_RUN.finditer(question.text) if len(m.group()) >= MIN_SLIP_SYLLABLES]
     words = [m for m in _LOWER_WORD.finditer(question.text) if len(m.group()) >= MIN_SLIP_LETTERS]
-    if not words:
+    if runs:
+        longest, slipped = max(runs, key=lambda m: len(m.group())), korean_slip
+    elif words:
+        longest, slipped = max(words, key=lambda m: len(m.group())), slip
+    else:
         return None
-    longest = max(words, key=lambda m: len(m.group()))
     text = (
         question.text[: longest.start()]
-        + slip(longest.group(), rng)
+        + slipped(longest.group(), rng)
         + question.text[longest.end() :]
     )
     return replace(question, text=text)

@@ -17,7 +17,8 @@ from rag.crosslingual import Translator
 from rag.embedding.encoder import Encoder
 from rag.errors import InputError
 from rag.judge import Judge
-from rag.language import ENGLISH, detect_language
+from rag.korean_spelling import KoreanSpellingCorrector, KoreanWords
+from rag.language import ENGLISH, KOREAN, detect_language
 from rag.lexical.analyzer import LexicalAnalyzer, without_question_quantifiers
 from rag.lexical.bm25 import BM25Retriever
 from rag.question_type import asked_kind, asks_for_number, question_focus
@@ -69,6 +70,7 @@ class SearchEngine:
         self._reader: Reader | None = None
         self._reader_lock = threading.Lock()
         self._spellers: dict[tuple[int, int, bool], SpellingCorrector] = {}
+        self._korean_spellers: dict[tuple[int, int, bool], KoreanSpellingCorrector] = {}
         self._speller_lock = threading.Lock()
         self.highlighter = SentenceHighlighter(
             analyzer,
@@ -116,6 +118,27 @@ class SearchEngine:
                     ),
                 )
             return self._spellers[key]
+
+    def korean_speller(self, params: QueryParams) -> KoreanSpellingCorrector:
+        """The Korean spelling corrector over this index's terms (as :meth:`speller`; the
+        lengths count jamo)."""
+        key = (
+            params.spelling_min_chars,
+            params.spelling_two_edits_chars,
+            params.translation_dictionary,
+        )
+        with self._speller_lock:
+            if key not in self._korean_spellers:
+                min_jamo, two_edits_jamo, dictionary = key
+                self._korean_spellers[key] = KoreanSpellingCorrector(
+                    self.bm25.idf,
+                    min_jamo,
+                    two_edits_jamo,
+                    words=KoreanWords(
+                        self.analyzer.in_korean_dictionary, self.translator, dictionary=dictionary
+                    ),
+                )
+            return self._korean_spellers[key]
 
     # ----------------------------------------------------------------- queries
     def validate_question(self, question: str) -> str:
@@ -222,14 +245,19 @@ class SearchEngine:
         wordings = (
             [without_question_quantifiers(t) for t in texts]
             if params.question_quantifiers_dropped
-            else texts
+            else list(texts)
         )
         if params.spelling_correction and method in ("hybrid", "bm25"):
-            speller = self.speller(params)
-            corrected = [speller.correct(w, self.analyzer.word_terms) for w in wordings]
-            wordings = [wording for wording, _ in corrected]
-            for query, (_, corrections) in zip(queries, corrected, strict=True):
-                query.corrections = corrections
+            speller, korean = self.speller(params), self.korean_speller(params)
+            for at, query in enumerate(queries):
+                wordings[at], query.corrections = speller.correct(
+                    wordings[at], self.analyzer.word_terms
+                )
+                if query.lang == KOREAN:
+                    wordings[at], corrections = korean.correct(
+                        wordings[at], self.analyzer.unknown_korean_nouns
+                    )
+                    query.corrections.update(corrections)
         if method == "hybrid":
             analysed = self.analyzer.query_terms_batch(wordings)
             for query, (terms, words) in zip(queries, analysed, strict=True):

@@ -82,14 +82,17 @@ class QueryParams(BaseModel):
     spelling_correction: bool = Field(
         True,
         description="a Latin-script word that no passage holds and no dictionary knows, and "
-        "no name, is searched as the indexed term a typing slip away (vacine: vaccine); the "
-        "encoder still reads the question as typed",
+        "no name, is searched as the indexed term a typing slip away (vacine: vaccine), a "
+        "Korean noun likewise, a slip being a jamo (흡엽로봇: 흡연로봇); the encoder still "
+        "reads the question as typed",
     )
     spelling_min_chars: int = Field(
-        5, ge=2, description="letters of the shortest term corrected (one slip)"
+        5, ge=2, description="letters (jamo in Korean) of the shortest term corrected (one slip)"
     )
     spelling_two_edits_chars: int = Field(
-        9, ge=2, description="letters of the shortest term that may be two slips away"
+        9,
+        ge=2,
+        description="letters (jamo in Korean) of the shortest term that may be two slips away",
     )
 
     # --- translation -----------------------------------------------------------------

@@ -136,6 +136,21 @@ class LexicalAnalyzer:
     def _analyse_one(self, text: str) -> tuple[Any, ...]:
         return tuple(self._kiwi.tokenize(text))
 
+    def unknown_korean_nouns(self, text: str) -> list[str]:
+        """The nouns of ``text`` that kiwipiepy's dictionary lacks (it read them as nouns in
+        context by its model alone: 흡엽로봇, and names it does not hold), in text order."""
+        return [
+            token.form
+            for token in self._morphemes(text)
+            if token.oov and token.tag in WORD_TAGS and has_hangul(token.form)
+        ]
+
+    def in_korean_dictionary(self, word: str) -> bool:
+        """Whether kiwipiepy's dictionary holds ``word`` as one morpheme (건선, 데이비스), not
+        as a form its model guessed for a word it does not know (흡엽로봇)."""
+        tokens = self._morphemes(word)
+        return len(tokens) == 1 and tokens[0].form == word and not tokens[0].oov
+
     @property
     def _kiwi(self) -> Any:
         return shared_kiwi(self._workers)

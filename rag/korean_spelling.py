@@ -1,0 +1,161 @@
+"""Spelling of Korean questions: a noun that no passage holds and no dictionary knows, read as
+the indexed noun one or two typing slips away (흡엽로봇: 흡연로봇, 주삿바룰: 주삿바늘).
+
+On a Korean keyboard a slip is one wrong key, and each key is a jamo: a consonant or a vowel
+of a syllable. So Korean words are compared jamo by jamo (Unicode's canonical decomposition
+of each syllable), by the same optimal string alignment distance as English letters, with the
+same lengths (``spelling_min_chars`` jamo for one slip, ``spelling_two_edits_chars`` for two).
+
+A misspelt compound is often one noun to the analyzer (흡엽로봇), whose corpus spelling the
+analyzer cuts in two (흡연 + 로봇): the index holds neither the compound nor the slip. So a
+compound is also read as an indexed noun followed or preceded by one a slip away from an
+indexed noun, each of two syllables at least. (A slip can also make the analyzer cut a word
+into real syllables, 감엽된: 감, 엽; those are left as they are.)
+
+What is not a slip is left as it is: a noun the index holds; a real word the corpus does not
+use (``KoreanWords``: one kiwipiepy's dictionary holds, names and loanwords among them, a
+compound of such words, or one the bilingual dictionary knows); one of a single syllable; and
+anything with other characters than Hangul syllables. Of candidates at the least distance the
+commonest (lowest IDF) wins, as for English (``rag.spelling``).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from rag.crosslingual import Translator
+from rag.dictionary import load_dictionary
+from rag.errors import MissingDependencyError
+from rag.language import KOREAN
+from rag.spelling import Words
+
+_HANGUL_TERM = re.compile(r"[가-힣]{2,}")  # indexed nouns a word can be read as
+MIN_PART_SYLLABLES = 2  # each part of a compound read as two nouns
+
+
+def jamo(text: str) -> str:
+    """Hangul syllables as their jamo (initial, vowel, final): what a keyboard types."""
+    return unicodedata.normalize("NFD", text)
+
+
+@dataclass
+class KoreanWords(Words):
+    """Korean words as the service knows them: a real word is one the analyzer's dictionary
+    holds (``known``: kiwipiepy's, words and names: 건선, 미시간대), or a compound of such
+    words of two syllables or more (재난안전: 재난, 안전), or one the bilingual dictionary
+    knows (the translator's, or, for an index of one language, the installed one)."""
+
+    known: Callable[[str], bool]
+    translator: Translator | None
+    dictionary: bool = True  # whether the settings use the dictionary
+
+    def real(self, word: str) -> bool:
+        return self._compound(word) or self._in_dictionary(word)
+
+    def _compound(self, word: str) -> bool:
+        """``word`` is known, or known words of two syllables or more."""
+        if self.known(word):
+            return True
+        return any(
+            self.known(word[:cut]) and self._compound(word[cut:])
+            for cut in range(MIN_PART_SYLLABLES, len(word) - MIN_PART_SYLLABLES + 1)
+        )
+
+    def _in_dictionary(self, word: str) -> bool:
+        if self.translator is not None:
+            return self.translator.knows_word(word, KOREAN)
+        if not self.dictionary:
+            return False
+        try:
+            return bool(load_dictionary().senses(word))
+        except MissingDependencyError:
+            return False
+
+
+@dataclass
+class KoreanSpellingCorrector:
+    """Corrections of Korean nouns against the Korean terms of one index (``idf``)."""
+
+    idf: Mapping[str, float]
+    min_jamo: int
+    two_edits_jamo: int
+    words: Words = field(default_factory=Words)
+    _terms: list[str] | None = field(default=None, init=False, repr=False)
+    _jamo: list[str] | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def _candidates(self) -> tuple[list[str], list[str]]:
+        """The indexed Hangul nouns of two syllables or more, and their jamo (made once)."""
+        with self._lock:
+            if self._terms is None or self._jamo is None:
+                self._terms = sorted(t for t in self.idf if _HANGUL_TERM.fullmatch(t))
+                self._jamo = [jamo(t) for t in self._terms]
+            return self._terms, self._jamo
+
+    def nearest(self, word: str) -> tuple[int, str] | None:
+        """The indexed noun within ``word``'s allowed slips, with its distance in jamo (None:
+        too short, or none is)."""
+        typed = jamo(word)
+        if len(typed) < self.min_jamo:
+            return None
+        try:
+            from rapidfuzz import process
+            from rapidfuzz.distance import OSA
+        except ImportError as exc:  # a dependency of the project; a clear word if missing
+            raise MissingDependencyError(
+                f"spelling correction needs {exc.name}: pip install rapidfuzz "
+                "(or set RAG_QUERY__SPELLING_CORRECTION=false)"
+            ) from exc
+        terms, spelt = self._candidates()
+        edits = 2 if len(typed) >= self.two_edits_jamo else 1
+        found = process.extract(typed, spelt, scorer=OSA.distance, score_cutoff=edits, limit=None)
+        candidates = [(int(d), self.idf[terms[i]], terms[i]) for _, d, i in found if d > 0]
+        if not candidates:
+            return None
+        distance, _, term = min(candidates)
+        return distance, term
+
+    def correct_term(self, term: str) -> str | None:
+        """What ``term`` reads as: the nearest indexed noun, or a compound of an indexed noun
+        and one a slip away from another (None: no slip, or none found). A word the
+        dictionary knows at either end of ``term`` stays as it is (다이세이건설 is not
+        다이세이전설)."""
+        if not _HANGUL_TERM.fullmatch(term) or term in self.idf or self.words.real(term):
+            return None
+        cuts = range(MIN_PART_SYLLABLES, len(term) - MIN_PART_SYLLABLES + 1)
+        heads = [term[:cut] for cut in cuts if self.words.real(term[:cut])]
+        tails = [term[cut:] for cut in cuts if self.words.real(term[cut:])]
+        found: list[tuple[int, str]] = []
+        whole = self.nearest(term)
+        if (
+            whole is not None
+            and all(whole[1].startswith(h) for h in heads)
+            and all(whole[1].endswith(t) for t in tails)
+        ):
+            found.append(whole)
+        for cut in cuts:
+            head, tail = term[:cut], term[cut:]
+            if head in self.idf and tail not in tails and (fixed := self.nearest(tail)):
+                found.append((fixed[0], head + fixed[1]))
+            if tail in self.idf and head not in heads and (fixed := self.nearest(head)):
+                found.append((fixed[0], fixed[1] + tail))
+        return min(found, key=lambda f: f[0])[1] if found else None
+
+    def correct(
+        self, text: str, unknown_nouns: Callable[[str], list[str]]
+    ) -> tuple[str, dict[str, str]]:
+        """``text`` with each misspelt noun replaced where it is written, and the corrections
+        made (noun as typed: noun put in its place). ``unknown_nouns``: the text's nouns that
+        the analyzer's dictionary lacks, read in context (alone, a verb form can pass for an
+        unknown noun: 생길 for 생기다)."""
+        corrections: dict[str, str] = {}
+        for noun in dict.fromkeys(unknown_nouns(text)):
+            if noun in text and (fixed := self.correct_term(noun)) is not None:
+                corrections[noun] = fixed
+        for noun, fixed in corrections.items():
+            text = text.replace(noun, fixed)
+        return text, corrections
