@@ -8,9 +8,10 @@ same lengths (``spelling_min_chars`` jamo for one slip, ``spelling_two_edits_cha
 
 A misspelt compound is often one noun to the analyzer (흡엽로봇), whose corpus spelling the
 analyzer cuts in two (흡연 + 로봇): the index holds neither the compound nor the slip. So a
-compound is also read as an indexed noun followed or preceded by one a slip away from an
-indexed noun, each of two syllables at least. (A slip can also make the analyzer cut a word
-into real syllables, 감엽된: 감, 엽; those are left as they are.)
+compound is also read as indexed nouns of two syllables or more, one of them read as the
+indexed noun a slip away (흡엽로봇: 흡연, 로봇; 꾹가안전시스템: 국가, 안전, 시스템). (A slip
+can also make the analyzer cut a word into real syllables, 감엽된: 감, 엽; those are left as
+they are.)
 
 What is not a slip is left as it is: a noun the index holds; a real word the corpus does not
 use (``KoreanWords``: one kiwipiepy's dictionary holds, names and loanwords among them, a
@@ -26,6 +27,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 from rag.crosslingual import Translator
 from rag.dictionary import load_dictionary
@@ -120,10 +122,10 @@ class KoreanSpellingCorrector:
         return distance, term
 
     def correct_term(self, term: str) -> str | None:
-        """What ``term`` reads as: the nearest indexed noun, or a compound of an indexed noun
-        and one a slip away from another (None: no slip, or none found). A word the
-        dictionary knows at either end of ``term`` stays as it is (다이세이건설 is not
-        다이세이전설)."""
+        """What ``term`` reads as: the nearest indexed noun, or a compound of indexed nouns and
+        one a slip away from another (``_segmented``), whichever takes fewer slips (None: no
+        slip, or none found). A real word at either end of ``term``, or among a compound's
+        pieces, is never the part changed (다이세이건설 is not 다이세이전설)."""
         if not _HANGUL_TERM.fullmatch(term) or term in self.idf or self.words.real(term):
             return None
         cuts = range(MIN_PART_SYLLABLES, len(term) - MIN_PART_SYLLABLES + 1)
@@ -137,13 +139,39 @@ class KoreanSpellingCorrector:
             and all(whole[1].endswith(t) for t in tails)
         ):
             found.append(whole)
-        for cut in cuts:
-            head, tail = term[:cut], term[cut:]
-            if head in self.idf and tail not in tails and (fixed := self.nearest(tail)):
-                found.append((fixed[0], head + fixed[1]))
-            if tail in self.idf and head not in heads and (fixed := self.nearest(head)):
-                found.append((fixed[0], fixed[1] + tail))
+        compound = self._segmented(term)
+        if compound is not None:
+            found.append(compound)
         return min(found, key=lambda f: f[0])[1] if found else None
+
+    def _segmented(self, term: str) -> tuple[int, str] | None:
+        """``term`` read as two or more nouns of two syllables or more, each indexed but one,
+        which is no real word and is read as the indexed noun within its slips (꾹가안전시스템:
+        국가, 안전, 시스템): the reading of fewest slips, with their count."""
+        near: dict[str, tuple[int, str] | None] = {}
+
+        @cache
+        def read(start: int, fixed: bool) -> tuple[int, str] | None:
+            if start == len(term):
+                return (0, "") if fixed else None
+            best: tuple[int, str] | None = None
+            # The first piece stops short of the end: the whole word is ``nearest``'s.
+            last = len(term) - MIN_PART_SYLLABLES if start == 0 else len(term)
+            for end in range(start + MIN_PART_SYLLABLES, last + 1):
+                piece = term[start:end]
+                readings = [(0, piece, fixed)] if piece in self.idf else []
+                if not fixed and not self.words.real(piece):
+                    if piece not in near:
+                        near[piece] = self.nearest(piece)
+                    if (found := near[piece]) is not None:
+                        readings.append((found[0], found[1], True))
+                for slips, written, used in readings:
+                    rest = read(end, used)
+                    if rest is not None and (best is None or slips + rest[0] < best[0]):
+                        best = (slips + rest[0], written + rest[1])
+            return best
+
+        return read(0, False)
 
     def correct(
         self, text: str, unknown_nouns: Callable[[str], list[str]]

@@ -129,3 +129,15 @@ def test_a_misspelt_korean_question_searches_the_terms_of_the_spelt_one(
     assert misspelt.corrections and misspelt.terms == spelt.terms
     off = engine.params.but(spelling_correction=False)
     assert engine.make_query(f"{typo}의 목적은?", params=off).corrections == {}
+
+
+def test_a_misspelt_compound_of_several_indexed_nouns_is_read_piece_by_piece(
+    analyzer: LexicalAnalyzer,
+) -> None:
+    idf = {**IDF, "국가": 1.0, "안전": 1.2, "시스템": 1.4}
+    corrector = KoreanSpellingCorrector(idf, 5, 9, _DictionaryWords(analyzer))
+    # 꾹가 for 국가 (an initial): the index holds 국가, 안전 and 시스템, not the compound.
+    assert corrector.nearest("꾹가안전시스템") is None
+    assert corrector.correct_term("꾹가안전시스템") == "국가안전시스템"
+    # Indexed pieces with no slip among them are no correction.
+    assert corrector.correct_term("국가안전시스템") is None
