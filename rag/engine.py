@@ -101,44 +101,32 @@ class SearchEngine:
     def speller(self, params: QueryParams) -> SpellingCorrector:
         """The spelling corrector over this index's terms, for ``params``' lengths and use of
         the dictionary (one per combination: its list of terms is made on first use)."""
-        key = (
-            params.spelling_min_chars,
-            params.spelling_two_edits_chars,
-            params.translation_dictionary,
-        )
+        key = self._spelling_key(params)
         with self._speller_lock:
             if key not in self._spellers:
-                min_chars, two_edits_chars, dictionary = key
-                self._spellers[key] = SpellingCorrector(
-                    self.bm25.idf,
-                    min_chars,
-                    two_edits_chars,
-                    words=EnglishWords(
-                        self.encoder.count_tokens, self.translator, dictionary=dictionary
-                    ),
-                )
+                words = EnglishWords(self.encoder.count_tokens, self.translator, key[2])
+                self._spellers[key] = SpellingCorrector(self.bm25.idf, *key[:2], words=words)
             return self._spellers[key]
 
     def korean_speller(self, params: QueryParams) -> KoreanSpellingCorrector:
-        """The Korean spelling corrector over this index's terms (as :meth:`speller`; the
-        lengths count jamo)."""
-        key = (
+        """The Korean spelling corrector, as :meth:`speller` (its lengths count jamo)."""
+        key = self._spelling_key(params)
+        with self._speller_lock:
+            if key not in self._korean_spellers:
+                known = self.analyzer.in_korean_dictionary
+                words = KoreanWords(known, self.translator, key[2])
+                self._korean_spellers[key] = KoreanSpellingCorrector(
+                    self.bm25.idf, *key[:2], words=words
+                )
+            return self._korean_spellers[key]
+
+    @staticmethod
+    def _spelling_key(params: QueryParams) -> tuple[int, int, bool]:
+        return (
             params.spelling_min_chars,
             params.spelling_two_edits_chars,
             params.translation_dictionary,
         )
-        with self._speller_lock:
-            if key not in self._korean_spellers:
-                min_jamo, two_edits_jamo, dictionary = key
-                self._korean_spellers[key] = KoreanSpellingCorrector(
-                    self.bm25.idf,
-                    min_jamo,
-                    two_edits_jamo,
-                    words=KoreanWords(
-                        self.analyzer.in_korean_dictionary, self.translator, dictionary=dictionary
-                    ),
-                )
-            return self._korean_spellers[key]
 
     # ----------------------------------------------------------------- queries
     def validate_question(self, question: str) -> str:

@@ -30,10 +30,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from rag.crosslingual import Translator
-from rag.dictionary import load_dictionary
-from rag.errors import MissingDependencyError
 from rag.language import KOREAN
-from rag.spelling import Words
+from rag.spelling import Words, dictionary_knows, fuzzy_search
 
 _HANGUL_TERM = re.compile(r"[가-힣]{2,}")  # indexed nouns a word can be read as
 MIN_PART_SYLLABLES = 2  # each part of a compound read as two nouns
@@ -56,7 +54,9 @@ class KoreanWords(Words):
     dictionary: bool = True  # whether the settings use the dictionary
 
     def real(self, word: str) -> bool:
-        return self._compound(word) or self._in_dictionary(word)
+        return self._compound(word) or dictionary_knows(
+            word, KOREAN, self.translator, self.dictionary
+        )
 
     def _compound(self, word: str) -> bool:
         """``word`` is known, or known words of two syllables or more."""
@@ -66,16 +66,6 @@ class KoreanWords(Words):
             self.known(word[:cut]) and self._compound(word[cut:])
             for cut in range(MIN_PART_SYLLABLES, len(word) - MIN_PART_SYLLABLES + 1)
         )
-
-    def _in_dictionary(self, word: str) -> bool:
-        if self.translator is not None:
-            return self.translator.knows_word(word, KOREAN)
-        if not self.dictionary:
-            return False
-        try:
-            return bool(load_dictionary().senses(word))
-        except MissingDependencyError:
-            return False
 
 
 @dataclass
@@ -104,14 +94,7 @@ class KoreanSpellingCorrector:
         typed = jamo(word)
         if len(typed) < self.min_jamo:
             return None
-        try:
-            from rapidfuzz import process
-            from rapidfuzz.distance import OSA
-        except ImportError as exc:  # a dependency of the project; a clear word if missing
-            raise MissingDependencyError(
-                f"spelling correction needs {exc.name}: pip install rapidfuzz "
-                "(or set RAG_QUERY__SPELLING_CORRECTION=false)"
-            ) from exc
+        process, OSA = fuzzy_search()
         terms, spelt = self._candidates()
         edits = 2 if len(typed) >= self.two_edits_jamo else 1
         found = process.extract(typed, spelt, scorer=OSA.distance, score_cutoff=edits, limit=None)

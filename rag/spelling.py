@@ -22,11 +22,12 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from rag.crosslingual import Translator
 from rag.dictionary import load_dictionary
 from rag.errors import MissingDependencyError
-from rag.language import ENGLISH
+from rag.language import ENGLISH, KOREAN
 
 # A Latin-script word of a question, with inner hyphens or apostrophes (the analyzer's own).
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]")
@@ -67,14 +68,36 @@ class EnglishWords(Words):
         forms = (word, word[:-1]) if word.lower().endswith("s") else (word,)
         if any(self.count_tokens(form) == 1 for form in forms):
             return True
-        if self.translator is not None:
-            return self.translator.knows_word(word, ENGLISH)
-        if not self.dictionary:
-            return False
-        try:
-            return bool(load_dictionary().reversed().senses(word))
-        except MissingDependencyError:
-            return False
+        return dictionary_knows(word, ENGLISH, self.translator, self.dictionary)
+
+
+def dictionary_knows(word: str, lang: str, translator: Translator | None, use: bool) -> bool:
+    """Whether the bilingual dictionary knows ``word`` of ``lang``: the translator's, or, for
+    an index of one language (no translator), the installed one where the settings ``use``
+    it (English words through it reversed)."""
+    if translator is not None:
+        return translator.knows_word(word, lang)
+    if not use:
+        return False
+    try:
+        dictionary = load_dictionary()
+    except MissingDependencyError:
+        return False
+    return bool((dictionary if lang == KOREAN else dictionary.reversed()).senses(word))
+
+
+def fuzzy_search() -> tuple[Any, Any]:
+    """rapidfuzz's ``process`` and its optimal string alignment distance (a dependency of the
+    project; a clear word if it is missing)."""
+    try:
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"spelling correction needs {exc.name}: pip install rapidfuzz "
+            "(or set RAG_QUERY__SPELLING_CORRECTION=false)"
+        ) from exc
+    return process, OSA
 
 
 def _distance(a: str, b: str) -> int:
@@ -108,14 +131,7 @@ class SpellingCorrector:
         none is)."""
         if len(term) < self.min_chars:
             return None
-        try:
-            from rapidfuzz import process
-            from rapidfuzz.distance import OSA
-        except ImportError as exc:  # a dependency of the project; a clear word if missing
-            raise MissingDependencyError(
-                f"spelling correction needs {exc.name}: pip install rapidfuzz "
-                "(or set RAG_QUERY__SPELLING_CORRECTION=false)"
-            ) from exc
+        process, OSA = fuzzy_search()
         edits = 2 if len(term) >= self.two_edits_chars else 1
         found = process.extract(
             term, self.terms(), scorer=OSA.distance, score_cutoff=edits, limit=None
