@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,10 @@ class Words:
         """Whether ``word`` is a real word of the language, not a slip."""
         return False
 
+    def vocabulary(self) -> Sequence[str]:
+        """The corpus's words as written, for slips compared word to word."""
+        return ()
+
 
 @dataclass
 class EnglishWords(Words):
@@ -58,6 +62,11 @@ class EnglishWords(Words):
 
     def forms(self, term: str) -> list[str]:
         return [] if self.translator is None else self.translator.words_for_term(term, ENGLISH)
+
+    def vocabulary(self) -> Sequence[str]:
+        if self.translator is None or ENGLISH not in self.translator.lexicons:
+            return ()
+        return self.translator.lexicons[ENGLISH].words
 
     def real(self, word: str) -> bool:
         """One token of the encoder's vocabulary (250,000 pieces of text in a hundred
@@ -115,6 +124,7 @@ class SpellingCorrector:
     two_edits_chars: int
     words: Words = field(default_factory=Words)
     _terms: list[str] | None = field(default=None, init=False, repr=False)
+    _words: list[str] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def terms(self) -> list[str]:
@@ -137,6 +147,38 @@ class SpellingCorrector:
             term, self.terms(), scorer=OSA.distance, score_cutoff=edits, limit=None
         )
         candidates = [(distance, self.idf[t], t) for t, distance, _ in found if distance > 0]
+        return min(candidates)[2] if candidates else None
+
+    def _vocabulary(self) -> list[str]:
+        """The corpus's lower-case words a slip can be read as (made on first use)."""
+        with self._lock:
+            if self._words is None:
+                self._words = sorted(
+                    w
+                    for w in self.words.vocabulary()
+                    if len(w) >= self.min_chars - 1 and _TERM.fullmatch(w)
+                )
+            return self._words
+
+    def correct_word(self, word: str, word_terms: Callable[[str], list[str]]) -> str | None:
+        """The corpus word nearest ``word`` as typed within its allowed slips, one whose
+        single term the index holds (of equals, the one of the commonest term): compared
+        word to word, not stem to stem, since a slip can change what the stemmer cuts
+        (experoment: expero, one slip from experi and from expert; word to word, one from
+        experiment only)."""
+        typed = word.lower().split("'")[0]
+        if len(typed) < self.min_chars:
+            return None
+        process, OSA = fuzzy_search()
+        edits = 2 if len(typed) >= self.two_edits_chars else 1
+        found = process.extract(
+            typed, self._vocabulary(), scorer=OSA.distance, score_cutoff=edits, limit=None
+        )
+        candidates = []
+        for written, distance, _ in found:
+            terms = word_terms(written)
+            if distance > 0 and len(terms) == 1 and terms[0] in self.idf:
+                candidates.append((distance, self.idf[terms[0]], written))
         return min(candidates)[2] if candidates else None
 
     def correct(
@@ -162,16 +204,21 @@ class SpellingCorrector:
                 return word  # a stop word, a compound of several terms, or known
             if self.words.real(word):
                 return word  # asked only now: most words are known
-            term = self.correct_term(terms[0])
-            if term is None:
-                return word
-            spelt = self.words.forms(term)
-            lowered = word.lower()
+            # A short term is left as typed either way (knapping: knap, not napping).
             written = (
-                min(spelt, key=lambda w: (_distance(lowered, w), w))
-                if spelt
-                else (term if word_terms(term) == [term] else None)
+                self.correct_word(word, word_terms) if len(terms[0]) >= self.min_chars else None
             )
+            if written is None:
+                term = self.correct_term(terms[0])
+                if term is None:
+                    return word
+                spelt = self.words.forms(term)
+                lowered = word.lower()
+                written = (
+                    min(spelt, key=lambda w: (_distance(lowered, w), w))
+                    if spelt
+                    else (term if word_terms(term) == [term] else None)
+                )
             if written is None:
                 return word
             corrections[word] = written

@@ -22,10 +22,15 @@ IDF = {
 
 
 class CorpusWords(Words):
-    """Known forms of terms, and real words, as a test gives them."""
+    """Known forms of terms, real words and the corpus's words, as a test gives them."""
 
-    def __init__(self, forms: dict[str, list[str]], real: set[str]) -> None:
-        self._forms, self._real = forms, real
+    def __init__(
+        self, forms: dict[str, list[str]], real: set[str], vocabulary: tuple[str, ...] = ()
+    ) -> None:
+        self._forms, self._real, self._vocabulary = forms, real, vocabulary
+
+    def vocabulary(self) -> tuple[str, ...]:
+        return self._vocabulary
 
     def forms(self, term: str) -> list[str]:
         return self._forms.get(term, [])
@@ -125,3 +130,20 @@ def test_a_word_of_the_encoders_vocabulary_is_no_slip(engine: SearchEngine) -> N
     assert speller.words.real(real) and speller.words.real("drones")
     assert not speller.words.real("vacine")
     assert real not in engine.make_query(f"is {real} healthier").corrections
+
+
+def test_a_slip_is_compared_word_to_word_with_the_corpus_words(analyzer: LexicalAnalyzer) -> None:
+    # Stem to stem, experoment (expero) is one slip from experi and one from expert, the
+    # commoner; word to word it is one slip from experiment only.
+    idf = {**IDF, "experi": 2.0, "expert": 1.0}
+    assert analyzer.word_terms("experoment") == ["expero"]
+    words = CorpusWords({}, set(), ("experiment", "expert", "vaccine"))
+    corrector = SpellingCorrector(idf, 5, 9, words)
+    assert corrector.correct_term("expero") == "expert"
+    text, corrections = corrector.correct("mouse experoment results", analyzer.word_terms)
+    assert corrections == {"experoment": "experiment"} and text == "mouse experiment results"
+    # A word whose term is short stays as typed, though a corpus word is a slip from it.
+    short = SpellingCorrector({**idf, "nap": 3.0}, 5, 9, CorpusWords({}, set(), ("napping",)))
+    assert analyzer.word_terms("knapping") == ["knap"]
+    assert short.correct_word("knapping", analyzer.word_terms) == "napping"
+    assert short.correct("stone knapping", analyzer.word_terms) == ("stone knapping", {})
