@@ -4,10 +4,11 @@ as the indexed term one or two typing slips away (vacine: vaccine, alzhiemers: a
 People type questions fast. A misspelt word matches nothing in BM25, and through translation
 its embedding lands on some word of the other language (vacine: 감염, infection), which can
 hand the lead to an article on another subject. So, on the lexical side only (the encoder
-reads the question as typed), such a word is replaced by the indexed Latin-script term at the
-least optimal string alignment distance (a letter missed, added or changed, or two neighbours
-swapped): one slip for a term of ``min_chars`` letters, two from ``two_edits_chars``; of
-equals, the commonest (lowest IDF).
+reads the question as typed), such a word is replaced by the corpus word at the least optimal
+string alignment distance (a letter missed, added or changed, or two neighbours swapped), or,
+where no corpus word is that near, by the indexed term nearest its stem: one slip for a term
+of ``min_chars`` letters, two from ``two_edits_chars``; of equals, the commonest (lowest IDF).
+Korean questions: ``rag.korean_spelling``.
 
 What is not a slip is left as it is: a word the index holds; a real word (``Words.real``; for
 English, ``EnglishWords``: the encoder's vocabulary and the bilingual dictionary: drone, halal,
