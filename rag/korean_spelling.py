@@ -31,7 +31,7 @@ from functools import cache
 
 from rag.crosslingual import Translator
 from rag.language import KOREAN
-from rag.spelling import Words, dictionary_knows, fuzzy_search
+from rag.spelling import StringsByLength, Words, dictionary_knows
 
 _HANGUL_TERM = re.compile(r"[가-힣]{2,}")  # indexed nouns a word can be read as
 MIN_PART_SYLLABLES = 2  # each part of a compound read as two nouns
@@ -76,16 +76,17 @@ class KoreanSpellingCorrector:
     min_jamo: int
     two_edits_jamo: int
     words: Words = field(default_factory=Words)
-    _terms: list[str] | None = field(default=None, init=False, repr=False)
-    _jamo: list[str] | None = field(default=None, init=False, repr=False)
+    _terms: dict[str, str] | None = field(default=None, init=False, repr=False)
+    _jamo: StringsByLength | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def _candidates(self) -> tuple[list[str], list[str]]:
-        """The indexed Hangul nouns of two syllables or more, and their jamo (made once)."""
+    def _candidates(self) -> tuple[dict[str, str], StringsByLength]:
+        """The indexed Hangul nouns of two syllables or more by their jamo, and those jamo
+        (made once)."""
         with self._lock:
             if self._terms is None or self._jamo is None:
-                self._terms = sorted(t for t in self.idf if _HANGUL_TERM.fullmatch(t))
-                self._jamo = [jamo(t) for t in self._terms]
+                self._terms = {jamo(t): t for t in self.idf if _HANGUL_TERM.fullmatch(t)}
+                self._jamo = StringsByLength(self._terms)
             return self._terms, self._jamo
 
     def nearest(self, word: str) -> tuple[int, str] | None:
@@ -94,11 +95,10 @@ class KoreanSpellingCorrector:
         typed = jamo(word)
         if len(typed) < self.min_jamo:
             return None
-        process, OSA = fuzzy_search()
         terms, spelt = self._candidates()
         edits = 2 if len(typed) >= self.two_edits_jamo else 1
-        found = process.extract(typed, spelt, scorer=OSA.distance, score_cutoff=edits, limit=None)
-        candidates = [(int(d), self.idf[terms[i]], terms[i]) for _, d, i in found if d > 0]
+        found = spelt.near(typed, edits)
+        candidates = [(d, self.idf[terms[j]], terms[j]) for j, d in found if d > 0]
         if not candidates:
             return None
         distance, _, term = min(candidates)

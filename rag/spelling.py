@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,6 +110,31 @@ def fuzzy_search() -> tuple[Any, Any]:
     return process, OSA
 
 
+class StringsByLength:
+    """Strings grouped by length: a search within ``slips`` edits reads only the groups whose
+    length is within ``slips`` of the word's (an edit changes the length by one at most), the
+    same matches as a search of them all for a fraction of the work."""
+
+    def __init__(self, strings: Iterable[str]) -> None:
+        self._groups: dict[int, list[str]] = {}
+        for string in strings:
+            self._groups.setdefault(len(string), []).append(string)
+
+    def near(self, word: str, slips: int) -> list[tuple[str, int]]:
+        """Each string within ``slips`` edits of ``word`` (itself included), with its distance
+        (optimal string alignment)."""
+        process, osa = fuzzy_search()
+        found: list[tuple[str, int]] = []
+        for length in range(len(word) - slips, len(word) + slips + 1):
+            group = self._groups.get(length)
+            if group:
+                matches = process.extract(
+                    word, group, scorer=osa.distance, score_cutoff=slips, limit=None
+                )
+                found.extend((string, int(distance)) for string, distance, _ in matches)
+        return found
+
+
 def _distance(a: str, b: str) -> int:
     from rapidfuzz.distance import OSA
 
@@ -124,15 +149,15 @@ class SpellingCorrector:
     min_chars: int
     two_edits_chars: int
     words: Words = field(default_factory=Words)
-    _terms: list[str] | None = field(default=None, init=False, repr=False)
-    _words: list[str] | None = field(default=None, init=False, repr=False)
+    _terms: StringsByLength | None = field(default=None, init=False, repr=False)
+    _words: StringsByLength | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def terms(self) -> list[str]:
+    def terms(self) -> StringsByLength:
         """The indexed terms a word can be corrected to (made on first use)."""
         with self._lock:
             if self._terms is None:
-                self._terms = sorted(
+                self._terms = StringsByLength(
                     t for t in self.idf if len(t) >= self.min_chars - 1 and _TERM.fullmatch(t)
                 )
             return self._terms
@@ -142,19 +167,16 @@ class SpellingCorrector:
         none is)."""
         if len(term) < self.min_chars:
             return None
-        process, OSA = fuzzy_search()
         edits = 2 if len(term) >= self.two_edits_chars else 1
-        found = process.extract(
-            term, self.terms(), scorer=OSA.distance, score_cutoff=edits, limit=None
-        )
-        candidates = [(distance, self.idf[t], t) for t, distance, _ in found if distance > 0]
+        found = self.terms().near(term, edits)
+        candidates = [(distance, self.idf[t], t) for t, distance in found if distance > 0]
         return min(candidates)[2] if candidates else None
 
-    def _vocabulary(self) -> list[str]:
+    def _vocabulary(self) -> StringsByLength:
         """The corpus's lower-case words a slip can be read as (made on first use)."""
         with self._lock:
             if self._words is None:
-                self._words = sorted(
+                self._words = StringsByLength(
                     w
                     for w in self.words.vocabulary()
                     if len(w) >= self.min_chars - 1 and _TERM.fullmatch(w)
@@ -170,13 +192,10 @@ class SpellingCorrector:
         typed = word.lower().split("'")[0]
         if len(typed) < self.min_chars:
             return None
-        process, OSA = fuzzy_search()
         edits = 2 if len(typed) >= self.two_edits_chars else 1
-        found = process.extract(
-            typed, self._vocabulary(), scorer=OSA.distance, score_cutoff=edits, limit=None
-        )
+        found = self._vocabulary().near(typed, edits)
         candidates = []
-        for written, distance, _ in found:
+        for written, distance in found:
             terms = word_terms(written)
             if distance > 0 and len(terms) == 1 and terms[0] in self.idf:
                 candidates.append((distance, self.idf[terms[0]], written))

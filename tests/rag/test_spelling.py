@@ -147,3 +147,23 @@ def test_a_slip_is_compared_word_to_word_with_the_corpus_words(analyzer: Lexical
     assert analyzer.word_terms("knapping") == ["knap"]
     assert short.correct_word("knapping", analyzer.word_terms) == "napping"
     assert short.correct("stone knapping", analyzer.word_terms) == ("stone knapping", {})
+
+
+def test_strings_grouped_by_length_find_what_a_search_of_them_all_finds() -> None:
+    import random
+
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    from rag.spelling import StringsByLength
+
+    rng = random.Random(5)
+    strings = ["".join(rng.choice("abcde") for _ in range(rng.randint(2, 9))) for _ in range(600)]
+    grouped = StringsByLength(strings)
+    for word in [*strings[:60], "abcab", "eeeeeee", "a"]:
+        for slips in (1, 2):
+            everything = process.extract(
+                word, strings, scorer=OSA.distance, score_cutoff=slips, limit=None
+            )
+            expected = sorted((s, int(d)) for s, d, _ in everything)
+            assert sorted(grouped.near(word, slips)) == expected
