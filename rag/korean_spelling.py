@@ -23,15 +23,14 @@ commonest (lowest IDF) wins, as for English (``rag.spelling``).
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
 from rag.crosslingual import Translator
 from rag.language import KOREAN
-from rag.spelling import StringsByLength, Words, dictionary_knows
+from rag.spelling import SlipCorrector, StringsByLength, Words, dictionary_knows
 
 _HANGUL_TERM = re.compile(r"[가-힣]{2,}")  # indexed nouns a word can be read as
 MIN_PART_SYLLABLES = 2  # each part of a compound read as two nouns
@@ -69,16 +68,12 @@ class KoreanWords(Words):
 
 
 @dataclass
-class KoreanSpellingCorrector:
-    """Corrections of Korean nouns against the Korean terms of one index (``idf``)."""
+class KoreanSpellingCorrector(SlipCorrector):
+    """Corrections of Korean nouns against the Korean terms of one index (its lengths count
+    jamo)."""
 
-    idf: Mapping[str, float]
-    min_jamo: int
-    two_edits_jamo: int
-    words: Words = field(default_factory=Words)
     _terms: dict[str, str] | None = field(default=None, init=False, repr=False)
     _jamo: StringsByLength | None = field(default=None, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def _candidates(self) -> tuple[dict[str, str], StringsByLength]:
         """The indexed Hangul nouns of two syllables or more by their jamo, and those jamo
@@ -93,10 +88,10 @@ class KoreanSpellingCorrector:
         """The indexed noun within ``word``'s allowed slips, with its distance in jamo (None:
         too short, or none is)."""
         typed = jamo(word)
-        if len(typed) < self.min_jamo:
+        edits = self.slips(len(typed))
+        if not edits:
             return None
         terms, spelt = self._candidates()
-        edits = 2 if len(typed) >= self.two_edits_jamo else 1
         found = spelt.near(typed, edits)
         candidates = [(d, self.idf[terms[j]], terms[j]) for j, d in found if d > 0]
         if not candidates:

@@ -14,7 +14,8 @@ What is not a slip is left as it is: a word the index holds; a real word (``Word
 English, ``EnglishWords``: the encoder's vocabulary and the bilingual dictionary: drone, halal,
 words whose articles may be in the other language); a name, that is a word with a capital
 anywhere but at the start of the question (Taser, Hanoi, NSTRI, mRNA). The candidates are
-searched with rapidfuzz (about a millisecond over 40,000 terms), only for the words left.
+searched with rapidfuzz, among the terms of the lengths a slip can reach, only for the words
+left.
 """
 
 from __future__ import annotations
@@ -136,22 +137,35 @@ class StringsByLength:
 
 
 def _distance(a: str, b: str) -> int:
-    from rapidfuzz.distance import OSA
-
-    return int(OSA.distance(a, b))
+    _, osa = fuzzy_search()
+    return int(osa.distance(a, b))
 
 
 @dataclass
-class SpellingCorrector:
-    """Corrections against the terms of one index (``idf``: every indexed term's IDF)."""
+class SlipCorrector:
+    """What a language's corrector holds: the index's terms (``idf``: every indexed term's
+    IDF), what it knows of the language's words, and how many slips a word may hold."""
 
     idf: Mapping[str, float]
-    min_chars: int
-    two_edits_chars: int
+    min_chars: int  # letters (jamo in Korean) of the shortest word corrected
+    two_edits_chars: int  # and of the shortest that may be two slips away
     words: Words = field(default_factory=Words)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def slips(self, length: int) -> int:
+        """Slips a word of ``length`` may hold: none under ``min_chars``, two from
+        ``two_edits_chars``, else one."""
+        if length < self.min_chars:
+            return 0
+        return 2 if length >= self.two_edits_chars else 1
+
+
+@dataclass
+class SpellingCorrector(SlipCorrector):
+    """Corrections of Latin-script words against the terms of one index."""
+
     _terms: StringsByLength | None = field(default=None, init=False, repr=False)
     _words: StringsByLength | None = field(default=None, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def terms(self) -> StringsByLength:
         """The indexed terms a word can be corrected to (made on first use)."""
@@ -165,9 +179,9 @@ class SpellingCorrector:
     def correct_term(self, term: str) -> str | None:
         """The indexed term nearest ``term`` within its allowed slips (None: too short, or
         none is)."""
-        if len(term) < self.min_chars:
+        edits = self.slips(len(term))
+        if not edits:
             return None
-        edits = 2 if len(term) >= self.two_edits_chars else 1
         found = self.terms().near(term, edits)
         candidates = [(distance, self.idf[t], t) for t, distance in found if distance > 0]
         return min(candidates)[2] if candidates else None
@@ -190,9 +204,9 @@ class SpellingCorrector:
         (experoment: expero, one slip from experi and from expert; word to word, one from
         experiment only)."""
         typed = word.lower().split("'")[0]
-        if len(typed) < self.min_chars:
+        edits = self.slips(len(typed))
+        if not edits:
             return None
-        edits = 2 if len(typed) >= self.two_edits_chars else 1
         found = self._vocabulary().near(typed, edits)
         candidates = []
         for written, distance in found:
