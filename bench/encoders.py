@@ -38,7 +38,7 @@ from rag.embedding.encoder import Encoder
 from rag.errors import IndexStoreError
 from rag.ingest import read_articles
 
-BACKENDS = ("torch", "onnx")
+BACKENDS = ("torch", "onnx", "openvino", "openvino-bf16")  # torch first: the reference
 PASSAGE_CHARS = 1200
 PASSAGE_BATCH = 16
 SAMPLE_SEED = 7
@@ -208,6 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=60, help="/ask requests per backend")
     parser.add_argument("--no-serve", action="store_true", help="skip the index and HTTP rows")
     parser.add_argument(
+        "--backends",
+        nargs="+",
+        choices=BACKENDS[1:],
+        default=list(BACKENDS[1:]),
+        help="backends beside PyTorch (default: all)",
+    )
+    parser.add_argument(
         "--index-dir",
         type=Path,
         help="serve this index (built there from the news corpora if it has none); "
@@ -218,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     settings = base.but(index_dir=args.index_dir or out / "encoders-index")
-    encoders = {name: Encoder(settings.but(encoder_backend=name)) for name in BACKENDS}
+    names = ["torch", *args.backends]
+    encoders = {name: Encoder(settings.but(encoder_backend=name)) for name in names}
     questions = _questions()[: args.questions]
     corpus = list(base.eval.eval_news_corpus)
     rows = measure(encoders, questions, _passages(corpus, args.passages), args.repeats)

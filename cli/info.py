@@ -48,7 +48,7 @@ def cmd_model(args: argparse.Namespace) -> int:
     target = provision_e5_small(
         settings.encoder.resolved_models_dir() / DEFAULT_MODEL, force=args.force
     )
-    # The ONNX Runtime backend's copy of the same weights, exported here, offline.
+    # The copy of the same weights that ONNX Runtime and OpenVINO run, exported here, offline.
     exported = export_onnx(target, force=args.force)
     print(
         f"{DEFAULT_MODEL} ready at {target}, ONNX export at {exported} "

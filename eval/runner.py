@@ -140,7 +140,8 @@ def _corpus_key(eval_set: EvalSet, settings: Settings, encoder: Encoder) -> str:
                 stat = file.stat()
                 digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     build = {name: str(settings.value(name)) for name in BUILD_SETTINGS}
-    digest.update(json.dumps([build, encoder.fingerprint, FORMAT_VERSION], sort_keys=True).encode())
+    vectors = encoder.build_fingerprint  # the weights, and bfloat16 where a build uses it
+    digest.update(json.dumps([build, vectors, FORMAT_VERSION], sort_keys=True).encode())
     # What decides a text's terms (the analyzer's code and versions): an index analysed
     # otherwise than the questions are is another index.
     digest.update(analysis_fingerprint())

@@ -57,11 +57,11 @@ class EmbeddingCache:
 
     @classmethod
     def for_encoder(cls, settings: Settings, encoder: Encoder, namespace: str) -> EmbeddingCache:
-        """The settings' cache, its vectors keyed by the encoder's fingerprint and ``namespace``
-        (what kind of text, with which prompt)."""
+        """The settings' cache, its vectors keyed by what decides a build's vectors (the
+        encoder's ``build_fingerprint``) and ``namespace`` (what kind of text, which prompt)."""
         return cls(
             settings.service.cache_dir.expanduser() / CACHE_FILE,
-            f"{encoder.fingerprint}:{namespace}",
+            f"{encoder.build_fingerprint}:{namespace}",
             encoder.dimension,
         )
 

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_MODEL = "multilingual-e5-small"
+# What runs the model (rag.embedding.encoder.EXPORT_BACKENDS: all but torch run the ONNX export).
+Backend = Literal["torch", "onnx", "openvino", "openvino-bf16"]
 READER_ADAPTER = Path(__file__).resolve().parent.parent / "fitted" / "reader"
 
 
@@ -45,13 +47,15 @@ class EncoderSettings(BaseModel):
         "as long with it (docs/encoders.md, 'Spinning threads off by default')",
     )
     device: str = "cpu"
-    encoder_backend: Literal["torch", "onnx"] = Field(
+    encoder_backend: Backend = Field(
         "onnx",
-        description="what runs the model: onnx (ONNX Runtime, exported offline from the same "
-        "weights by `rag model`; about 3x faster per question) or torch (sentence-transformers "
-        "on PyTorch, which packs a question with its new words in one pass)",
+        description="what runs the model on questions: onnx (ONNX Runtime, exported offline "
+        "from the same weights by `rag model`; about 3x faster per question), openvino "
+        "(OpenVINO on the same export), openvino-bf16 (OpenVINO multiplying in bfloat16 where "
+        "the CPU can: vectors within a cosine of about 1e-5) or torch (sentence-transformers "
+        "on PyTorch)",
     )
-    build_encoder_backend: Literal["torch", "onnx"] = Field(
+    build_encoder_backend: Backend = Field(
         "onnx",
         description="what runs the model on a build's batches of passages, titles and words "
         "(bench.encoders: ONNX Runtime's fused export encodes about twice PyTorch's passages "

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from rag.config import DEFAULT_MODEL, Settings
-from rag.embedding.onnx import ONNX_DIR, OnnxModel, export_onnx, onnx_compatible
+from rag.embedding.onnx import (
+    ONNX_DIR,
+    OnnxModel,
+    Precision,
+    Runtime,
+    export_onnx,
+    onnx_compatible,
+)
 from rag.embedding.packing import PackedEncoder
 from rag.errors import ModelError
 
@@ -21,6 +28,12 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 ProgressCallback = Callable[[int], None]
+# The backends that run the ONNX export: its runtime and the precision of its products.
+EXPORT_BACKENDS: dict[str, tuple[Runtime, Precision]] = {
+    "onnx": ("onnxruntime", "f32"),
+    "openvino": ("openvino", "f32"),
+    "openvino-bf16": ("openvino", "bf16"),
+}
 # Hashing the first and last MiB of the weights identifies them without reading 0.5 GB.
 _FINGERPRINT_SAMPLE_BYTES = 1 << 20
 
@@ -58,8 +71,9 @@ def _fingerprint(path: str) -> str:
 
 class Encoder:
     """A sentence-transformers model with the service's query and passage prompts, run by
-    PyTorch (``torch``) or by ONNX Runtime from the same weights (``onnx``, the default:
-    about three times faster per question; ``rag/embedding/onnx.py``)."""
+    PyTorch (``torch``) or from the same weights exported to ONNX (``EXPORT_BACKENDS``: ONNX
+    Runtime, about three times faster per question, or OpenVINO; ``rag/embedding/onnx.py``).
+    Questions and a build's batches may each have a backend of their own."""
 
     def __init__(self, settings: Settings) -> None:
         self.name = settings.encoder.model
@@ -73,9 +87,10 @@ class Encoder:
         self.threads = settings.encoder.encoder_threads
         self.spinning = settings.encoder.encoder_spinning
         self._model: SentenceTransformer | None = None
-        self._onnx: OnnxModel | None = None
+        self._onnx: OnnxModel | None = None  # what runs questions, unless PyTorch does
+        self._exports: dict[str, OnnxModel] = {}  # by backend, made on first use
         self._packed: PackedEncoder | None = None
-        if self.backend == "onnx":
+        if self.backend in EXPORT_BACKENDS:
             self._init_onnx(Path(self.path))
         else:
             self._init_torch()
@@ -104,12 +119,7 @@ class Encoder:
         self._packed = PackedEncoder.for_model(model, self.max_tokens)
 
     def _init_onnx(self, folder: Path) -> None:
-        problem = onnx_compatible(folder)
-        if problem:
-            raise ModelError(
-                f"model {self.name!r} cannot run on ONNX Runtime: {problem}. "
-                "Set RAG_ENCODER_BACKEND=torch."
-            )
+        self._check_exportable(folder)
         try:
             config = json.loads((folder / "config_sentence_transformers.json").read_text())
             self.prompts = dict(config.get("prompts") or {})
@@ -119,9 +129,43 @@ class Encoder:
             self.dimension = int(pooling["word_embedding_dimension"])
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"cannot read the configuration of {folder}: {exc}") from exc
-        export_onnx(folder)  # once, offline, beside the weights
-        self._onnx = OnnxModel(folder, self.max_tokens, self.threads, spinning=self.spinning)
+        self._onnx = self._export_model(self.backend)
         self._tokenizer = self._onnx.tokenizer
+
+    def _export_model(self, backend: str) -> OnnxModel:
+        """The ONNX export run by ``backend`` (one of ``EXPORT_BACKENDS``), made once."""
+        model = self._exports.get(backend)
+        if model is None:
+            folder = Path(self.path)
+            self._check_exportable(folder)
+            export_onnx(folder)  # once, offline, beside the weights
+            runtime, precision = EXPORT_BACKENDS[backend]
+            model = OnnxModel(
+                folder,
+                self.max_tokens,
+                self.threads,
+                spinning=self.spinning,
+                runtime=runtime,
+                precision=precision,
+            )
+            self._exports[backend] = model
+        return model
+
+    def _check_exportable(self, folder: Path) -> None:
+        problem = onnx_compatible(folder)
+        if problem:
+            raise ModelError(
+                f"model {self.name!r} cannot run exported to ONNX: {problem}. "
+                "Set RAG_ENCODER_BACKEND=torch and RAG_BUILD_ENCODER_BACKEND=torch."
+            )
+
+    @property
+    def build_fingerprint(self) -> str:
+        """What decides a build's vectors: the weights, and the precision of the build
+        backend's products where it is not float32 (bfloat16's vectors are not float32's, so
+        they are neither cached nor reused as them)."""
+        precision = EXPORT_BACKENDS.get(self.build_backend, ("onnxruntime", "f32"))[1]
+        return self.fingerprint if precision == "f32" else f"{self.fingerprint}-{precision}"
 
     @property
     def tokenizer(self) -> Any:
@@ -206,25 +250,28 @@ class Encoder:
         if progress is None:
             return self._encode(texts, prompt)
         # Progress is reported by builds, whose long batches may have a backend of their own.
-        torch_batches = self.build_backend == "torch" and self._onnx is not None
         # Encode in slices so that a progress bar moves; sorted by length to limit padding.
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         step = self.batch_size * 4
         for begin in range(0, len(texts), step):
             rows = order[begin : begin + step]
-            out[rows] = self._encode([texts[i] for i in rows], prompt, torch=torch_batches)
+            out[rows] = self._encode([texts[i] for i in rows], prompt, self.build_backend)
             progress(len(rows))
         return out
 
     def _encode(
-        self, texts: Sequence[str], prompt_name: str | None, *, torch: bool = False
+        self, texts: Sequence[str], prompt_name: str | None, backend: str | None = None
     ) -> np.ndarray:
+        """Vectors of ``texts`` by ``backend`` (None: the questions' one)."""
         if not texts:
             return np.empty((0, self.dimension), dtype=np.float32)
-        if self._onnx is not None and not torch:
+        export = self._onnx
+        if backend is not None and backend != self.backend:
+            export = self._export_model(backend) if backend in EXPORT_BACKENDS else None
+        if export is not None:
             prompt = self._prompt_text(prompt_name)
-            return self._onnx.encode([prompt + text for text in texts], self.batch_size)
+            return export.encode([prompt + text for text in texts], self.batch_size)
         vectors = self.model.encode(
             list(texts),
             prompt_name=prompt_name,

@@ -25,12 +25,15 @@ import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from rag.embedding.packing import pack_windows
 from rag.errors import MissingDependencyError, ModelError
+
+Runtime = Literal["onnxruntime", "openvino"]
+Precision = Literal["f32", "bf16"]
 
 ONNX_DIR = "onnx"  # left out of the model's fingerprint: the weights are the same
 ONNX_FILE = "model.onnx"
@@ -51,6 +54,11 @@ EXPORT_FILES = (ONNX_FILE, ONNX_DATA_FILE, TOKENIZER_FILE, EXPORT_RECORD_FILE)
 _OPSET = 17
 # A text shorter than this share of a batch's longest starts a batch of its own (less padding).
 MIN_FILL = 0.5
+# OpenVINO prepares each new shape of input on its first run (about 4 ms here): widths are
+# rounded up to this many tokens, and the widths up to WARM_TOKENS are run once at load, so a
+# question meets a shape already prepared. ONNX Runtime has no such cost and gets no padding.
+OPENVINO_WIDTH_STEP = 8
+WARM_TOKENS = 128
 _EXPORT_TEXTS = ("query: hello world", "passage: 서울대병원")
 
 
@@ -251,9 +259,12 @@ class FastTokenizer:
         """Token ids of ``texts``, cut to the model's window (special tokens included)."""
         return [list(e.ids) for e in self._window.encode_batch(list(texts))]
 
-    def pad(self, rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-        """Token ids and attention mask of ``rows`` padded to the longest."""
-        width = max(len(r) for r in rows)
+    def pad(
+        self, rows: Sequence[Sequence[int]], multiple: int = 1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and attention mask of ``rows`` padded to the longest, rounded up to a
+        ``multiple`` of tokens."""
+        width = _round_up(max(len(r) for r in rows), multiple)
         ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
         for row, tokens in enumerate(rows):
@@ -282,39 +293,56 @@ def length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
 
 
 class OnnxModel:
-    """Mean-pooled unit vectors from the exported model on ONNX Runtime's CPU provider."""
+    """Mean-pooled unit vectors from the exported model on ONNX Runtime's CPU provider, or on
+    OpenVINO's CPU plugin (``runtime``; ``precision`` is OpenVINO's: ``rag.embedding.openvino``)."""
 
     def __init__(
-        self, model_dir: Path, max_tokens: int, threads: int = 0, *, spinning: bool = True
+        self,
+        model_dir: Path,
+        max_tokens: int,
+        threads: int = 0,
+        *,
+        spinning: bool = True,
+        runtime: Runtime = "onnxruntime",
+        precision: Precision = "f32",
     ) -> None:
-        try:
-            import onnxruntime
-        except ImportError as exc:
-            raise MissingDependencyError(
-                f"the onnx encoder backend needs {exc.name}: pip install onnxruntime"
-            ) from exc
-        options = onnxruntime.SessionOptions()
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads  # 0: ONNX Runtime's default
-        # Spinning threads take the next parallel step sooner, and keep the cores busy for a
-        # moment after the run (RAG_ENCODER_SPINNING).
-        options.add_session_config_entry(
-            "session.intra_op.allow_spinning", "1" if spinning else "0"
-        )
-        self.session = onnxruntime.InferenceSession(
-            str(onnx_path(model_dir)), options, providers=["CPUExecutionProvider"]
-        )
+        self.session: Any
+        if runtime == "openvino":
+            from rag.embedding.openvino import OpenVinoSession
+
+            self.session = OpenVinoSession(
+                onnx_path(model_dir), threads=threads, precision=precision
+            )
+            names = set(self.session.input_names)
+        else:
+            self.session = _onnxruntime_session(model_dir, threads, spinning)
+            names = {value.name for value in self.session.get_inputs()}
         self.tokenizer = FastTokenizer(model_dir, max_tokens)
         self.max_tokens = max_tokens
-        names = {value.name for value in self.session.get_inputs()}
         self.packs = names.issuperset(PACKING_INPUTS)
+        self.width_step = OPENVINO_WIDTH_STEP if runtime == "openvino" else 1
+        if self.width_step > 1 and self.packs:
+            self._warm_shapes()
+
+    def _warm_shapes(self) -> None:
+        """Run each single-row width a question's pass may have (up to ``WARM_TOKENS``) once."""
+        for width in range(self.width_step, WARM_TOKENS + 1, self.width_step):
+            self.session.run(
+                None,
+                {
+                    "input_ids": np.full((1, width), self.tokenizer.pad_id, dtype=np.int64),
+                    POSITIONS_INPUT: np.zeros((1, width), dtype=np.int32),
+                    PAIRS_INPUT: np.ones((1, width, width), dtype=np.int32),
+                },
+            )
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         """Unit vectors of ``texts`` (prompts applied), in batches of similar length."""
         tokens = self.tokenizer.window_ids(texts)
         out = np.empty((len(texts), 0), dtype=np.float32)
         for rows in length_batches([len(t) for t in tokens], batch_size):
-            vectors = self._run(*self.tokenizer.pad([tokens[i] for i in rows]))
+            padded = self.tokenizer.pad([tokens[i] for i in rows], self.width_step)
+            vectors = self._run(*padded)
             if out.shape[1] == 0:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
             out[rows] = vectors
@@ -331,7 +359,7 @@ class OnnxModel:
         if not pieces:
             return np.empty((0, 0), dtype=np.float32)
         rows = pack_windows([len(piece) for piece in pieces], self.max_tokens)
-        width = max(sum(len(pieces[n]) for n in row) for row in rows)
+        width = _round_up(max(sum(len(pieces[n]) for n in row) for row in rows), self.width_step)
         ids = np.full((len(rows), width), self.tokenizer.pad_id, dtype=np.int64)
         positions = np.zeros((len(rows), width), dtype=np.int32)
         # Each token's segment: its text's number, or -1-column for padding (attends itself).
@@ -370,6 +398,28 @@ class OnnxModel:
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return _unit(pooled)
+
+
+def _onnxruntime_session(model_dir: Path, threads: int, spinning: bool) -> Any:
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"the onnx encoder backend needs {exc.name}: pip install onnxruntime"
+        ) from exc
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads  # 0: ONNX Runtime's default
+    # Spinning threads take the next parallel step sooner, and keep the cores busy for a
+    # moment after the run (RAG_ENCODER_SPINNING).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    return onnxruntime.InferenceSession(
+        str(onnx_path(model_dir)), options, providers=["CPUExecutionProvider"]
+    )
+
+
+def _round_up(count: int, multiple: int) -> int:
+    return -(-count // multiple) * multiple
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
