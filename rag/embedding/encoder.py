@@ -140,6 +140,7 @@ class Encoder:
             self._check_exportable(folder)
             export_onnx(folder)  # once, offline, beside the weights
             runtime, precision = EXPORT_BACKENDS[backend]
+            loaded = next(iter(self._exports.values()), None)  # its tokenizer is the same
             model = OnnxModel(
                 folder,
                 self.max_tokens,
@@ -147,6 +148,8 @@ class Encoder:
                 spinning=self.spinning,
                 runtime=runtime,
                 precision=precision,
+                tokenizer=loaded.tokenizer if loaded is not None else None,
+                for_questions=backend == self.backend,
             )
             self._exports[backend] = model
         return model

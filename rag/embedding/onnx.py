@@ -18,6 +18,7 @@ share per token, so a second pass for the words paid that fixed part again.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -236,15 +237,13 @@ class FastTokenizer:
     def __init__(self, model_dir: Path, max_tokens: int) -> None:
         from tokenizers import Tokenizer
 
-        path = str(model_dir / ONNX_DIR / TOKENIZER_FILE)
-        # Two instances, since truncation is the tokenizer's state and requests run in
-        # threads: one whole (token counts), one cut to the model's window (encoding).
-        self._tokenizer = Tokenizer.from_file(path)
+        # One instance, never truncating (truncation is a tokenizer's state, and requests run
+        # in threads); texts are cut to the window after (``window_ids``). A load takes
+        # about 0.7 s, which every process that encodes pays.
+        self._tokenizer = Tokenizer.from_file(str(model_dir / ONNX_DIR / TOKENIZER_FILE))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
-        self._window = Tokenizer.from_file(path)
-        self._window.no_padding()
-        self._window.enable_truncation(max_length=max_tokens)
+        self.max_tokens = max_tokens
         pad = self._tokenizer.token_to_id("<pad>")
         self.pad_id = 0 if pad is None else int(pad)
 
@@ -256,8 +255,19 @@ class FastTokenizer:
         return [self._tokenizer.id_to_token(i) for i in ids]
 
     def window_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        """Token ids of ``texts``, cut to the model's window (special tokens included)."""
-        return [list(e.ids) for e in self._window.encode_batch(list(texts))]
+        """Token ids of ``texts``, cut to the model's window (special tokens included) as
+        transformers' truncation cuts them: the text's tokens, the special ones kept."""
+        return [
+            self._cut(e.ids, e.special_tokens_mask)
+            for e in self._tokenizer.encode_batch(list(texts))
+        ]
+
+    def _cut(self, ids: list[int], special: list[int]) -> list[int]:
+        if len(ids) <= self.max_tokens:
+            return list(ids)
+        closing = len(special) - len(list(itertools.takewhile(bool, special[::-1])))
+        tail = len(special) - closing  # the special tokens after the text's (</s>)
+        return list(ids[: self.max_tokens - tail]) + list(ids[len(ids) - tail :])
 
     def pad(
         self, rows: Sequence[Sequence[int]], multiple: int = 1
@@ -305,7 +315,12 @@ class OnnxModel:
         spinning: bool = True,
         runtime: Runtime = "onnxruntime",
         precision: Precision = "f32",
+        tokenizer: FastTokenizer | None = None,
+        for_questions: bool = True,
     ) -> None:
+        """``tokenizer``: one already loaded for the folder (about 0.7 s a load);
+        ``for_questions``: OpenVINO prepares the widths of questions at load (a build's batches
+        need not)."""
         self.session: Any
         if runtime == "openvino":
             from rag.embedding.openvino import OpenVinoSession
@@ -317,11 +332,11 @@ class OnnxModel:
         else:
             self.session = _onnxruntime_session(model_dir, threads, spinning)
             names = {value.name for value in self.session.get_inputs()}
-        self.tokenizer = FastTokenizer(model_dir, max_tokens)
+        self.tokenizer = tokenizer or FastTokenizer(model_dir, max_tokens)
         self.max_tokens = max_tokens
         self.packs = names.issuperset(PACKING_INPUTS)
         self.width_step = OPENVINO_WIDTH_STEP if runtime == "openvino" else 1
-        if self.width_step > 1 and self.packs:
+        if self.width_step > 1 and self.packs and for_questions:
             self._warm_shapes()
 
     def _warm_shapes(self) -> None:

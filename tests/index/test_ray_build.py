@@ -44,6 +44,15 @@ def _vectors(folder: Path) -> np.ndarray:
     return np.load(folder / "dense" / "vectors.npy")
 
 
+def _same_passages(built: Path, reference: Path) -> None:
+    """Row for row the same passages' vectors: bfloat16 products (the default build backend)
+    depend a little on what a text is batched with (a cosine within 1e-5), another passage's
+    vector is far off."""
+    ours, theirs = _vectors(built), _vectors(reference)
+    assert ours.shape == theirs.shape
+    assert float(np.min(np.sum(ours * theirs, axis=1))) > 1 - 1e-4
+
+
 def test_a_ray_build_with_a_worker_killed_mid_build_is_the_local_build(
     cluster: str,
     small_corpus: Path,
@@ -54,9 +63,9 @@ def test_a_ray_build_with_a_worker_killed_mid_build_is_the_local_build(
 ) -> None:
     from index import ray_build
 
-    # Builds' batches run on ONNX Runtime (the default), locally and in the model actors:
-    # an actor loads the model in a second, not PyTorch's in ten.
-    assert settings.encoder.build_encoder_backend == "onnx"
+    # Builds' batches run on OpenVINO in bfloat16 (the default), locally and in the model
+    # actors: an actor loads the model in a second, not PyTorch's in ten.
+    assert settings.encoder.build_encoder_backend == "openvino-bf16"
     local = build_index(
         [small_corpus], settings.but(index_dir=tmp_path / "local"), encoder, progress=False
     )
@@ -90,7 +99,7 @@ def test_a_ray_build_with_a_worker_killed_mid_build_is_the_local_build(
     assert on_ray.manifest.corpus_fingerprint == local.manifest.corpus_fingerprint
     assert on_ray.manifest.counts == {**local.manifest.counts, "encoded": on_ray.encoded}
     assert on_ray.encoded == local.manifest.counts["chunks"]  # every passage, by the workers
-    np.testing.assert_allclose(_vectors(on_ray.folder), _vectors(local.folder), atol=1e-4)
+    _same_passages(on_ray.folder, local.folder)
 
     # What the workers made went to the build caches: the same build again sends nothing.
     again = build_index(
@@ -135,7 +144,7 @@ def test_only_new_articles_go_to_the_cluster(
     assert on_ray.cut == 1
     for name in (ARTICLES_FILE, CHUNKS_FILE):
         assert (on_ray.folder / name).read_bytes() == (local.folder / name).read_bytes()
-    np.testing.assert_allclose(_vectors(on_ray.folder), _vectors(local.folder), atol=1e-4)
+    _same_passages(on_ray.folder, local.folder)
 
 
 def test_an_address_where_no_cluster_listens_is_refused_at_once(
