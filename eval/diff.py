@@ -56,10 +56,10 @@ def _fmt(name: str, value: float) -> str:
     return f"{value:.4f}" if name == "nDCG@10" and value == value else cell(value)
 
 
-def pair_table(first: Path, second: Path, method: str) -> str:
+def pair_table(first: Path, second: Path, method: str, second_method: str) -> str:
     """Answer-hit@5 by question language and answer language, A / B."""
     ours = results_by_set(first, method, "ndcg10", "nDCG@10")
-    theirs = results_by_set(second, method, "ndcg10", "nDCG@10")
+    theirs = results_by_set(second, second_method, "ndcg10", "nDCG@10")
     lines = ["| set | pair | questions | answer-hit@5 |", "|---|---|---|---|"]
     for name in sorted(ours.keys() & theirs.keys()):
         by_pair: dict[str, list[list[Row]]] = {}
@@ -96,9 +96,9 @@ def differences(first: list[Row], second: list[Row]) -> dict[str, int]:
     return counts
 
 
-def table(first: Path, second: Path, method: str) -> str:
+def table(first: Path, second: Path, method: str, second_method: str) -> str:
     ours = results_by_set(first, method, "ndcg10", "nDCG@10")
-    theirs = results_by_set(second, method, "ndcg10", "nDCG@10")
+    theirs = results_by_set(second, second_method, "ndcg10", "nDCG@10")
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for name in sorted(ours.keys() & theirs.keys()):
         a, b = figures(ours[name]), figures(theirs[name])
@@ -112,11 +112,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.diff", description=__doc__)
     parser.add_argument("first", type=Path, help="questions.jsonl of one rag eval --out (A)")
     parser.add_argument("second", type=Path, help="questions.jsonl of another (B)")
-    parser.add_argument("--method", default="hybrid")
+    parser.add_argument("--method", default="hybrid", help="the method of A's results")
+    parser.add_argument(
+        "--second-method",
+        help="the method of B's results (default: --method), e.g. a --compare of the same run: "
+        "'hybrid[abstain=false]'",
+    )
     args = parser.parse_args(argv)
-    print(table(args.first, args.second, args.method))
+    second = args.second_method or args.method
+    print(table(args.first, args.second, args.method, second))
     print()
-    print(pair_table(args.first, args.second, args.method))
+    print(pair_table(args.first, args.second, args.method, second))
     return 0
 
 

@@ -15,7 +15,7 @@ from index.loader import load_build
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.embedding.onnx import ONNX_DATA_FILE, OPENVINO_WIDTH_STEP, onnx_path
-from rag.embedding.openvino import release_mapped_pages
+from rag.embedding.openvino import OpenVinoSession, release_mapped_pages
 
 TEXTS = ["서울대병원이 보스턴에서 소개한 플랫폼은?", "insulin prices", "heart failure " * 300]
 WORDS = ["서울대병원이 보스턴에서 소개한 플랫폼은?", "심부전", "patients", "NSTRI"]
@@ -92,11 +92,15 @@ def _resident_kib(path: Path) -> int:
     return total
 
 
-def test_a_compiled_model_holds_few_pages_of_the_weights_file(openvino_encoder: Encoder) -> None:
+def test_compiling_leaves_few_pages_of_the_weights_file_held(openvino_encoder: Encoder) -> None:
     weights = onnx_path(Path(openvino_encoder.path)).parent / ONNX_DATA_FILE
-    # Compiling reads all of the 470 MB; what stays are the pages the runs touch.
     assert weights.stat().st_size > 400 * 2**20
-    assert _resident_kib(weights) < 150 * 2**10
+    # Compiling reads all of the 470 MB; what it leaves held is little. (Runs hold the pages
+    # they touch: other models of this process may hold many, hence a difference.)
+    before = _resident_kib(weights)
+    session = OpenVinoSession(onnx_path(Path(openvino_encoder.path)))
+    assert session.input_names
+    assert _resident_kib(weights) - before < 100 * 2**10
 
 
 def test_released_pages_are_read_again_from_the_file(tmp_path: Path) -> None:
