@@ -70,14 +70,6 @@ class QueryParams(BaseModel):
         description="that power in a language partition without the question's language, "
         "where the share counts translations, which rarely cover a whole question",
     )
-    sentence_kind_weight: float = Field(
-        0.0,
-        ge=0,
-        description="added to a first fused passage's score, times the spread of those "
-        "passages' fused scores, when the question asks for a kind of quantity (a share, "
-        "money, a date, a change, a measure, a count: rag.question_type.ANSWER_KINDS) and "
-        "the passage states one of that kind (0: off)",
-    )
     sentence_rerank_depth: int = Field(
         10, ge=0, description="first fused passages of each partition re-scored by sentence"
     )

@@ -24,7 +24,6 @@ import numpy as np
 
 from rag.config import QueryParams
 from rag.lexical.bm25 import BM25Retriever
-from rag.question_type import asked_kind
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.fusion import reciprocal_rank_fusion, zscore_fusion
 from rag.retrieval.sentence_match import SentenceMatcher
@@ -286,8 +285,6 @@ class HybridRanker:
                 params.sentence_rerank_depth,
                 params.sentence_weight,
                 power,
-                kind=asked_kind(query.text) if params.sentence_kind_weight else None,
-                kind_weight=params.sentence_kind_weight,
             )
         return fused, dense, bm25
 

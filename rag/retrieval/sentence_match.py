@@ -18,7 +18,6 @@ from functools import cached_property
 import numpy as np
 
 from rag.documents import Chunk
-from rag.question_type import AnswerKind
 from rag.sentence_table import SentenceTable
 from rag.types import Query, Scored, concept_weight
 
@@ -98,21 +97,12 @@ class SentenceMatcher:
         return out
 
     def rerank(
-        self,
-        query: Query,
-        fused: Scored,
-        depth: int,
-        weight: float,
-        power: float = 1.0,
-        *,
-        kind: AnswerKind | None = None,
-        kind_weight: float = 0.0,
+        self, query: Query, fused: Scored, depth: int, weight: float, power: float = 1.0
     ) -> Scored:
         """``fused`` with its first ``depth`` passages re-scored by their best sentence: each
         gains ``weight`` times the spread (standard deviation) of the head's fused scores
-        times its best sentence's share raised to ``power``; and, where the question asks
-        for a ``kind`` of quantity, ``kind_weight`` times that spread if it states one."""
-        if (weight == 0 and kind_weight == 0) or depth == 0 or len(fused) < 2:
+        times its best sentence's share raised to ``power``."""
+        if weight == 0 or depth == 0 or len(fused) < 2:
             return fused
         head = min(depth, len(fused))
         scores = fused.scores.copy()
@@ -122,11 +112,6 @@ class SentenceMatcher:
         # holding most, which paraphrased questions' passages often do.
         spread = float(scores[:head].std())
         bonus = self.coverage(query, fused.positions[:head].tolist()) ** power
-        if kind is not None and kind_weight > 0:
-            # The passage that answers "how much did it cost" states an amount of money.
-            states = [bool(kind.stated.search(self.chunks[p].text)) for p in fused.positions[:head]]
-            bonus = bonus * weight + kind_weight * np.asarray(states, dtype=np.float64)
-            weight = 1.0
         # Only raised, the head stays ahead of the rest: only its own order changes.
         scores[:head] += weight * spread * bonus
         return Scored(fused.positions, scores).best_first()
