@@ -128,7 +128,8 @@ class ChunkAndEmbed:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.encoder = Encoder(settings)
+        # An actor encodes passages only: the build backend's model is the one it loads.
+        self.encoder = Encoder(settings.but(encoder_backend=settings.encoder.build_encoder_backend))
         self.chunker = make_chunker(
             settings,
             self.encoder.count_tokens,

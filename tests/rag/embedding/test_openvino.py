@@ -22,8 +22,11 @@ WORDS = ["서울대병원이 보스턴에서 소개한 플랫폼은?", "심부�
 
 
 @pytest.fixture(scope="module")
-def onnxruntime_encoder(settings: Settings) -> Encoder:
-    return Encoder(settings.but(encoder_backend="onnx", build_encoder_backend="onnx"))
+def onnxruntime_encoder(encoder: Encoder) -> Encoder:
+    """The session's encoder: questions, and texts encoded without a build's progress bar,
+    on ONNX Runtime (its build backend is bfloat16's)."""
+    assert encoder.backend == "onnx" and encoder.build_backend == "openvino-bf16"
+    return encoder
 
 
 @pytest.fixture(scope="module", params=["openvino", "openvino-bf16"])
@@ -72,7 +75,7 @@ def test_widths_are_rounded_for_openvino_only(
     assert _least_cosine(alone, beside) > 1 - 1e-5
 
 
-def test_an_index_built_on_onnx_runtime_is_served_by_openvino(
+def test_the_session_index_is_served_by_openvino_as_by_onnx_runtime(
     built: BuildResult, settings: Settings, encoder: Encoder, openvino_encoder: Encoder
 ) -> None:
     _, by_default = load_build(built.folder, settings, encoder)
@@ -116,20 +119,21 @@ def test_released_pages_are_read_again_from_the_file(tmp_path: Path) -> None:
 
 
 def test_bfloat16_builds_are_cached_apart_from_float32_ones(
-    openvino_encoder: Encoder, onnxruntime_encoder: Encoder, settings: Settings
+    openvino_encoder: Encoder, encoder: Encoder, settings: Settings
 ) -> None:
     from index.cache import EmbeddingCache
 
-    assert onnxruntime_encoder.build_fingerprint == onnxruntime_encoder.fingerprint
-    if openvino_encoder.build_backend == "openvino":  # float32: the same vectors, one cache
-        assert openvino_encoder.build_fingerprint == onnxruntime_encoder.build_fingerprint
+    float32 = openvino_encoder.build_backend == "openvino"  # the same vectors, one cache
+    if float32:
+        assert openvino_encoder.build_fingerprint == openvino_encoder.fingerprint
     else:
         assert openvino_encoder.build_fingerprint == f"{openvino_encoder.fingerprint}-bf16"
+    # The session's encoder builds in bfloat16 (the default).
+    assert encoder.build_fingerprint == f"{encoder.fingerprint}-bf16"
     ours = EmbeddingCache.for_encoder(settings, openvino_encoder, "passage")
-    theirs = EmbeddingCache.for_encoder(settings, onnxruntime_encoder, "passage")
+    theirs = EmbeddingCache.for_encoder(settings, encoder, "passage")
     try:
-        same = ours.key("환자") == theirs.key("환자")
-        assert same == (openvino_encoder.build_backend == "openvino")
+        assert (ours.key("환자") == theirs.key("환자")) == (not float32)
     finally:
         ours.close()
         theirs.close()
