@@ -273,8 +273,9 @@ class FastTokenizer:
         self, rows: Sequence[Sequence[int]], multiple: int = 1
     ) -> tuple[np.ndarray, np.ndarray]:
         """Token ids and attention mask of ``rows`` padded to the longest, rounded up to a
-        ``multiple`` of tokens."""
-        width = _round_up(max(len(r) for r in rows), multiple)
+        ``multiple`` of tokens within the model's window."""
+        longest = max(len(r) for r in rows)
+        width = max(longest, min(_round_up(longest, multiple), self.max_tokens))
         ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
         for row, tokens in enumerate(rows):
@@ -374,7 +375,9 @@ class OnnxModel:
         if not pieces:
             return np.empty((0, 0), dtype=np.float32)
         rows = pack_windows([len(piece) for piece in pieces], self.max_tokens)
-        width = _round_up(max(sum(len(pieces[n]) for n in row) for row in rows), self.width_step)
+        longest = max(sum(len(pieces[n]) for n in row) for row in rows)
+        # Rounded up for OpenVINO's prepared shapes, never past the model's window.
+        width = max(longest, min(_round_up(longest, self.width_step), self.max_tokens))
         ids = np.full((len(rows), width), self.tokenizer.pad_id, dtype=np.int64)
         positions = np.zeros((len(rows), width), dtype=np.int32)
         # Each token's segment: its text's number, or -1-column for padding (attends itself).

@@ -69,6 +69,13 @@ def test_widths_are_rounded_for_openvino_only(
     ids, mask = openvino_encoder._onnx.tokenizer.pad([[5, 6, 7], [5] * 9], OPENVINO_WIDTH_STEP)
     assert ids.shape == mask.shape == (2, 2 * OPENVINO_WIDTH_STEP)
     assert mask.sum(axis=1).tolist() == [3, 9]
+    # Never past the model's window (a window that is no multiple of the step).
+    tokenizer = openvino_encoder._onnx.tokenizer
+    window, tokenizer.max_tokens = tokenizer.max_tokens, 510
+    try:
+        assert tokenizer.pad([[5] * 505], OPENVINO_WIDTH_STEP)[0].shape == (1, 510)
+    finally:
+        tokenizer.max_tokens = window
     # The padding changes no vector: a text alone and beside a longer one are the same.
     alone = openvino_encoder.encode_queries(["insulin"])
     beside = openvino_encoder.encode_queries(["insulin", "heart failure " * 4])[:1]
