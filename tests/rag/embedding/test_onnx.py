@@ -19,6 +19,8 @@ from rag.embedding.onnx import (
     EXPORT_RECORD_FILE,
     ONNX_DATA_FILE,
     ONNX_DIR,
+    TOKENIZER_FILE,
+    FastTokenizer,
     OnnxModel,
     export_format,
     length_batches,
@@ -28,6 +30,7 @@ from rag.embedding.onnx import (
 from rag.embedding.packing import pack_windows
 from rag.errors import IncompatibleIndexError
 from rag.parts.dense import PROBE_FILE
+from tests.conftest import ENGLISH_NEWS, KOREAN_NEWS
 
 TEXTS = ["서울대병원이 보스턴에서 소개한 플랫폼은?", "insulin prices", "heart failure " * 300]
 
@@ -165,3 +168,22 @@ def test_spinning_threads_are_a_setting_and_change_no_vector(
     assert spinning(other) == ("0" if spins else "1")
     texts = ["what is NSTRI?", "서울대병원이 보스턴에서 소개한 플랫폼은?"]
     np.testing.assert_array_equal(other.encode_queries(texts), encoder.encode_queries(texts))
+
+
+def test_texts_are_cut_to_the_window_as_a_truncating_tokenizer_cuts_them(encoder: Encoder) -> None:
+    from tokenizers import Tokenizer
+
+    texts = ["", "query: ", "x" * 5000, "환자 " * 600, "passage: " + "heart failure " * 300]
+    for corpus in (KOREAN_NEWS, ENGLISH_NEWS):
+        with corpus.open(encoding="utf-8") as lines:
+            rows = (json.loads(line) for line in lines)
+            texts += ["passage: " + r["text"] for r in rows if r.get("text")][:40]
+    ours = FastTokenizer(Path(encoder.path), 512)
+    truncating = Tokenizer.from_file(str(onnx_path(Path(encoder.path)).parent / TOKENIZER_FILE))
+    truncating.no_padding()
+    for window in (512, 32):
+        ours.max_tokens = window
+        truncating.enable_truncation(max_length=window)
+        expected = [list(e.ids) for e in truncating.encode_batch(texts)]
+        assert ours.window_ids(texts) == expected
+        assert sum(len(ids) == window for ids in expected) > 40  # most were cut
