@@ -115,6 +115,9 @@ def timed_build(corpus: Path, root: Path, ray_address: str | None) -> tuple[Buil
     return result, time.perf_counter() - started
 
 
+SAME_COSINE = 1 - 1e-4
+
+
 def same_build(a: BuildResult, b: BuildResult) -> bool:
     vectors = [np.load(r.folder / "dense" / "vectors.npy") for r in (a, b)]
     return (
@@ -123,7 +126,10 @@ def same_build(a: BuildResult, b: BuildResult) -> bool:
             (a.folder / f).read_bytes() == (b.folder / f).read_bytes()
             for f in (ARTICLES_FILE, CHUNKS_FILE)
         )
-        and bool(np.allclose(vectors[0], vectors[1], atol=1e-4))
+        and vectors[0].shape == vectors[1].shape
+        # Row for row the same passages: bfloat16 builds (the default) depend a little on what
+        # a text is batched with (a cosine within 1e-5); another passage's vector is far off.
+        and float(np.min(np.sum(vectors[0] * vectors[1], axis=1), initial=1.0)) > SAME_COSINE
     )
 
 
