@@ -25,6 +25,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(f"index     {folder}")
     print(f"built     {manifest.built_at} (format v{manifest.format_version})")
     print(f"model     {manifest.model} (dim {manifest.dimension}, {manifest.model_fingerprint})")
+    print(
+        f"encoded   passages by {manifest.build_encoder_backend}, "
+        f"questions by {manifest.encoder_backend} when built"
+    )
     config = manifest.config
     print(
         f"chunking  {config['chunk_tokens']} tokens, {config['chunk_overlap_tokens']} overlap, "

@@ -50,6 +50,7 @@ def test_stats_shows_counts(
     assert main(["stats", "--index-dir", str(settings.service.index_dir)]) == 0
     out = capsys.readouterr().out
     assert "chunking  320 tokens, 48 overlap, 32 title" in out and '"bm25_k1": 1.2' in out
+    assert "encoded   passages by openvino-bf16, questions by onnx when built" in out
 
 
 def test_user_errors_exit_2_with_one_line(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
