@@ -12,10 +12,10 @@ answer rank, abstention or quote differ. Then answer-hit@5 by language pair.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 from pathlib import Path
 
 from eval.command import run as run_command
+from eval.metrics import answer_hit_at_k, mean
 from eval.results import Row, cell, results_by_set, split_questions
 
 COLUMNS = (
@@ -33,21 +33,15 @@ COLUMNS = (
 )
 
 
-def _mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values) if values else float("nan")
-
-
 def figures(rows: list[Row]) -> dict[str, float]:
     answerable, unanswerable, removed = split_questions(rows)
     spanned = [r for r in answerable if r.get("has_answers")]
     return {
-        "nDCG@10": _mean([r["ndcg10"] for r in answerable]),
-        "answer-hit@5": _mean(
-            [float(r["answer_rank"] is not None and r["answer_rank"] <= 5) for r in spanned]
-        ),
-        "false abstention": _mean([float(r["abstained"]) for r in answerable]),
-        "unanswerable not found": _mean([float(r["abstained"]) for r in unanswerable]),
-        "gold removed not found": _mean([float(r["abstained"]) for r in removed]),
+        "nDCG@10": mean([r["ndcg10"] for r in answerable]),
+        "answer-hit@5": mean([answer_hit_at_k(r["answer_rank"], 5) for r in spanned]),
+        "false abstention": mean([float(r["abstained"]) for r in answerable]),
+        "unanswerable not found": mean([float(r["abstained"]) for r in unanswerable]),
+        "gold removed not found": mean([float(r["abstained"]) for r in removed]),
     }
 
 

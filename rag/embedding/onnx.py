@@ -265,8 +265,7 @@ class FastTokenizer:
     def _cut(self, ids: list[int], special: list[int]) -> list[int]:
         if len(ids) <= self.max_tokens:
             return list(ids)
-        closing = len(special) - len(list(itertools.takewhile(bool, special[::-1])))
-        tail = len(special) - closing  # the special tokens after the text's (</s>)
+        tail = len(list(itertools.takewhile(bool, reversed(special))))  # </s> after the text
         return list(ids[: self.max_tokens - tail]) + list(ids[len(ids) - tail :])
 
     def pad(

@@ -55,8 +55,7 @@ class OpenVinoSession:
         # Compiling reads every page of the weights file, which stays mapped: the pages the
         # runs need come back on access (the embedding rows of the words met), the rest are
         # not held (a server's resident memory as on ONNX Runtime, which reads them lazily).
-        for weights in path.parent.iterdir():
-            release_mapped_pages(weights)
+        release_mapped_pages(*path.parent.iterdir())
         self.input_names = frozenset(
             name for port in self._compiled.inputs for name in port.get_names()
         )
@@ -73,17 +72,17 @@ class OpenVinoSession:
         return [np.array(results[self._compiled.output(0)], copy=True)]
 
 
-def release_mapped_pages(path: Path) -> int:
-    """Drop from this process the pages it holds of its read-only mappings of ``path`` (bytes
-    released). Nothing is lost: such pages are the file's, read again when next touched."""
+def release_mapped_pages(*paths: Path) -> int:
+    """Drop from this process the pages it holds of its read-only mappings of ``paths`` (bytes
+    released). Nothing is lost: such pages are the files', read again when next touched."""
     if not sys.platform.startswith("linux"):
         return 0
-    target = str(path.resolve())
+    targets = {str(path.resolve()) for path in paths}
     libc = ctypes.CDLL(None, use_errno=True)
     released = 0
     for line in Path("/proc/self/maps").read_text().splitlines():
         fields = line.split(maxsplit=5)
-        if len(fields) < 6 or fields[5] != target or "w" in fields[1]:
+        if len(fields) < 6 or fields[5] not in targets or "w" in fields[1]:
             continue  # another file, or a writable mapping whose pages may hold changes
         start, end = (int(address, 16) for address in fields[0].split("-"))
         if libc.madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), _MADV_DONTNEED) == 0:
