@@ -11,10 +11,12 @@ is asked.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import functools
 import sys
 import threading
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,9 @@ from rag.embedding.onnx import Precision
 from rag.errors import MissingDependencyError
 
 _MADV_DONTNEED = 4  # Linux's madvise advice: the pages may be dropped, and re-read on access
+# Every session alive, closed at exit while the interpreter is whole: OpenVINO objects left to
+# the interpreter's teardown may be freed after the plugin they belong to (a crash at exit).
+_OPEN: weakref.WeakSet[OpenVinoSession] = weakref.WeakSet()
 
 
 @functools.cache
@@ -62,6 +67,12 @@ class OpenVinoSession:
         # Each thread its own request: a request holds its buffers, and questions are
         # answered in the server's threads.
         self._local = threading.local()
+        _OPEN.add(self)
+
+    def close(self) -> None:
+        """Free the compiled model and its requests (every thread's)."""
+        self._local = threading.local()
+        self._compiled = None
 
     def run(self, _outputs: None, feed: Mapping[str, np.ndarray]) -> list[np.ndarray]:
         request = getattr(self._local, "request", None)
@@ -70,6 +81,13 @@ class OpenVinoSession:
         results = request.infer(dict(feed))
         # The request reuses its output buffer on the next run: the caller gets a copy.
         return [np.array(results[self._compiled.output(0)], copy=True)]
+
+
+@atexit.register
+def _close_all() -> None:
+    for session in list(_OPEN):
+        session.close()
+    _core.cache_clear()
 
 
 def release_mapped_pages(*paths: Path) -> int:
