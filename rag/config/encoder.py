@@ -46,6 +46,13 @@ class EncoderSettings(BaseModel):
         "ranking, another process); on a news index of 8,825 passages /ask took 1.3-1.6 times "
         "as long with it (docs/encoders.md, 'Spinning threads off by default')",
     )
+    numpy_blas_threads: int = Field(
+        1,
+        ge=0,
+        description="threads of numpy's OpenBLAS in a process that encodes (0: its default, "
+        "every core): its idle threads spin after each product and took a core from the next "
+        "question's encoding (docs/encoders.md, 'numpy's BLAS threads')",
+    )
     device: str = "cpu"
     encoder_backend: Backend = Field(
         "onnx",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from rag.config import DEFAULT_MODEL, Settings
+from rag.embedding.blas import limit_numpy_blas
 from rag.embedding.onnx import (
     ONNX_DIR,
     OnnxModel,
@@ -86,6 +87,7 @@ class Encoder:
         self.batch_size = settings.encoder.embed_batch_size
         self.threads = settings.encoder.encoder_threads
         self.spinning = settings.encoder.encoder_spinning
+        limit_numpy_blas(settings.encoder.numpy_blas_threads)
         self._model: SentenceTransformer | None = None
         self._onnx: OnnxModel | None = None  # what runs questions, unless PyTorch does
         self._exports: dict[str, OnnxModel] = {}  # by backend, made on first use
