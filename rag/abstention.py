@@ -22,11 +22,6 @@ fail differently:
   no searchable passage holds at all. A question about something the corpus never mentions
   (a country, a programme, a drug) names it; a filter that leaves out every passage naming
   it counts the same.
-- ``lift``: the raw cosine of the question and the evidence passage less the question's
-  cosine to the mean passage of that passage's language. E5 puts every pair of texts at a high
-  cosine, higher in Korean than in English and higher for some questions than for others; a
-  question the corpus is not about is about as close to its best passage as to the average
-  one, so the lift is the similarity with the question's and the language's offset removed.
 A logistic model over these features gives the probability that the corpus answers; the
 service abstains below ``abstain_threshold`` unless the best passages hold every concept of the
 question, none of them a word the corpus never holds, and stand out (a complete lexical match).
@@ -54,7 +49,6 @@ FEATURES = (
     "lexical_miss",
     "missing_year",
     "unknown_share",
-    "lift",
 )
 
 # A four-digit year from 1800 to 2099 that is not part of a longer number.
@@ -72,7 +66,6 @@ class AnswerSignals:
     lexical_miss: float
     missing_year: float
     unknown_share: float
-    lift: float = 0.0
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, name) for name in FEATURES], dtype=np.float64)

@@ -58,7 +58,7 @@ class Judge:
         bm25, dense = self.ranker.bm25, self.ranker.dense
         best = evidence.positions[: params.abstain_passages].tolist()
         top, first = best[0], int(ranking.ranked.positions[0])
-        similarity, standout, lift = 0.0, 0.0, 0.0
+        similarity, standout = 0.0, 0.0
         pool = ranking.dense if allowed is None else self.ranker.dense_candidates(query, params)
         candidates = sorted(set(pool.positions.tolist()) | {top})
         rows = dense.rows(candidates)
@@ -68,9 +68,6 @@ class Judge:
             scores = rows @ query.raw_vector
             similarity = float(scores[candidates.index(top)])
             standout = standardized_top(scores.tolist(), similarity)
-            mean = dense.means.get(chunks[top].lang)
-            if mean is not None:
-                lift = similarity - float(query.raw_vector @ mean)
         coverage, rarest_missing = term_coverage(query.concepts, best, bm25.contains, bm25.idf)
         lexical_miss = 0.0
         if chunks[first].lang == query.lang:
@@ -86,7 +83,6 @@ class Judge:
             lexical_miss=lexical_miss,
             missing_year=missing_year(query.text, f"{article.title}\n{chunks[first].text}"),
             unknown_share=unknown_share(query.concepts, lambda term: bm25.held(term, allowed)),
-            lift=lift,
         )
 
     def decide(

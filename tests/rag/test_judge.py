@@ -3,12 +3,9 @@ only the words it never holds tell an off-topic question from one it answers."""
 
 from pathlib import Path
 
-import pytest
-
 from index.loader import load_build
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
-from rag.engine import SearchEngine
 from tests.conftest import SEED
 
 
@@ -25,17 +22,3 @@ def test_on_one_article_an_off_topic_question_is_not_a_complete_match(
     assert off_topic.confidence < engine.params.caution_threshold
     assert not off_topic.found or off_topic.uncertain
     assert off_topic.passages  # the closest passage, for a person to judge
-
-
-def test_lift_is_the_similarity_less_the_questions_cosine_to_its_languages_mean_passage(
-    engine: SearchEngine,
-) -> None:
-    query = engine.make_query("what is NSTRI?")
-    ranking = engine.rank(query)
-    signals = engine.judge.signals(query, ranking, engine.params)
-    assert signals is not None and query.raw_vector is not None
-    evidence = int(ranking.evidence.positions[0])
-    mean = engine.dense.means[engine.corpus.chunks[evidence].lang]
-    assert signals.lift == pytest.approx(signals.similarity - float(query.raw_vector @ mean))
-    # The question is about this passage, not about the average one.
-    assert 0 < signals.lift < signals.similarity
