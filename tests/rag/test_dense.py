@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rag.retrieval.dense import DenseRetriever
-from rag.types import Query
+from rag.types import Query, Scored
 from rag.vectors import build_faiss_index
 
 
@@ -42,3 +42,54 @@ def test_a_narrow_filter_widens_an_approximate_search_to_find_what_exact_search_
     # Two lists of a hundred hold about three allowed rows: without widening, most are missed.
     assert np.mean(recalls) >= 0.95
     assert retriever.index.nprobe == 2  # the served breadth itself is unchanged
+
+
+def _refused(*_: object) -> Scored:
+    raise AssertionError("searched mask by mask")
+
+
+def _same(a: list[Scored], b: list[Scored]) -> None:
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x.positions, y.positions)
+        np.testing.assert_array_equal(x.scores, y.scores)
+
+
+@pytest.mark.parametrize("share_of_first", [0.5, 0.9])
+def test_partitions_searched_in_one_scan_are_their_filtered_searches_bit_for_bit(
+    share_of_first: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(2)
+    vectors = rng.standard_normal((3000, 48)).astype(np.float32)
+    vectors[1000:1040] = vectors[7]  # forty copies: ties at every cut
+    faiss.normalize_L2(vectors)
+    retriever = DenseRetriever(build_faiss_index(vectors, "Flat"))
+    first = rng.random(3000) < share_of_first
+    masks = [first, ~first]
+    for row in (7, 1500, 2999):
+        query = Query("q", "en", vector=vectors[row])
+        for k in (5, 30, 3000):
+            each = [retriever.search(query, k, mask) for mask in masks]
+            with monkeypatch.context() as patched:
+                patched.setattr(retriever, "search", _refused)  # one scan, no filtered search
+                one_scan = retriever.search_many(query, k, masks)
+            _same(one_scan, each)
+    # The copies of row 7 tie: the cut keeps those of lowest position, as FAISS does.
+    best = retriever.search_many(Query("q", "en", vector=vectors[7]), 10, masks)
+    assert all(np.all(np.diff(part.positions[part.scores == part.scores[0]]) > 0) for part in best)
+
+
+def test_masks_that_keep_few_rows_are_searched_one_by_one() -> None:
+    vectors = np.random.default_rng(3).standard_normal((1000, 16)).astype(np.float32)
+    faiss.normalize_L2(vectors)
+    retriever = DenseRetriever(build_faiss_index(vectors, "Flat"))
+    narrow = np.zeros(1000, dtype=bool)
+    narrow[:100] = True
+    other = np.zeros(1000, dtype=bool)
+    other[500:600] = True  # 20% in all: FAISS's filtered search reads only these rows
+    query = Query("q", "en", vector=vectors[550])
+    _same(
+        retriever.search_many(query, 5, [narrow, other]),
+        [retriever.search(query, 5, narrow), retriever.search(query, 5, other)],
+    )
+    assert retriever.search_many(query, 5, [narrow, other])[1].positions[0] == 550
