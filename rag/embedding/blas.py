@@ -3,9 +3,10 @@
 numpy's OpenBLAS runs its products on a pool of its own threads, which spin, waiting for the
 next product, for a while after each one. The answer path multiplies small matrices between
 two encoder runs (centring, titles, sentences), so the next question's encoding found one of
-the two cores busy with a spinning thread: in process, OpenVINO encoded a question in
-23.6 ms inside the answer path against 13.3 ms alone (``docs/encoders.md``, "numpy's BLAS
-threads"). Products as small as the answer path's take no longer on one thread.
+the two cores busy with a spinning thread: in process, the prepare stage took 1.33 times as
+long on ONNX Runtime and 1.68 times on OpenVINO as with one BLAS thread (``python -m
+bench.blas``, ``docs/encoders.md``, "numpy's BLAS threads"). Products as small as the answer
+path's take no longer on one thread.
 
 Only pools that spin on threads of their own (OpenBLAS's ``pthreads`` layer, numpy's wheel)
 are limited; FAISS's OpenBLAS runs on OpenMP and keeps its threads for k-means and large

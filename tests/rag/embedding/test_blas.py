@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import faiss  # noqa: F401  (its OpenBLAS loaded, to be told apart from numpy's)
-from threadpoolctl import threadpool_info
+from threadpoolctl import ThreadpoolController, threadpool_info
 
 from rag.config import Settings
 from rag.embedding.blas import SPINNING_LAYER, limit_numpy_blas
@@ -32,4 +32,9 @@ def test_faiss_keeps_its_openmp_blas_threads() -> None:
 
 
 def test_zero_leaves_the_pools_alone() -> None:
-    assert limit_numpy_blas(0) == 0
+    spinning = ThreadpoolController().select(threading_layer=SPINNING_LAYER)
+    with spinning.limit(limits=2):
+        assert limit_numpy_blas.__wrapped__(0) == 0
+        assert {
+            p["num_threads"] for p in _pools() if p.get("threading_layer") == SPINNING_LAYER
+        } == {2}
