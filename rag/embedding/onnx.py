@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from rag.config.encoder import Spinning
 from rag.embedding.packing import pack_windows
 from rag.errors import MissingDependencyError, ModelError
 
@@ -312,7 +313,7 @@ class OnnxModel:
         max_tokens: int,
         threads: int = 0,
         *,
-        spinning: bool = True,
+        spinning: Spinning = "during-runs",
         runtime: Runtime = "onnxruntime",
         precision: Precision = "f32",
         tokenizer: FastTokenizer | None = None,
@@ -417,7 +418,7 @@ class OnnxModel:
         return _unit(pooled)
 
 
-def _onnxruntime_session(model_dir: Path, threads: int, spinning: bool) -> Any:
+def _onnxruntime_session(model_dir: Path, threads: int, spinning: Spinning) -> Any:
     try:
         import onnxruntime
     except ImportError as exc:
@@ -427,9 +428,14 @@ def _onnxruntime_session(model_dir: Path, threads: int, spinning: bool) -> Any:
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = threads  # 0: ONNX Runtime's default
-    # Spinning threads take the next parallel step sooner, and keep the cores busy for a
-    # moment after the run (RAG_ENCODER_SPINNING).
-    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    # Spinning threads take the next parallel step of a run sooner; spinning on after the run
+    # keeps the cores busy while the question's ranking needs them (RAG_ENCODER_SPINNING).
+    options.add_session_config_entry(
+        "session.intra_op.allow_spinning", "0" if spinning == "off" else "1"
+    )
+    options.add_session_config_entry(
+        "session.force_spinning_stop", "1" if spinning == "during-runs" else "0"
+    )
     return onnxruntime.InferenceSession(
         str(onnx_path(model_dir)), options, providers=["CPUExecutionProvider"]
     )

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from index.builder import BuildResult
 from index.loader import load_build
 from rag.config import Settings
+from rag.config.encoder import EncoderSettings
 from rag.embedding.encoder import Encoder
 from rag.embedding.onnx import (
     EXPORT_FORMAT,
@@ -157,17 +159,35 @@ def test_a_question_encodes_alike_alone_and_beside_its_words(encoder: Encoder) -
 def test_spinning_threads_are_a_setting_and_change_no_vector(
     encoder: Encoder, settings: Settings
 ) -> None:
-    def spinning(model: Encoder) -> str:
+    def config(model: Encoder) -> tuple[str, str]:
         assert model._onnx is not None
         options = model._onnx.session.get_session_options()
-        return str(options.get_session_config_entry("session.intra_op.allow_spinning"))
+        return (
+            str(options.get_session_config_entry("session.intra_op.allow_spinning")),
+            str(options.get_session_config_entry("session.force_spinning_stop")),
+        )
 
-    spins = settings.encoder.encoder_spinning  # false unless RAG_ENCODER_SPINNING says so
-    other = Encoder(settings.but(encoder_spinning=not spins))
-    assert spinning(encoder) == ("1" if spins else "0")
-    assert spinning(other) == ("0" if spins else "1")
+    expected = {"during-runs": ("1", "1"), "always": ("1", "0"), "off": ("0", "0")}
+    assert config(encoder) == expected[settings.encoder.encoder_spinning]
     texts = ["what is NSTRI?", "서울대병원이 보스턴에서 소개한 플랫폼은?"]
-    np.testing.assert_array_equal(other.encode_queries(texts), encoder.encode_queries(texts))
+    vectors = encoder.encode_queries(texts)
+    for spinning in expected:
+        if spinning != settings.encoder.encoder_spinning:
+            other = Encoder(settings.but(encoder_spinning=spinning))
+            assert config(other) == expected[spinning]
+            np.testing.assert_array_equal(other.encode_queries(texts), vectors)
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"), [("true", "always"), ("False", "off"), (True, "always"), ("off", "off")]
+)
+def test_spinning_as_a_boolean_still_means_what_it_meant(given: object, meant: str) -> None:
+    assert EncoderSettings.model_validate({"encoder_spinning": given}).encoder_spinning == meant
+
+
+def test_an_unknown_spinning_is_refused_naming_the_choices() -> None:
+    with pytest.raises(ValidationError, match="during-runs"):
+        EncoderSettings.model_validate({"encoder_spinning": "sometimes"})
 
 
 def test_texts_are_cut_to_the_window_as_a_truncating_tokenizer_cuts_them(encoder: Encoder) -> None:
