@@ -13,10 +13,13 @@ from rag.ann import Calibration
 from rag.types import Query, Scored
 from rag.vectors import center, configure_search
 
-# Searches of one question under several masks (its language partitions) that together keep at
-# least this share of the rows scan an exact index once: FAISS's filtered search of half the
-# rows takes about as long as scoring all of them (bench.dense_scan).
-ONE_SCAN_MIN_SHARE = 0.5
+# A filtered search of an exact (Flat) index scores the rows it keeps with FAISS's own kernels
+# (the scores of its filtered search, bit for bit), cheaper than its selector, which visits
+# every row (bench.dense_scan): the kept rows one by one (``fvec_inner_products_by_idx``)
+# below this share of the index, every row in one pass (``fvec_inner_products_ny``) above it,
+# and one pass for several masks of one question (its language partitions) that together keep
+# at least this share.
+ONE_SCAN_MIN_SHARE = 0.35
 
 
 def _search_parameters(index: Any, selector: Any, share: float) -> Any:
@@ -91,6 +94,9 @@ class DenseRetriever:
         if allowed is not None:
             if not allowed.any():
                 return Scored.empty()
+            stored = self._flat_rows()
+            if stored is not None:
+                return _best_of(self._exact_scores(stored, query.vector, allowed), allowed, k)
             bitmap = np.packbits(allowed, bitorder="little")
             # The selector reads the bitmap by pointer: ``bitmap`` must outlive the search.
             selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
@@ -109,9 +115,9 @@ class DenseRetriever:
     def search_many(self, query: Query, k: int, masks: Sequence[np.ndarray | None]) -> list[Scored]:
         """:meth:`search` under each of ``masks`` (a sharded index sends them all at once).
 
-        On an exact flat index, masks that together keep most rows are served from one scan
-        of every row: the scores of FAISS's own kernel (those its filtered search computes,
-        bit for bit) and, per mask, its ``k`` best, ties by position as FAISS keeps them."""
+        On an exact flat index, masks that together keep at least :data:`ONE_SCAN_MIN_SHARE`
+        of the rows are served from one pass over every row, each mask's ``k`` best taken
+        from it (the same passages and scores as FAISS's filtered searches, bit for bit)."""
         stored = self._flat_rows()
         arrays = [mask for mask in masks if mask is not None]
         kept = sum(int(np.count_nonzero(mask)) for mask in arrays)
@@ -123,17 +129,41 @@ class DenseRetriever:
             or kept < ONE_SCAN_MIN_SHARE * self.size
         ):
             return [self.search(query, k, mask) for mask in masks]
-        vector = np.ascontiguousarray(query.vector, dtype=np.float32).reshape(-1)
+        scores = self._exact_scores(stored, query.vector, None)
+        return [_best_of(scores, mask, k) for mask in arrays]
+
+    def _exact_scores(
+        self, stored: np.ndarray, vector: np.ndarray, allowed: np.ndarray | None
+    ) -> np.ndarray:
+        """Inner products of ``vector`` with the stored rows: all of them (``allowed`` None or
+        keeping at least :data:`ONE_SCAN_MIN_SHARE` of them), else only the allowed ones (the
+        other scores are left undefined: :func:`_best_of` reads the allowed ones only)."""
+        one = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
         scores = np.empty(self.size, dtype=np.float32)
         swig: Any = faiss  # its bundled stubs lack the vector kernels
-        swig.fvec_inner_products_ny(
-            swig.swig_ptr(scores),
-            swig.swig_ptr(vector),
+        dimension = stored.shape[1]
+        if allowed is None or np.count_nonzero(allowed) >= ONE_SCAN_MIN_SHARE * self.size:
+            swig.fvec_inner_products_ny(
+                swig.swig_ptr(scores),
+                swig.swig_ptr(one),
+                swig.swig_ptr(stored),
+                dimension,
+                self.size,
+            )
+            return scores
+        rows = np.flatnonzero(allowed).astype(np.int64)
+        kept = np.empty(len(rows), dtype=np.float32)
+        swig.fvec_inner_products_by_idx(
+            swig.swig_ptr(kept),
+            swig.swig_ptr(one),
             swig.swig_ptr(stored),
-            stored.shape[1],
-            self.size,
+            swig.swig_ptr(rows),
+            dimension,
+            1,
+            len(rows),
         )
-        return [_best_of(scores, np.flatnonzero(mask), k) for mask in arrays]
+        scores[rows] = kept
+        return scores
 
     def _flat_rows(self) -> np.ndarray | None:
         """The vectors an exact inner-product flat index holds, as an array over its memory
@@ -146,9 +176,10 @@ class DenseRetriever:
         return rows.reshape(self.size, dimension)
 
 
-def _best_of(scores: np.ndarray, rows: np.ndarray, k: int) -> Scored:
-    """The ``k`` best of ``rows`` by ``scores``, best first, ties by position: at the cut, the
-    rows of lowest position, as FAISS's heap keeps the first of equal scores."""
+def _best_of(scores: np.ndarray, allowed: np.ndarray, k: int) -> Scored:
+    """The ``k`` best of the ``allowed`` rows by ``scores``, best first, ties by position: at
+    the cut, the rows of lowest position, as FAISS's heap keeps the first of equal scores."""
+    rows = np.flatnonzero(allowed)
     mine = scores[rows]
     if len(rows) > k:
         kth = np.partition(mine, len(mine) - k)[len(mine) - k]

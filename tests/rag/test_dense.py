@@ -48,48 +48,85 @@ def _refused(*_: object) -> Scored:
     raise AssertionError("searched mask by mask")
 
 
-def _same(a: list[Scored], b: list[Scored]) -> None:
-    assert len(a) == len(b)
-    for x, y in zip(a, b, strict=True):
-        np.testing.assert_array_equal(x.positions, y.positions)
-        np.testing.assert_array_equal(x.scores, y.scores)
+def _faiss_filtered(
+    retriever: DenseRetriever, vector: np.ndarray, k: int, mask: np.ndarray
+) -> Scored:
+    """FAISS's own filtered search, ties by position (what the exact paths must give)."""
+    bitmap = np.packbits(mask, bitorder="little")
+    selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
+    scores, ids = retriever.index.search(
+        vector.reshape(1, -1), k, params=faiss.SearchParameters(sel=selector)
+    )
+    found = ids[0] >= 0
+    return Scored(ids[0][found].astype(np.int64), scores[0][found].astype(np.float64)).best_first()
+
+
+def _same(a: Scored, b: Scored) -> None:
+    np.testing.assert_array_equal(a.positions, b.positions)
+    np.testing.assert_array_equal(a.scores, b.scores)
+
+
+def _tied_vectors() -> np.ndarray:
+    vectors = np.random.default_rng(2).standard_normal((3000, 48)).astype(np.float32)
+    vectors[1000:1040] = vectors[7]  # forty copies: ties at every cut
+    faiss.normalize_L2(vectors)
+    return vectors
+
+
+@pytest.mark.parametrize("share", [0.02, 0.2, 0.5, 0.9])
+def test_a_filtered_search_of_a_flat_index_is_faiss_filtered_search_bit_for_bit(
+    share: float,
+) -> None:
+    vectors = _tied_vectors()
+    retriever = DenseRetriever(build_faiss_index(vectors, "Flat"))
+    mask = np.random.default_rng(4).random(3000) < share
+    mask[1000:1040:3] = True  # some of the copies kept whatever the share
+    for row in (7, 1500, 2999):
+        for k in (5, 30, 3000):
+            got = retriever.search(Query("q", "en", vector=vectors[row]), k, mask)
+            _same(got, _faiss_filtered(retriever, vectors[row], min(k, 3000), mask))
 
 
 @pytest.mark.parametrize("share_of_first", [0.5, 0.9])
 def test_partitions_searched_in_one_scan_are_their_filtered_searches_bit_for_bit(
     share_of_first: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rng = np.random.default_rng(2)
-    vectors = rng.standard_normal((3000, 48)).astype(np.float32)
-    vectors[1000:1040] = vectors[7]  # forty copies: ties at every cut
-    faiss.normalize_L2(vectors)
+    vectors = _tied_vectors()
     retriever = DenseRetriever(build_faiss_index(vectors, "Flat"))
-    first = rng.random(3000) < share_of_first
+    first = np.random.default_rng(5).random(3000) < share_of_first
     masks = [first, ~first]
     for row in (7, 1500, 2999):
         query = Query("q", "en", vector=vectors[row])
         for k in (5, 30, 3000):
-            each = [retriever.search(query, k, mask) for mask in masks]
             with monkeypatch.context() as patched:
                 patched.setattr(retriever, "search", _refused)  # one scan, no filtered search
                 one_scan = retriever.search_many(query, k, masks)
-            _same(one_scan, each)
+            for got, mask in zip(one_scan, masks, strict=True):
+                _same(got, _faiss_filtered(retriever, vectors[row], min(k, 3000), mask))
     # The copies of row 7 tie: the cut keeps those of lowest position, as FAISS does.
     best = retriever.search_many(Query("q", "en", vector=vectors[7]), 10, masks)
     assert all(np.all(np.diff(part.positions[part.scores == part.scores[0]]) > 0) for part in best)
 
 
-def test_masks_that_keep_few_rows_are_searched_one_by_one() -> None:
+def test_masks_that_keep_few_rows_are_searched_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
     vectors = np.random.default_rng(3).standard_normal((1000, 16)).astype(np.float32)
     faiss.normalize_L2(vectors)
     retriever = DenseRetriever(build_faiss_index(vectors, "Flat"))
     narrow = np.zeros(1000, dtype=bool)
     narrow[:100] = True
     other = np.zeros(1000, dtype=bool)
-    other[500:600] = True  # 20% in all: FAISS's filtered search reads only these rows
+    other[500:600] = True  # 20% in all: each mask's rows scored alone
     query = Query("q", "en", vector=vectors[550])
-    _same(
-        retriever.search_many(query, 5, [narrow, other]),
-        [retriever.search(query, 5, narrow), retriever.search(query, 5, other)],
-    )
-    assert retriever.search_many(query, 5, [narrow, other])[1].positions[0] == 550
+    searched: list[int] = []
+    search = retriever.search
+
+    def counted(*args: object, **kwargs: object) -> Scored:
+        searched.append(1)
+        return search(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(retriever, "search", counted)
+    got = retriever.search_many(query, 5, [narrow, other])
+    assert len(searched) == 2
+    for part, mask in zip(got, [narrow, other], strict=True):
+        _same(part, _faiss_filtered(retriever, vectors[550], 5, mask))
+    assert got[1].positions[0] == 550
