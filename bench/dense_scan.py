@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from typing import Any
 
 import faiss
 import numpy as np
@@ -37,8 +38,9 @@ def _faiss_filtered(retriever: DenseRetriever, query: Query, k: int, mask: np.nd
     assert query.vector is not None
     bitmap = np.packbits(mask, bitorder="little")
     selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
+    swig: Any = faiss  # its bundled stubs lag its SWIG classes
     retriever.index.search(
-        query.vector.reshape(1, -1), k, params=faiss.SearchParameters(sel=selector)
+        query.vector.reshape(1, -1), k, params=swig.SearchParameters(sel=selector)
     )
 
 
