@@ -274,8 +274,7 @@ class FastTokenizer:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Token ids and attention mask of ``rows`` padded to the longest, rounded up to a
         ``multiple`` of tokens within the model's window."""
-        longest = max(len(r) for r in rows)
-        width = max(longest, min(_round_up(longest, multiple), self.max_tokens))
+        width = padded_width(max(len(r) for r in rows), multiple, self.max_tokens)
         ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
         for row, tokens in enumerate(rows):
@@ -376,8 +375,7 @@ class OnnxModel:
             return np.empty((0, 0), dtype=np.float32)
         rows = pack_windows([len(piece) for piece in pieces], self.max_tokens)
         longest = max(sum(len(pieces[n]) for n in row) for row in rows)
-        # Rounded up for OpenVINO's prepared shapes, never past the model's window.
-        width = max(longest, min(_round_up(longest, self.width_step), self.max_tokens))
+        width = padded_width(longest, self.width_step, self.max_tokens)
         ids = np.full((len(rows), width), self.tokenizer.pad_id, dtype=np.int64)
         positions = np.zeros((len(rows), width), dtype=np.int32)
         # Each token's segment: its text's number, or -1-column for padding (attends itself).
@@ -441,8 +439,10 @@ def _onnxruntime_session(model_dir: Path, threads: int, spinning: Spinning) -> A
     )
 
 
-def _round_up(count: int, multiple: int) -> int:
-    return -(-count // multiple) * multiple
+def padded_width(longest: int, multiple: int, window: int) -> int:
+    """A batch's width: its longest row rounded up to a ``multiple`` of tokens (OpenVINO's
+    prepared shapes), never past the model's ``window`` unless the row itself is."""
+    return max(longest, min(-(-longest // multiple) * multiple, window))
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

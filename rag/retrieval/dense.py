@@ -96,7 +96,7 @@ class DenseRetriever:
                 return Scored.empty()
             stored = self._flat_rows()
             if stored is not None:
-                return _best_of(self._exact_scores(stored, query.vector, allowed), allowed, k)
+                return _best_of(*self._kept_scores(stored, query.vector, allowed), k)
             bitmap = np.packbits(allowed, bitorder="little")
             # The selector reads the bitmap by pointer: ``bitmap`` must outlive the search.
             selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
@@ -129,41 +129,47 @@ class DenseRetriever:
             or kept < ONE_SCAN_MIN_SHARE * self.size
         ):
             return [self.search(query, k, mask) for mask in masks]
-        scores = self._exact_scores(stored, query.vector, None)
-        return [_best_of(scores, mask, k) for mask in arrays]
+        scores = self._all_scores(stored, query.vector)
+        each = [np.flatnonzero(mask) for mask in arrays]
+        return [_best_of(rows, scores[rows], k) for rows in each]
 
-    def _exact_scores(
-        self, stored: np.ndarray, vector: np.ndarray, allowed: np.ndarray | None
-    ) -> np.ndarray:
-        """Inner products of ``vector`` with the stored rows: all of them (``allowed`` None or
-        keeping at least :data:`ONE_SCAN_MIN_SHARE` of them), else only the allowed ones (the
-        other scores are left undefined: :func:`_best_of` reads the allowed ones only)."""
+    def _all_scores(self, stored: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Inner products of ``vector`` with every stored row, in one pass."""
         one = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
         scores = np.empty(self.size, dtype=np.float32)
         swig: Any = faiss  # its bundled stubs lack the vector kernels
-        dimension = stored.shape[1]
-        if allowed is None or np.count_nonzero(allowed) >= ONE_SCAN_MIN_SHARE * self.size:
-            swig.fvec_inner_products_ny(
-                swig.swig_ptr(scores),
-                swig.swig_ptr(one),
-                swig.swig_ptr(stored),
-                dimension,
-                self.size,
-            )
-            return scores
-        rows = np.flatnonzero(allowed).astype(np.int64)
+        swig.fvec_inner_products_ny(
+            swig.swig_ptr(scores),
+            swig.swig_ptr(one),
+            swig.swig_ptr(stored),
+            stored.shape[1],
+            self.size,
+        )
+        return scores
+
+    def _kept_scores(
+        self, stored: np.ndarray, vector: np.ndarray, allowed: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The rows ``allowed`` keeps and ``vector``'s inner products with them: from one pass
+        over every row when they are at least :data:`ONE_SCAN_MIN_SHARE` of them, else row by
+        row."""
+        rows = np.flatnonzero(allowed)
+        if len(rows) >= ONE_SCAN_MIN_SHARE * self.size:
+            return rows, self._all_scores(stored, vector)[rows]
+        one = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
         kept = np.empty(len(rows), dtype=np.float32)
+        ids = rows.astype(np.int64)
+        swig: Any = faiss
         swig.fvec_inner_products_by_idx(
             swig.swig_ptr(kept),
             swig.swig_ptr(one),
             swig.swig_ptr(stored),
-            swig.swig_ptr(rows),
-            dimension,
+            swig.swig_ptr(ids),
+            stored.shape[1],
             1,
             len(rows),
         )
-        scores[rows] = kept
-        return scores
+        return rows, kept
 
     def _flat_rows(self) -> np.ndarray | None:
         """The vectors an exact inner-product flat index holds, as an array over its memory
@@ -176,15 +182,13 @@ class DenseRetriever:
         return rows.reshape(self.size, dimension)
 
 
-def _best_of(scores: np.ndarray, allowed: np.ndarray, k: int) -> Scored:
-    """The ``k`` best of the ``allowed`` rows by ``scores``, best first, ties by position: at
-    the cut, the rows of lowest position, as FAISS's heap keeps the first of equal scores."""
-    rows = np.flatnonzero(allowed)
-    mine = scores[rows]
+def _best_of(rows: np.ndarray, scores: np.ndarray, k: int) -> Scored:
+    """The ``k`` best ``rows`` (ascending) by their ``scores``, best first, ties by position:
+    at the cut, the rows of lowest position, as FAISS's heap keeps the first of equal scores."""
     if len(rows) > k:
-        kth = np.partition(mine, len(mine) - k)[len(mine) - k]
-        above = np.flatnonzero(mine > kth)
-        tied = np.flatnonzero(mine == kth)[: k - len(above)]  # rows ascend: lowest first
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        above = np.flatnonzero(scores > kth)
+        tied = np.flatnonzero(scores == kth)[: k - len(above)]  # rows ascend: lowest first
         chosen = np.concatenate([above, tied])
-        rows, mine = rows[chosen], mine[chosen]
-    return Scored(rows.astype(np.int64), mine.astype(np.float64)).best_first()
+        rows, scores = rows[chosen], scores[chosen]
+    return Scored(rows.astype(np.int64), scores.astype(np.float64)).best_first()
