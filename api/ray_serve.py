@@ -24,6 +24,7 @@ import logging
 import signal
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.errors import ClusterError, IndexStoreError, InputError
 from rag.parts.dense import load_dense_shard
-from rag.retrieval.shards import DenseShard, ShardClient, shard_bounds
+from rag.retrieval.shards import DenseShard, ShardClient, ShardHits, ShardSearch, shard_bounds
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +61,11 @@ class DenseShardReplica:
                     self.builds.popitem(last=False)
             return self.builds[key].rows
 
-    def search(
-        self, key: str, vector: np.ndarray, k: int, allowed_bits: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, key: str, searches: list[ShardSearch], k: int) -> list[ShardHits]:
         shard = self.builds.get(key)
         if shard is None:
             raise LookupError(f"{MISSING} {key}")
-        return shard.search(vector, k, allowed_bits)
+        return shard.search(searches, k)
 
 
 class RayShardClient:
@@ -85,8 +84,8 @@ class RayShardClient:
             self.key, str(self.folder), self.start, self.start + self.rows, self.languages
         )
 
-    def submit(self, vector: np.ndarray, k: int, allowed_bits: np.ndarray | None) -> _Pending:
-        return _Pending(self, (vector, k, allowed_bits))
+    def submit(self, searches: Sequence[ShardSearch], k: int) -> _Pending:
+        return _Pending(self, (list(searches), k))
 
     def search(self, args: tuple[Any, ...]) -> Any:
         return self.handle.search.remote(self.key, *args)
@@ -101,9 +100,9 @@ class _Pending:
         self.client, self.args = client, args
         self.response = client.search(args)
 
-    def result(self) -> tuple[np.ndarray, np.ndarray]:
+    def result(self) -> list[ShardHits]:
         try:
-            found: tuple[np.ndarray, np.ndarray] = self.response.result()
+            found: list[ShardHits] = self.response.result()
             return found
         except Exception as exc:  # Ray wraps the replica's error in its own types
             reason = "lost its rows" if MISSING in str(exc) else f"failed ({type(exc).__name__})"

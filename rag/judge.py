@@ -59,7 +59,9 @@ class Judge:
         best = evidence.positions[: params.abstain_passages].tolist()
         top, first = best[0], int(ranking.ranked.positions[0])
         similarity, standout = 0.0, 0.0
-        pool = ranking.dense if allowed is None else self.ranker.dense_candidates(query, params)
+        pool = ranking.dense if allowed is None else ranking.unfiltered_dense
+        if pool is None:  # a dense or BM25 ranking under a filter
+            pool = self.ranker.dense_candidates(query, params)
         candidates = sorted(set(pool.positions.tolist()) | {top})
         rows = dense.rows(candidates)
         chunks = self.corpus.chunks

@@ -15,11 +15,16 @@ from rag.vectors import center, configure_search
 
 # A filtered search of an exact (Flat) index scores the rows it keeps with FAISS's own kernels
 # (the scores of its filtered search, bit for bit), cheaper than its selector, which visits
-# every row (bench.dense_scan): the kept rows one by one (``fvec_inner_products_by_idx``)
-# below this share of the index, every row in one pass (``fvec_inner_products_ny``) above it,
-# and one pass for several masks of one question (its language partitions) that together keep
-# at least this share.
+# every row (bench.dense_scan). The rows are read a block at a time, and every search of a
+# question (its language partitions, then each partition's feedback vector) scores a block
+# while it is in cache: the vectors cross from memory once for all of them. Within a block,
+# a vector scores every row in one pass (``fvec_inner_products_ny``) where its searches keep
+# at least this share of the block, and the kept rows one by one
+# (``fvec_inner_products_by_idx``) below it.
 ONE_SCAN_MIN_SHARE = 0.35
+# 4,096 rows of 384 floats are 6 MiB: a block stays in this machine's 32 MiB L3 cache while
+# each search scores it (bench.dense_scan: 2,048-8,192 alike, 16,384 slower).
+SCAN_BLOCK_ROWS = 4096
 
 
 def _search_parameters(index: Any, selector: Any, share: float) -> Any:
@@ -87,6 +92,36 @@ class DenseRetriever:
         return int(self.index.ntotal)
 
     def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> Scored:
+        return self.search_each([(query, allowed)], k)[0]
+
+    def search_many(self, query: Query, k: int, masks: Sequence[np.ndarray | None]) -> list[Scored]:
+        """:meth:`search` of ``query`` under each of ``masks``."""
+        return self.search_each([(query, mask) for mask in masks], k)
+
+    def search_each(
+        self, searches: Sequence[tuple[Query, np.ndarray | None]], k: int
+    ) -> list[Scored]:
+        """Each ``(query, mask)`` search's ``k`` best rows (a sharded index sends them all at
+        once). The filtered searches of an exact flat index read its rows once for all of
+        them, a block at a time (the same passages and scores as FAISS's filtered searches,
+        bit for bit); any other search is FAISS's own."""
+        results: list[Scored | None] = [None] * len(searches)
+        stored = self._flat_rows()
+        scanned = [
+            i
+            for i, (query, allowed) in enumerate(searches)
+            if query.vector is not None and allowed is not None
+        ]
+        if stored is not None and scanned:
+            scans = self._scan(stored, [searches[i] for i in scanned], min(k, self.size))
+            for i, found in zip(scanned, scans, strict=True):
+                results[i] = found
+        return [
+            found if found is not None else self._faiss_search(query, k, allowed)
+            for found, (query, allowed) in zip(results, searches, strict=True)
+        ]
+
+    def _faiss_search(self, query: Query, k: int, allowed: np.ndarray | None) -> Scored:
         if query.vector is None or self.size == 0:
             return Scored.empty()
         k = min(k, self.size)
@@ -94,9 +129,6 @@ class DenseRetriever:
         if allowed is not None:
             if not allowed.any():
                 return Scored.empty()
-            stored = self._flat_rows()
-            if stored is not None:
-                return _best_of(*self._kept_scores(stored, query.vector, allowed), k)
             bitmap = np.packbits(allowed, bitorder="little")
             # The selector reads the bitmap by pointer: ``bitmap`` must outlive the search.
             selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
@@ -112,64 +144,45 @@ class DenseRetriever:
             ids[0][found].astype(np.int64), scores[0][found].astype(np.float64)
         ).best_first()
 
-    def search_many(self, query: Query, k: int, masks: Sequence[np.ndarray | None]) -> list[Scored]:
-        """:meth:`search` under each of ``masks`` (a sharded index sends them all at once).
-
-        On an exact flat index, masks that together keep at least :data:`ONE_SCAN_MIN_SHARE`
-        of the rows are served from one pass over every row, each mask's ``k`` best taken
-        from it (the same passages and scores as FAISS's filtered searches, bit for bit)."""
-        stored = self._flat_rows()
-        arrays = [mask for mask in masks if mask is not None]
-        kept = sum(int(np.count_nonzero(mask)) for mask in arrays)
-        if (
-            query.vector is None
-            or stored is None
-            or len(masks) < 2
-            or len(arrays) < len(masks)  # an unfiltered search scores with another kernel
-            or kept < ONE_SCAN_MIN_SHARE * self.size
-        ):
-            return [self.search(query, k, mask) for mask in masks]
-        scores = self._all_scores(stored, query.vector)
-        each = [np.flatnonzero(mask) for mask in arrays]
-        return [_best_of(rows, scores[rows], k) for rows in each]
-
-    def _all_scores(self, stored: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """Inner products of ``vector`` with every stored row, in one pass."""
-        one = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
-        scores = np.empty(self.size, dtype=np.float32)
-        swig: Any = faiss  # its bundled stubs lack the vector kernels
-        swig.fvec_inner_products_ny(
-            swig.swig_ptr(scores),
-            swig.swig_ptr(one),
-            swig.swig_ptr(stored),
-            stored.shape[1],
-            self.size,
-        )
-        return scores
-
-    def _kept_scores(
-        self, stored: np.ndarray, vector: np.ndarray, allowed: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The rows ``allowed`` keeps and ``vector``'s inner products with them: from one pass
-        over every row when they are at least :data:`ONE_SCAN_MIN_SHARE` of them, else row by
-        row."""
-        rows = np.flatnonzero(allowed)
-        if len(rows) >= ONE_SCAN_MIN_SHARE * self.size:
-            return rows, self._all_scores(stored, vector)[rows]
-        one = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
-        kept = np.empty(len(rows), dtype=np.float32)
-        ids = rows.astype(np.int64)
-        swig: Any = faiss
-        swig.fvec_inner_products_by_idx(
-            swig.swig_ptr(kept),
-            swig.swig_ptr(one),
-            swig.swig_ptr(stored),
-            swig.swig_ptr(ids),
-            stored.shape[1],
-            1,
-            len(rows),
-        )
-        return rows, kept
+    def _scan(
+        self, stored: np.ndarray, searches: Sequence[tuple[Query, np.ndarray | None]], k: int
+    ) -> list[Scored]:
+        """Filtered searches of the exact index's ``stored`` rows; the searches of one vector
+        share its scores. Several vectors read the rows a block at a time (each block scored
+        for all of them while in cache); one vector reads them in one pass."""
+        by_vector: dict[int, tuple[np.ndarray, list[int]]] = {}
+        for i, (query, _) in enumerate(searches):
+            assert query.vector is not None
+            vector = np.ascontiguousarray(query.vector, dtype=np.float32).reshape(-1)
+            by_vector.setdefault(id(query.vector), (vector, []))[1].append(i)
+        block_rows = SCAN_BLOCK_ROWS if len(by_vector) > 1 else self.size
+        rows: list[list[np.ndarray]] = [[] for _ in searches]
+        scores: list[list[np.ndarray]] = [[] for _ in searches]
+        for start in range(0, self.size, block_rows):
+            block = stored[start : start + block_rows]
+            for vector, members in by_vector.values():
+                wanted = []
+                for i in members:
+                    allowed = searches[i][1]
+                    assert allowed is not None
+                    wanted.append((i, np.flatnonzero(allowed[start : start + len(block)])))
+                count = sum(len(kept) for _, kept in wanted)
+                every = None
+                if count >= ONE_SCAN_MIN_SHARE * len(block):
+                    every = _inner_products(block, vector)
+                for i, kept in wanted:
+                    if len(kept):
+                        rows[i].append(kept + start if start else kept)
+                        found = (
+                            every[kept]
+                            if every is not None
+                            else _kept_products(block, vector, kept)
+                        )
+                        scores[i].append(found)
+        return [
+            _best_of(np.concatenate(r), np.concatenate(s), k) if r else Scored.empty()
+            for r, s in zip(rows, scores, strict=True)
+        ]
 
     def _flat_rows(self) -> np.ndarray | None:
         """The vectors an exact inner-product flat index holds, as an array over its memory
@@ -180,6 +193,39 @@ class DenseRetriever:
         dimension = int(self.index.d)
         rows: np.ndarray = faiss.rev_swig_ptr(self.index.get_xb(), self.size * dimension)
         return rows.reshape(self.size, dimension)
+
+
+def _inner_products(block: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Inner products of ``vector`` with every row of ``block``, in one pass (the kernel FAISS
+    scores a filtered search's rows with)."""
+    products = np.empty(len(block), dtype=np.float32)
+    swig: Any = faiss  # its bundled stubs lack the vector kernels
+    swig.fvec_inner_products_ny(
+        swig.swig_ptr(products),
+        swig.swig_ptr(vector),
+        swig.swig_ptr(block),
+        block.shape[1],
+        len(block),
+    )
+    return products
+
+
+def _kept_products(block: np.ndarray, vector: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Inner products of ``vector`` with the ``kept`` rows of ``block``, row by row (the same
+    floats as :func:`_inner_products` gives them)."""
+    products = np.empty(len(kept), dtype=np.float32)
+    ids = kept.astype(np.int64)
+    swig: Any = faiss
+    swig.fvec_inner_products_by_idx(
+        swig.swig_ptr(products),
+        swig.swig_ptr(vector),
+        swig.swig_ptr(block),
+        swig.swig_ptr(ids),
+        block.shape[1],
+        1,
+        len(kept),
+    )
+    return products
 
 
 def _best_of(rows: np.ndarray, scores: np.ndarray, k: int) -> Scored:

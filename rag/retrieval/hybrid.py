@@ -46,6 +46,9 @@ class Ranking:
     dense: Scored
     bm25: Scored
     within_partitions: Scored | None = None
+    # Under a filter: every partition's dense candidates with no filter (``dense_candidates``),
+    # searched with the filtered ones in one round; what the judge compares the best with.
+    unfiltered_dense: Scored | None = None
 
     @cached_property
     def hits(self) -> Hits:
@@ -246,19 +249,17 @@ class HybridRanker:
             self.dense.search_many(query, params.candidates, self.partitions(params))
         )
 
-    def _rank_partition(
+    def _fuse_partition(
         self,
         query: Query,
         allowed: np.ndarray | None,
         prepared: Sequence[Any | None],
         params: QueryParams,
-        bm25_scores: np.ndarray | None = None,
-        dense: Scored | None = None,
-    ) -> tuple[Scored, Scored, Scored]:
-        """``dense``: the partition's dense hits, when searched already (with the others)."""
+        dense: Scored,
+        bm25_scores: np.ndarray | None,
+    ) -> _PartitionFusion:
+        """A partition's rankings fused, before feedback (``dense``: its dense hits)."""
         depth = params.candidates
-        if dense is None:
-            dense = self.dense.search(query, depth, allowed)
         bm25 = self.bm25.search(query, depth, allowed, scores=bm25_scores)
         own, everything = self.own_language(query.lang)
         same = own if allowed is None else allowed & own
@@ -271,14 +272,22 @@ class HybridRanker:
             else:
                 others.append(ranking.search_prepared(query, depth, mask, ready))
         fused = self.fuse(dense, bm25, others, params)
-        expanded = self.feedback_query(query, fused, params)
-        if expanded is not None:
-            dense = self.dense.search(expanded, depth, allowed)
-            fused = self.fuse(dense, bm25, others, params)
+        return _PartitionFusion(allowed, dense, bm25, others, bool(same.any()), fused)
+
+    def _finish_partition(
+        self, query: Query, part: _PartitionFusion, params: QueryParams, feedback: Scored | None
+    ) -> tuple[Scored, Scored, Scored]:
+        """A partition's final ranking, dense and BM25 hits, given its feedback search's hits
+        (None: no feedback)."""
+        dense, fused = part.dense, part.fused
+        if feedback is not None:
+            dense = feedback
+            fused = self.fuse(dense, part.bm25, part.others, params)
         if self.sentences is not None:
             # In a partition of another language the share counts translations, which cover a
             # question only in part: a complete match is rare there, and is not asked for.
-            power = params.sentence_share_power if same.any() else params.sentence_cross_power
+            own = part.own_language
+            power = params.sentence_share_power if own else params.sentence_cross_power
             fused = self.sentences.rerank(
                 query,
                 fused,
@@ -286,7 +295,7 @@ class HybridRanker:
                 params.sentence_weight,
                 power,
             )
-        return fused, dense, bm25
+        return fused, dense, part.bm25
 
     def rank(
         self, query: Query, allowed: np.ndarray | None, method: str, params: QueryParams
@@ -301,16 +310,40 @@ class HybridRanker:
         # Like BM25's, the other rankings' scores are computed once for all partitions.
         prepared = [ranking.prepare(query, params) for ranking in self.rankings]
         partitions = self.partitions(params)
-        if len(partitions) == 1:
-            return Ranking(*self._rank_partition(query, allowed, prepared, params))
-        parts: list[tuple[Scored, Scored, Scored]] = []
-        bm25_scores = self.bm25.query_scores(query)  # the same for every partition
-        masks = [p if allowed is None else p & allowed for p in partitions]
-        masks = [mask for mask in masks if mask.any()]
-        # The partitions' dense searches go together: one round trip to a sharded index.
-        denses = self.dense.search_many(query, params.candidates, masks)
-        for mask, dense in zip(masks, denses, strict=True):
-            parts.append(self._rank_partition(query, mask, prepared, params, bm25_scores, dense))
+        single = len(partitions) == 1
+        bm25_scores = None if single else self.bm25.query_scores(query)  # one for all
+        masks: list[np.ndarray | None] = [allowed]
+        if not single:
+            kept = [p if allowed is None else p & allowed for p in partitions]
+            masks = [mask for mask in kept if mask.any()]
+        # The dense searches of a question go in two rounds, each one pass over an exact
+        # index's rows and one round trip to a sharded one: the partitions (and, under a
+        # filter, the unfiltered candidates the judge reads), then every feedback vector.
+        pool = [] if allowed is None else partitions
+        found = self.dense.search_many(query, depth, [*masks, *pool])
+        denses, unfiltered = found[: len(masks)], found[len(masks) :]
+        fusions = [
+            self._fuse_partition(query, mask, prepared, params, dense, bm25_scores)
+            for mask, dense in zip(masks, denses, strict=True)
+        ]
+        expanded = [self.feedback_query(query, part.fused, params) for part in fusions]
+        again = iter(
+            self.dense.search_each(
+                [
+                    (moved, part.allowed)
+                    for moved, part in zip(expanded, fusions, strict=True)
+                    if moved is not None
+                ],
+                depth,
+            )
+        )
+        parts = [
+            self._finish_partition(query, part, params, None if moved is None else next(again))
+            for moved, part in zip(expanded, fusions, strict=True)
+        ]
+        pooled = Scored.concatenate(unfiltered) if pool else None
+        if single:
+            return Ranking(*parts[0], unfiltered_dense=pooled)
         within, dense, bm25 = (Scored.concatenate([part[i] for part in parts]) for i in range(3))
         return Ranking(
             self.own_language_lead(
@@ -319,4 +352,17 @@ class HybridRanker:
             dense.best_first(),
             bm25.best_first(),
             within.best_first(),
+            pooled,
         )
+
+
+@dataclass
+class _PartitionFusion:
+    """A partition's rankings and their fusion before feedback."""
+
+    allowed: np.ndarray | None
+    dense: Scored
+    bm25: Scored
+    others: list[Scored]
+    own_language: bool  # whether the partition holds passages in the question's language
+    fused: Scored

@@ -7,8 +7,10 @@ replica: ``api.ray_serve``). A query goes to every shard at once, each returns i
 union: the ``k`` best of all rows are among them, so the merge is exact, and the scores are
 the same inner products the unsharded flat index computes, row by row.
 
-What a shard needs travels as plain arrays (the query vector, the filter's mask as packed
-bits), so a shard can live in another process or on another machine.
+What a shard needs travels as plain arrays (each search's vector and its filter's mask as
+packed bits), so a shard can live in another process or on another machine. A round of
+searches (a question's language partitions, then their feedback vectors) goes to a shard in
+one call, which scores them in one pass over its rows.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ import numpy as np
 from rag.retrieval.dense import DenseRetriever
 from rag.types import Query, Scored
 from rag.vectors import build_faiss_index
+
+# A search as a shard receives it: the query vector and the shard's slice of the filter mask,
+# packed (None: no filter); and what it answers: global positions and scores, best first.
+ShardSearch = tuple[np.ndarray, np.ndarray | None]
+ShardHits = tuple[np.ndarray, np.ndarray]
 
 
 def shard_bounds(rows: int, shards: int) -> list[tuple[int, int]]:
@@ -57,32 +64,34 @@ class DenseShard:
         vectors = np.ascontiguousarray(centred, dtype=np.float32)
         self.retriever = DenseRetriever(build_faiss_index(vectors, "Flat"))
 
-    def search(
-        self, vector: np.ndarray, k: int, allowed_bits: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` best allowed rows of this shard: (global positions, scores), best first.
-        ``allowed_bits``: this shard's slice of the filter mask, packed (``pack_mask``)."""
-        query = Query("", "", vector=vector.astype(np.float32))
-        found = self.retriever.search(query, k, unpack_mask(allowed_bits, self.rows))
-        return found.positions + self.start, found.scores
+    def search(self, searches: Sequence[ShardSearch], k: int) -> list[ShardHits]:
+        """Each search's ``k`` best allowed rows of this shard: (global positions, scores),
+        best first. A search is a vector and this shard's slice of its filter mask, packed
+        (``pack_mask``; None: no filter)."""
+        found = self.retriever.search_each(
+            [
+                (Query("", "", vector=vector.astype(np.float32)), unpack_mask(bits, self.rows))
+                for vector, bits in searches
+            ],
+            k,
+        )
+        return [(hits.positions + self.start, hits.scores) for hits in found]
 
 
 class PendingSearch(Protocol):
-    """A shard's answer on its way (a future, a Ray Serve response)."""
+    """A shard's answers on their way (a future, a Ray Serve response)."""
 
-    def result(self) -> tuple[np.ndarray, np.ndarray]: ...
+    def result(self) -> list[ShardHits]: ...
 
 
 class ShardClient(Protocol):
-    """How the coordinator asks one shard: sends the query and returns at once, so that all
-    shards search at the same time."""
+    """How the coordinator asks one shard: sends a round of searches and returns at once, so
+    that all shards search at the same time."""
 
     start: int
     rows: int
 
-    def submit(
-        self, vector: np.ndarray, k: int, allowed_bits: np.ndarray | None
-    ) -> PendingSearch: ...
+    def submit(self, searches: Sequence[ShardSearch], k: int) -> PendingSearch: ...
 
 
 class DenseShards(Protocol):
@@ -100,9 +109,9 @@ class LocalShardClient:
         self.start = shard.start
         self.rows = shard.rows
 
-    def submit(self, vector: np.ndarray, k: int, allowed_bits: np.ndarray | None) -> PendingSearch:
-        done: Future[tuple[np.ndarray, np.ndarray]] = Future()
-        done.set_result(self.shard.search(vector, k, allowed_bits))
+    def submit(self, searches: Sequence[ShardSearch], k: int) -> PendingSearch:
+        done: Future[list[ShardHits]] = Future()
+        done.set_result(self.shard.search(searches, k))
         return done
 
 
@@ -121,7 +130,7 @@ class LocalDenseShards:
         ]
 
 
-def merge_top(parts: Sequence[tuple[np.ndarray, np.ndarray]], k: int) -> Scored:
+def merge_top(parts: Sequence[ShardHits], k: int) -> Scored:
     """The ``k`` best of the shards' hits, best first; ties by position, as one flat index."""
     merged = Scored.concatenate([Scored(p, s) for p, s in parts]).best_first()
     return Scored(merged.positions[:k], merged.scores[:k])
@@ -152,19 +161,29 @@ class ShardedDenseRetriever(DenseRetriever):
     def size(self) -> int:
         return self._size
 
-    def search(self, query: Query, k: int, allowed: np.ndarray | None = None) -> Scored:
-        return self.search_many(query, k, [allowed])[0]
-
-    def search_many(self, query: Query, k: int, masks: Sequence[np.ndarray | None]) -> list[Scored]:
-        """Every mask's search sent to every shard, then collected: one round trip for all."""
-        if query.vector is None or self.size == 0:
-            return [Scored.empty() for _ in masks]
-        pending: list[list[PendingSearch]] = []
-        for allowed in masks:
-            asked = []
-            for shard in self.shards:
+    def search_each(
+        self, searches: Sequence[tuple[Query, np.ndarray | None]], k: int
+    ) -> list[Scored]:
+        """Every search sent to every shard in one call each, then collected: one round trip
+        for all."""
+        asked = [i for i, (query, _) in enumerate(searches) if query.vector is not None]
+        if not asked or self.size == 0:
+            return [Scored.empty() for _ in searches]
+        pending: list[tuple[list[int], PendingSearch]] = []
+        for shard in self.shards:
+            round_: list[ShardSearch] = []
+            sent = []
+            for i in asked:
+                query, allowed = searches[i]
+                assert query.vector is not None
                 piece = None if allowed is None else allowed[shard.start : shard.start + shard.rows]
                 if piece is None or piece.any():
-                    asked.append(shard.submit(query.vector, k, pack_mask(piece)))
-            pending.append(asked)
-        return [merge_top([answer.result() for answer in asked], k) for asked in pending]
+                    round_.append((query.vector, pack_mask(piece)))
+                    sent.append(i)
+            if round_:
+                pending.append((sent, shard.submit(round_, k)))
+        parts: list[list[ShardHits]] = [[] for _ in searches]
+        for sent, answer in pending:
+            for i, hits in zip(sent, answer.result(), strict=True):
+                parts[i].append(hits)
+        return [merge_top(found, k) if found else Scored.empty() for found in parts]

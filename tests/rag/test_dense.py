@@ -2,6 +2,7 @@ import faiss
 import numpy as np
 import pytest
 
+from rag.retrieval import dense
 from rag.retrieval.dense import DenseRetriever
 from rag.types import Query, Scored
 from rag.vectors import build_faiss_index
@@ -99,7 +100,7 @@ def test_partitions_searched_in_one_scan_are_their_filtered_searches_bit_for_bit
         query = Query("q", "en", vector=vectors[row])
         for k in (5, 30, 3000):
             with monkeypatch.context() as patched:
-                patched.setattr(retriever, "search", _refused)  # one scan, no filtered search
+                patched.setattr(retriever, "_faiss_search", _refused)  # scanned, not FAISS
                 one_scan = retriever.search_many(query, k, masks)
             for got, mask in zip(one_scan, masks, strict=True):
                 _same(got, _faiss_filtered(retriever, vectors[row], min(k, 3000), mask))
@@ -108,25 +109,37 @@ def test_partitions_searched_in_one_scan_are_their_filtered_searches_bit_for_bit
     assert all(np.all(np.diff(part.positions[part.scores == part.scores[0]]) > 0) for part in best)
 
 
-def test_masks_that_keep_few_rows_are_searched_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    vectors = np.random.default_rng(3).standard_normal((1000, 16)).astype(np.float32)
-    faiss.normalize_L2(vectors)
+@pytest.mark.parametrize("block_rows", [7, 4096])
+def test_searches_of_several_vectors_read_each_block_once_a_vector_bit_for_bit(
+    block_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question's partitions and their feedback vectors: narrow and wide masks, two vectors,
+    blocks that cut the masks anywhere (7 rows) or hold them whole."""
+    vectors = _tied_vectors()
     retriever = DenseRetriever(build_faiss_index(vectors, "Flat"))
-    narrow = np.zeros(1000, dtype=bool)
-    narrow[:100] = True
-    other = np.zeros(1000, dtype=bool)
-    other[500:600] = True  # 20% in all: each mask's rows scored alone
-    query = Query("q", "en", vector=vectors[550])
-    searched: list[int] = []
-    search = retriever.search
+    rng = np.random.default_rng(6)
+    first = rng.random(3000) < 0.3
+    narrow = rng.random(3000) < 0.03
+    question = Query("q", "en", vector=vectors[7])
+    feedback = Query("q", "en", vector=vectors[1500])
+    searches = [(question, first), (question, ~first), (feedback, narrow), (feedback, first)]
+    monkeypatch.setattr(dense, "SCAN_BLOCK_ROWS", block_rows)
+    passes: list[np.ndarray] = []
+    inner_products = dense._inner_products
 
-    def counted(*args: object, **kwargs: object) -> Scored:
-        searched.append(1)
-        return search(*args, **kwargs)  # type: ignore[arg-type]
+    def counted(block: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        passes.append(vector)
+        return inner_products(block, vector)
 
-    monkeypatch.setattr(retriever, "search", counted)
-    got = retriever.search_many(query, 5, [narrow, other])
-    assert len(searched) == 2
-    for part, mask in zip(got, [narrow, other], strict=True):
-        _same(part, _faiss_filtered(retriever, vectors[550], 5, mask))
-    assert got[1].positions[0] == 550
+    monkeypatch.setattr(dense, "_inner_products", counted)
+    monkeypatch.setattr(retriever, "_faiss_search", _refused)  # every search is scanned
+    for k in (5, 30, 3000):
+        passes.clear()
+        got = retriever.search_each(searches, k)
+        # The question's two partitions cover every block: one pass a block for both.
+        assert question.vector is not None
+        on_question = [v for v in passes if np.array_equal(v, question.vector)]
+        assert len(on_question) == -(-3000 // block_rows)
+        for part, (query, mask) in zip(got, searches, strict=True):
+            assert query.vector is not None
+            _same(part, _faiss_filtered(retriever, query.vector, min(k, 3000), mask))

@@ -102,3 +102,30 @@ def test_no_allowed_row_finds_nothing(sharded: SearchEngine) -> None:
     query = Query("x", "en", vector=np.ones(sharded.dense.means["en"].shape, np.float32))
     nothing = np.zeros(sharded.dense.size, dtype=bool)
     assert len(sharded.dense.search(query, 10, nothing)) == 0
+
+
+def test_a_round_of_searches_goes_to_each_shard_in_one_call(
+    engine: SearchEngine, sharded: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question ranked in its two language partitions: each shard is asked twice (the
+    partitions, then their feedback vectors), each call carrying the round's searches that
+    keep rows of the shard."""
+    assert isinstance(sharded.dense, ShardedDenseRetriever)
+    calls: list[tuple[int, int]] = []  # (shard start, searches in the call)
+    for shard in sharded.dense.shards:
+        submit = shard.submit
+
+        def counted(searches, k, submit=submit, start=shard.start):  # type: ignore[no-untyped-def]
+            calls.append((start, len(searches)))
+            return submit(searches, k)
+
+        monkeypatch.setattr(shard, "submit", counted)
+    params = sharded.params.but(min_partition_chunks=1)  # Korean and English ranked apart
+    one = engine.answer(QUESTIONS[1], 5, params=params).to_dict()
+    assert sharded.answer(QUESTIONS[1], 5, params=params).to_dict() == one
+    partitions = sharded.ranker.partitions(params)
+    assert len(partitions) == 2
+    for shard in sharded.dense.shards:
+        rows = slice(shard.start, shard.start + shard.rows)
+        holding = sum(bool(mask[rows].any()) for mask in partitions)
+        assert [size for start, size in calls if start == shard.start] == [holding, holding]
