@@ -78,7 +78,9 @@ def write_corpus(path: Path, passages: int, chars_per_passage: float, seed: int 
 
 
 def stand_in_vectors(dimension: int) -> Callable[..., np.ndarray]:
-    def encode(texts: Sequence[str], prompt_name: str | None = None, **_: object) -> np.ndarray:
+    def encode(
+        texts: Sequence[str], prompt_name: str | None = None, backend: str | None = None
+    ) -> np.ndarray:
         out = np.empty((len(texts), dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             seed = zlib.crc32(f"{prompt_name}\0{text}".encode())

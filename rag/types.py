@@ -137,13 +137,15 @@ class FusedRanking(Protocol):
     ) -> Scored: ...
 
 
-def top_scored(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> Scored:
-    """The ``k`` best positions of a dense score array, best first; masked rows excluded."""
-    if allowed is not None:
-        scores = np.where(allowed, scores, -np.inf)
-    k = min(k, int(np.isfinite(scores).sum()))
+def best_of(rows: np.ndarray, scores: np.ndarray, k: int) -> Scored:
+    """The ``k`` best ``rows`` (ascending) by their ``scores``, best first, ties by position:
+    at the cut, the rows of lowest position, as FAISS's heap keeps the first of equal scores."""
     if k <= 0:
         return Scored.empty()
-    best = np.argpartition(-scores, k - 1)[:k]
-    best = best[np.argsort(-scores[best], kind="stable")]
-    return Scored(best.astype(np.int64), scores[best].astype(np.float64))
+    if len(rows) > k:
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        above = np.flatnonzero(scores > kth)
+        tied = np.flatnonzero(scores == kth)[: k - len(above)]  # rows ascend: lowest first
+        chosen = np.concatenate([above, tied])
+        rows, scores = rows[chosen], scores[chosen]
+    return Scored(rows.astype(np.int64), scores.astype(np.float64)).best_first()

@@ -11,7 +11,7 @@ import numpy as np
 
 from rag.lexical.bm25_matrix import bm25_model
 from rag.lexical.term_rows import TermRows, term_rows
-from rag.types import Query, Scored, top_scored
+from rag.types import Query, Scored, best_of
 
 
 def build_bm25(corpus_terms: Iterable[Sequence[str]] | TermRows, *, k1: float, b: float) -> Any:
@@ -88,9 +88,13 @@ class BM25Retriever:
         """The ``k`` best passages sharing a term with the query; ``scores``: the query's
         scores if already computed (one query ranked over several partitions)."""
         scores = self.query_scores(query) if scores is None else scores
-        best = top_scored(scores, k, allowed)
-        sharing = best.scores > 0
-        return Scored(best.positions[sharing], best.scores[sharing])
+        # Only the passages sharing a term: few of a large archive's, and the k best among
+        # them, ties by position, are found without passes over every passage's score.
+        sharing = scores > 0
+        if allowed is not None:
+            sharing &= allowed
+        rows = np.flatnonzero(sharing)
+        return best_of(rows, scores[rows], k)
 
     def search_prepared(
         self, query: Query, k: int, allowed: np.ndarray | None, prepared: Any

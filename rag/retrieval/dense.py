@@ -10,7 +10,7 @@ import faiss
 import numpy as np
 
 from rag.ann import Calibration
-from rag.types import Query, Scored
+from rag.types import Query, Scored, best_of
 from rag.vectors import center, configure_search
 
 # A filtered search of an exact (Flat) index scores the rows it keeps with FAISS's own kernels
@@ -180,7 +180,7 @@ class DenseRetriever:
                         )
                         scores[i].append(found)
         return [
-            _best_of(np.concatenate(r), np.concatenate(s), k) if r else Scored.empty()
+            best_of(np.concatenate(r), np.concatenate(s), k) if r else Scored.empty()
             for r, s in zip(rows, scores, strict=True)
         ]
 
@@ -226,15 +226,3 @@ def _kept_products(block: np.ndarray, vector: np.ndarray, kept: np.ndarray) -> n
         len(kept),
     )
     return products
-
-
-def _best_of(rows: np.ndarray, scores: np.ndarray, k: int) -> Scored:
-    """The ``k`` best ``rows`` (ascending) by their ``scores``, best first, ties by position:
-    at the cut, the rows of lowest position, as FAISS's heap keeps the first of equal scores."""
-    if len(rows) > k:
-        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-        above = np.flatnonzero(scores > kth)
-        tied = np.flatnonzero(scores == kth)[: k - len(above)]  # rows ascend: lowest first
-        chosen = np.concatenate([above, tied])
-        rows, scores = rows[chosen], scores[chosen]
-    return Scored(rows.astype(np.int64), scores.astype(np.float64)).best_first()

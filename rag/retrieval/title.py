@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag.documents import Article, Chunk
-from rag.types import Query, Scored, top_scored
+from rag.types import Query, Scored, best_of
 
 if TYPE_CHECKING:
     from rag.config import QueryParams
@@ -77,8 +77,9 @@ class TitleRetriever:
         if query.raw_vector is None or not len(self.vectors) or not self._titled.any():
             return Scored.empty()
         by_title = self.vectors @ query.raw_vector
-        scores = np.where(self._titled, by_title[np.maximum(self.chunk_titles, 0)], -np.inf)
-        return top_scored(scores.astype(np.float64), k, allowed)
+        rows = np.flatnonzero(self._titled if allowed is None else self._titled & allowed)
+        # A chunk scores its title's similarity; ties (an article's chunks) by position.
+        return best_of(rows, by_title[self.chunk_titles[rows]], k)
 
     def weight(self, params: QueryParams) -> float:
         """The setting, scaled by how many articles have a title of their own."""

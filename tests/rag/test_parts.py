@@ -15,7 +15,7 @@ from rag import parts as registry
 from rag.config import QueryParams, Settings
 from rag.embedding.encoder import Encoder
 from rag.parts import PARTS, BuildContext, IndexPart, LoadContext, read_params
-from rag.types import Query, Scored, top_scored
+from rag.types import Query, Scored, best_of
 from tests.conftest import SEED
 
 LENGTHS_FILE = "lengths.npy"
@@ -42,7 +42,8 @@ class LengthRanking:
         self, query: Query, k: int, allowed: np.ndarray | None, prepared: Any
     ) -> Scored:
         self.searches += 1
-        return top_scored(self.lengths.astype(np.float64), k, allowed)
+        rows = np.arange(len(self.lengths)) if allowed is None else np.flatnonzero(allowed)
+        return best_of(rows, self.lengths[rows].astype(np.float64), k)
 
 
 class LengthPart(IndexPart[LengthRanking]):

@@ -1,6 +1,6 @@
 import numpy as np
 
-from rag.types import Hit, Hits, Scored
+from rag.types import Hit, Hits, Scored, best_of
 
 
 def test_hits_read_lazily_are_the_scored_pairs_in_order() -> None:
@@ -16,3 +16,12 @@ def test_hits_read_lazily_are_the_scored_pairs_in_order() -> None:
     assert all(type(hit.position) is int for hit in hits)
     assert list(Hits(Scored.empty())) == []
     assert scored.hits() == pairs  # the whole list at once
+
+
+def test_best_of_keeps_the_lowest_positions_of_a_tie_at_the_cut() -> None:
+    rows = np.array([2, 5, 7, 9, 11])
+    scores = np.array([0.5, 0.9, 0.5, 0.5, 0.1], dtype=np.float32)
+    best = best_of(rows, scores, 3)
+    assert best.positions.tolist() == [5, 2, 7] and best.scores.dtype == np.float64
+    assert best_of(rows, scores, 10).positions.tolist() == [5, 2, 7, 9, 11]
+    assert len(best_of(rows, scores, 0)) == 0 and len(best_of(rows[:0], scores[:0], 3)) == 0
