@@ -70,7 +70,8 @@ class DenseShard:
         (``pack_mask``; None: no filter)."""
         found = self.retriever.search_each(
             [
-                (Query("", "", vector=vector.astype(np.float32)), unpack_mask(bits, self.rows))
+                # asarray keeps one vector one object (searches of one vector share a pass)
+                (Query("", "", vector=np.asarray(vector, np.float32)), unpack_mask(bits, self.rows))
                 for vector, bits in searches
             ],
             k,
@@ -171,17 +172,17 @@ class ShardedDenseRetriever(DenseRetriever):
             return [Scored.empty() for _ in searches]
         pending: list[tuple[list[int], PendingSearch]] = []
         for shard in self.shards:
-            round_: list[ShardSearch] = []
+            batch: list[ShardSearch] = []
             sent = []
             for i in asked:
                 query, allowed = searches[i]
                 assert query.vector is not None
                 piece = None if allowed is None else allowed[shard.start : shard.start + shard.rows]
                 if piece is None or piece.any():
-                    round_.append((query.vector, pack_mask(piece)))
+                    batch.append((query.vector, pack_mask(piece)))
                     sent.append(i)
-            if round_:
-                pending.append((sent, shard.submit(round_, k)))
+            if batch:
+                pending.append((sent, shard.submit(batch, k)))
         parts: list[list[ShardHits]] = [[] for _ in searches]
         for sent, answer in pending:
             for i, hits in zip(sent, answer.result(), strict=True):
