@@ -13,6 +13,7 @@ from rag.embedding.encoder import Encoder
 from rag.engine import SearchEngine
 from rag.parts.dense import load_dense_shard
 from rag.retrieval.shards import (
+    DenseShard,
     LocalDenseShards,
     ShardedDenseRetriever,
     merge_top,
@@ -129,3 +130,26 @@ def test_a_round_of_searches_goes_to_each_shard_in_one_call(
         rows = slice(shard.start, shard.start + shard.rows)
         holding = sum(bool(mask[rows].any()) for mask in partitions)
         assert [size for start, size in calls if start == shard.start] == [holding, holding]
+
+
+def test_a_shards_searches_of_one_vector_share_its_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.retrieval import dense
+
+    vectors = np.random.default_rng(8).standard_normal((1000, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    shard = DenseShard(vectors, start=2000)
+    passes: list[int] = []
+    inner_products = dense._inner_products
+
+    def counted(block: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        passes.append(len(block))
+        return inner_products(block, vector)
+
+    monkeypatch.setattr(dense, "_inner_products", counted)
+    first = np.random.default_rng(9).random(1000) < 0.4
+    first[3] = True
+    vector = vectors[3]  # one object, as a round's searches of one question send it
+    found = shard.search([(vector, pack_mask(first)), (vector, pack_mask(~first))], 5)
+    assert passes == [1000]  # both partitions from one pass over the shard's rows
+    assert found[0][0][0] == 2003 and found[0][1][0] == pytest.approx(1.0, abs=1e-6)
+    assert all(not first[p - 2000] for p in found[1][0])
