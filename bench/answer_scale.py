@@ -4,9 +4,13 @@
 
 Each size is ``bench.build_memory``'s synthetic corpus (articles of sentences drawn, seeded,
 from the shared news corpora, Korean and English), built once into ``OUT/answer-scale/N``
-and kept there, so a second run only asks. The passages' vectors are stand-ins (a seeded
-unit vector per text, as in ``bench.build_memory``: encoding 100k passages takes hours on two
-cores); the questions are encoded by the model. Every question of the dev sets in
+and kept there, so a second run only asks. The passages' vectors are stand-ins (encoding 100k
+passages takes hours on two cores): a seeded random unit vector per text, as in
+``bench.build_memory``, or with ``--vectors`` (a build's ``dense/vectors.npy``) a seeded
+pick of those real vectors plus Gaussian noise of norm ``--spread``, unit again, as
+``bench.ann`` grows them (kept in ``OUT/answer-scale/N-shaped``): random vectors have no
+clusters, and an IVF index over them must search most of its lists. The questions are
+encoded by the model. Every question of the dev sets in
 ``eval/sets`` is then answered one at a time through the serving path (``engine.answer``),
 each stage timed by a :class:`~rag.stages.Trace`; the table gives each stage's median and
 p95 after ``WARM_UP_QUESTIONS`` untimed ones. The encoder's pass is in "prepare" and does not
@@ -16,9 +20,13 @@ depend on the archive (``bench.encoders`` measures it); what grows with it is th
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import zlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+import faiss
+import numpy as np
 
 from bench.build_memory import CHARS_PER_PASSAGE, stand_in_vectors, write_corpus
 from bench.results import write_results
@@ -34,12 +42,35 @@ from rag.stages import Trace
 
 WARM_UP_QUESTIONS = 20
 TIMED = ("prepare", "rank", "judge", "cite")
+SPREAD = 0.45  # bench.ann's noise norm: a copy's mean cosine to its real vector about 0.9
 
 
-def stand_in_encoder(settings: Settings) -> Encoder:
-    """The model for questions, stand-in vectors for everything a build encodes."""
+def shaped_vectors(real: np.ndarray, spread: float) -> Callable[..., np.ndarray]:
+    """Stand-in vectors shaped like the model's: for each text a seeded pick of ``real``
+    plus Gaussian noise of norm ``spread``, unit again."""
+
+    def encode(
+        texts: Sequence[str], prompt_name: str | None = None, backend: str | None = None
+    ) -> np.ndarray:
+        out = np.empty((len(texts), real.shape[1]), dtype=np.float32)
+        for row, text in enumerate(texts):
+            rng = np.random.default_rng(zlib.crc32(f"{prompt_name}\0{text}".encode()))
+            noise = rng.standard_normal(real.shape[1])
+            out[row] = real[rng.integers(len(real))] + spread * noise / np.linalg.norm(noise)
+        faiss.normalize_L2(out)
+        return out
+
+    return encode
+
+
+def stand_in_encoder(
+    settings: Settings, real: np.ndarray | None = None, spread: float = SPREAD
+) -> Encoder:
+    """The model for questions, stand-in vectors for everything a build encodes (shaped like
+    ``real`` vectors when given)."""
     encoder = Encoder(settings)
-    encoder._encode = stand_in_vectors(encoder.dimension)  # type: ignore[method-assign]
+    stand_in = stand_in_vectors(encoder.dimension) if real is None else shaped_vectors(real, spread)
+    encoder._encode = stand_in  # type: ignore[method-assign]
     encoder.fingerprint = "stand-in-" + encoder.fingerprint
     return encoder
 
@@ -101,10 +132,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--passages", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     parser.add_argument("--questions", type=int, help="the first N questions only")
+    parser.add_argument("--vectors", type=Path, help="real passage vectors (.npy) to shape from")
+    parser.add_argument("--spread", type=float, default=SPREAD, help="noise norm of a stand-in")
     args = parser.parse_args(argv)
-    encoder = stand_in_encoder(get_settings())
+    real = None if args.vectors is None else np.load(args.vectors).astype(np.float32)
+    encoder = stand_in_encoder(get_settings(), real, args.spread)
+    kind = "" if real is None else "-shaped"
     rows = [
-        measure(args.out / "answer-scale" / str(passages), passages, encoder, args.questions)
+        measure(args.out / "answer-scale" / f"{passages}{kind}", passages, encoder, args.questions)
         for passages in args.passages
     ]
     write_results(args.out, "answer-scale", table(rows), rows)
