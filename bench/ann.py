@@ -52,12 +52,14 @@ class AnnRow:
 
 def grow(real: np.ndarray, count: int, spread: float, rng: np.random.Generator) -> np.ndarray:
     """``count`` unit vectors: the real ones first, then perturbed copies of random ones."""
-    copies = _copies(real, max(count - len(real), 0), spread, rng)
+    copies = perturbed_copies(real, max(count - len(real), 0), spread, rng)
     return np.vstack([real[:count], copies]).astype(np.float32)
 
 
-def _copies(real: np.ndarray, count: int, spread: float, rng: np.random.Generator) -> np.ndarray:
-    """``count`` perturbed copies of random real vectors (the held-out queries)."""
+def perturbed_copies(
+    real: np.ndarray, count: int, spread: float, rng: np.random.Generator
+) -> np.ndarray:
+    """``count`` perturbed copies of random real vectors (also the held-out queries)."""
     seeds = rng.integers(0, len(real), size=count)
     noise = rng.standard_normal((count, real.shape[1])).astype(np.float32)
     noise *= spread / np.linalg.norm(noise, axis=1, keepdims=True)
@@ -118,12 +120,12 @@ def run_ann(
     rows: list[AnnRow] = []
     unit = real.astype(np.float32)
     faiss.normalize_L2(unit)
-    probe = _copies(unit, 1000, spread, np.random.default_rng(SEED + 1))
+    probe = perturbed_copies(unit, 1000, spread, np.random.default_rng(SEED + 1))
     seeds = np.random.default_rng(SEED + 1).integers(0, len(unit), size=1000)
     closeness = float(np.mean(np.sum(probe * unit[seeds], axis=1)))
     for size in sizes:
         vectors = grow(unit, size, spread, rng)
-        queries = _copies(unit, QUERIES, spread, rng)
+        queries = perturbed_copies(unit, QUERIES, spread, rng)
         truth = exact_neighbours(vectors, queries, K)
         for factory in factories(size):
             index, build_s = timed_build(vectors, factory)

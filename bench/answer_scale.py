@@ -25,10 +25,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
 
-from bench.build_memory import CHARS_PER_PASSAGE, stand_in_vectors, write_corpus
+from bench.ann import perturbed_copies
+from bench.build_memory import CHARS_PER_PASSAGE, with_stand_ins, write_corpus
 from bench.results import write_results
 from bench.sharded import questions
 from bench.stats import median, percentile
@@ -46,19 +46,15 @@ SPREAD = 0.45  # bench.ann's noise norm: a copy's mean cosine to its real vector
 
 
 def shaped_vectors(real: np.ndarray, spread: float) -> Callable[..., np.ndarray]:
-    """Stand-in vectors shaped like the model's: for each text a seeded pick of ``real``
-    plus Gaussian noise of norm ``spread``, unit again."""
+    """Stand-in vectors shaped like the model's: for each text a copy of one of ``real``,
+    perturbed as ``bench.ann`` grows them, seeded by the text."""
 
     def encode(
         texts: Sequence[str], prompt_name: str | None = None, backend: str | None = None
     ) -> np.ndarray:
-        out = np.empty((len(texts), real.shape[1]), dtype=np.float32)
-        for row, text in enumerate(texts):
-            rng = np.random.default_rng(zlib.crc32(f"{prompt_name}\0{text}".encode()))
-            noise = rng.standard_normal(real.shape[1])
-            out[row] = real[rng.integers(len(real))] + spread * noise / np.linalg.norm(noise)
-        faiss.normalize_L2(out)
-        return out
+        seeds = (zlib.crc32(f"{prompt_name}\0{text}".encode()) for text in texts)
+        copies = [perturbed_copies(real, 1, spread, np.random.default_rng(s)) for s in seeds]
+        return np.vstack(copies) if copies else np.empty((0, real.shape[1]), np.float32)
 
     return encode
 
@@ -68,11 +64,8 @@ def stand_in_encoder(
 ) -> Encoder:
     """The model for questions, stand-in vectors for everything a build encodes (shaped like
     ``real`` vectors when given)."""
-    encoder = Encoder(settings)
-    stand_in = stand_in_vectors(encoder.dimension) if real is None else shaped_vectors(real, spread)
-    encoder._encode = stand_in  # type: ignore[method-assign]
-    encoder.fingerprint = "stand-in-" + encoder.fingerprint
-    return encoder
+    encode = None if real is None else shaped_vectors(real, spread)
+    return with_stand_ins(Encoder(settings), encode)
 
 
 def built_index(folder: Path, passages: int, encoder: Encoder) -> Settings:

@@ -28,7 +28,7 @@ import time
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,6 +39,9 @@ from eval.report import markdown_table
 from index.memory import rss_bytes
 from rag.config import get_settings
 from rag.ingest import read_articles
+
+if TYPE_CHECKING:
+    from rag.embedding.encoder import Encoder
 
 NEWS = (Path("../shared/corpora/health-news-en"), Path("../shared/corpora/science-news-ko"))
 SEED = 5
@@ -91,6 +94,16 @@ def stand_in_vectors(dimension: int) -> Callable[..., np.ndarray]:
     return encode
 
 
+def with_stand_ins(encoder: Encoder, encode: Callable[..., np.ndarray] | None = None) -> Encoder:
+    """``encoder`` with ``encode`` (default: :func:`stand_in_vectors`) for everything a build
+    encodes, and a fingerprint of its own, so that no index or cache mixes them with the
+    model's; questions packed with their words still go through the model."""
+    stand_in = encode or stand_in_vectors(encoder.dimension)
+    encoder._encode = stand_in  # type: ignore[method-assign]
+    encoder.fingerprint = "stand-in-" + encoder.fingerprint
+    return encoder
+
+
 BEFORE_PARTS = "before the parts"
 
 
@@ -127,9 +140,7 @@ def child(corpus: Path, root: Path) -> dict[str, object]:
     from rag.embedding.encoder import Encoder
 
     settings = get_settings().but(index_dir=root / "index", cache_dir=root / "cache")
-    encoder = Encoder(settings)
-    encoder._encode = stand_in_vectors(encoder.dimension)  # type: ignore[method-assign]
-    encoder.fingerprint = "stand-in-" + encoder.fingerprint
+    encoder = with_stand_ins(Encoder(settings))
     baseline = rss_bytes()
     part_peaks: dict[str, int] = {}
     watch_parts(part_peaks)
