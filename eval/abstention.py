@@ -311,13 +311,16 @@ def _print_current(samples: list[Sample], raw: np.ndarray, answered: np.ndarray)
 
 
 def _print_leave_one_out(samples: list[Sample], keep: np.ndarray, max_false: float) -> None:
-    print("\n| set held out | false abstention | not found, unanswerable | not found, gold out |")
-    print("|---|---|---|---|")
+    print(
+        "\n| set held out | false abstention | not found, unanswerable | not found, gold out "
+        "| foreign | not found, foreign |"
+    )
+    print("|---|---|---|---|---|---|")
     standout = Settings().query.abstain_full_match_standout
     for row in leave_one_set_out(samples, keep, max_false, standout):
         print(
             f"| {row.suite} | {row.false_abstention:.3f} | {row.not_found:.3f} "
-            f"| {row.not_found_gold_removed:.3f} |"
+            f"| {row.not_found_gold_removed:.3f} | {row.foreign} | {row.not_found_foreign:.3f} |"
         )
 
 

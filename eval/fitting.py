@@ -144,6 +144,10 @@ class HeldOutRates:
     not_found: float  # share of its unanswerable questions answered "not found"
     gold_removed: int
     not_found_gold_removed: float
+    # Its answerable questions asked of another set's corpus, and the other sets' asked of
+    # its own (``python -m eval.abstention --foreign``): questions off a corpus's subject.
+    foreign: int = 0
+    not_found_foreign: float = float("nan")
 
 
 def _share(flags: np.ndarray) -> float:
@@ -189,6 +193,7 @@ def leave_one_set_out(
         answerable = mine & (kinds == "answerable")
         unanswerable = mine & (kinds == "unanswerable")
         removed = mine & (kinds == "gold-removed")
+        foreign = mine & (kinds == "foreign")
         rows.append(
             HeldOutRates(
                 suite,
@@ -198,6 +203,8 @@ def leave_one_set_out(
                 _share(abstained[unanswerable]),
                 int(removed.sum()),
                 _share(abstained[removed]),
+                int(foreign.sum()),
+                _share(abstained[foreign]),
             )
         )
     return rows

@@ -123,10 +123,14 @@ def test_each_set_is_scored_by_a_model_fitted_without_it() -> None:
         for kind, centre, count in (("answerable", 0.86 + shift, 60), ("unanswerable", 0.80, 60))
         for _ in range(count)
     ]
+    # a's questions asked of b's corpus: far off its subject, held out with either set
+    samples += [_sample("b<-a", "foreign", float(rng.normal(0.70, 0.01))) for _ in range(10)]
     keep = np.array([name == "similarity" for name in FEATURES], dtype=float)
     rows = {row.suite: row for row in leave_one_set_out(samples, keep, 0.05, 1.0)}
     assert set(rows) == {"a", "b", "shifted"}
     assert rows["a"].answerable == 60 and rows["a"].unanswerable == 60
+    assert rows["a"].foreign == rows["b"].foreign == 10 and rows["shifted"].foreign == 0
+    assert rows["a"].not_found_foreign == 1.0 and np.isnan(rows["shifted"].not_found_foreign)
     # the shifted set's answerable questions look like the others' unanswerable ones: held
     # out, most of them are wrongly answered "not found", which a pooled fit would hide
     assert rows["shifted"].false_abstention > 0.5
