@@ -1,18 +1,27 @@
 """The titles part: a vector per distinct article title, for title ranking
-(``rag.retrieval.title``), embedded with the title prompt."""
+(``rag.retrieval.title``), embedded with the title prompt. Like the passages, the titles of a
+large archive get an approximate FAISS index (``rag.ann``: chosen for their number, its breadth
+calibrated to ``ann_recall``); below ``ann_min_passages`` titles every one is scored."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import faiss
 import numpy as np
 
+from rag.ann import Calibration, calibrate, choose_factory, is_approximate, set_breadth
 from rag.config import Settings
 from rag.parts.base import BuildContext, IndexPart, LoadContext
 from rag.retrieval.title import TitleRetriever, TitleTable
+from rag.vectors import build_faiss_index
 
 TITLES_FILE = "titles.npz"
+INDEX_FILE = "index.faiss"  # only for an approximate index: exact search needs none
+SEARCH_FILE = "search.json"  # the index type built and its calibrated breadth
 
 
 class TitlesPart(IndexPart[TitleRetriever]):
@@ -20,7 +29,12 @@ class TitlesPart(IndexPart[TitleRetriever]):
     fused = True
 
     def params(self, settings: Settings) -> dict[str, Any]:
-        return {"title_prompt": settings.encoder.title_prompt}
+        return {
+            "title_prompt": settings.encoder.title_prompt,
+            "faiss_factory": settings.index.faiss_factory,
+            "ann_min_passages": settings.index.ann_min_passages,
+            "ann_recall": settings.index.ann_recall,
+        }
 
     def build(self, context: BuildContext, params: dict[str, Any]) -> TitleRetriever:
         table = TitleTable.of(context.articles, context.chunks)
@@ -32,7 +46,19 @@ class TitlesPart(IndexPart[TitleRetriever]):
             desc="titles",
             unit="title",
         )
-        return TitleRetriever(vectors, table.chunk_titles, table.titled_articles)
+        built = TitleRetriever(vectors, table.chunk_titles, table.titled_articles)
+        # Builds made before titles had an index record none of these: exact search.
+        factory = choose_factory(
+            len(vectors),
+            str(params.get("faiss_factory", "Flat")),
+            int(params.get("ann_min_passages", 0)),
+        )
+        if factory != "Flat" and len(vectors):
+            index = build_faiss_index(built.vectors, factory)
+            if is_approximate(index):
+                built.index, built.factory = index, factory
+                built.calibration = calibrate(index, built.vectors, float(params["ann_recall"]))
+        return built
 
     def save(self, built: TitleRetriever, folder: Path) -> None:
         np.savez(
@@ -41,12 +67,30 @@ class TitlesPart(IndexPart[TitleRetriever]):
             chunk_titles=built.chunk_titles,
             titled_articles=np.array(built.titled_articles, dtype=np.int64),
         )
+        calibration = built.calibration
+        if built.index is not None:
+            faiss.write_index(built.index, str(folder / INDEX_FILE))
+        search = {
+            "factory": built.factory,
+            "calibration": None if calibration is None else asdict(calibration),
+        }
+        (folder / SEARCH_FILE).write_text(json.dumps(search, indent=1) + "\n", encoding="utf-8")
 
     def load(self, folder: Path, params: dict[str, Any], context: LoadContext) -> TitleRetriever:
+        # The breadth is the build's calibrated one: the service's dense breadth is the
+        # passages' index's, whose lists are not these.
         with np.load(folder / TITLES_FILE) as stored:
-            return TitleRetriever(
+            loaded = TitleRetriever(
                 stored["vectors"], stored["chunk_titles"], int(stored["titled_articles"])
             )
+        if (folder / INDEX_FILE).is_file():
+            search = json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))
+            loaded.index = faiss.read_index(str(folder / INDEX_FILE))
+            loaded.factory = str(search["factory"])
+            if search["calibration"] is not None:
+                loaded.calibration = Calibration(**search["calibration"])
+                set_breadth(loaded.index, loaded.calibration.breadth)
+        return loaded
 
     def rows(self, built: TitleRetriever) -> int:
         return len(built.chunk_titles)

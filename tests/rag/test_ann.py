@@ -16,6 +16,7 @@ from rag.ann import Calibration, calibrate, choose_factory
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.parts.dense import LISTS_FILE, SEARCH_FILE
+from rag.retrieval.title import TitleRetriever
 from rag.vectors import build_faiss_index
 from tests.conftest import SEED
 
@@ -74,9 +75,18 @@ def test_a_build_past_the_threshold_serves_with_its_calibrated_breadth(
     assert engine.dense.calibration == Calibration(**search["calibration"])
     assert engine.dense.index.nprobe == search["calibration"]["breadth"]
     assert engine.search("서울대병원이 보스턴에서 소개한 플랫폼은?", 1)[0].article_id == SEED.stem
-    # A breadth the service sets wins over the build's.
+    # The titles past the threshold get an index of their own, calibrated the same way.
+    titled = json.loads((folder / "titles" / SEARCH_FILE).read_text())
+    assert titled["factory"].startswith("IVF") and titled["calibration"]["recall"] >= 0.9
+    titles = engine.ranker.ranking("titles")
+    assert isinstance(titles, TitleRetriever) and titles.index is not None
+    assert titles.index.nprobe == titled["calibration"]["breadth"]
+    # A breadth the service sets wins over the build's (the passages' index's only).
     _, widened = load_build(folder, target.but(dense_search_breadth=7), encoder)
     assert widened.dense.index.nprobe == 7
+    widened_titles = widened.ranker.ranking("titles")
+    assert isinstance(widened_titles, TitleRetriever) and widened_titles.index is not None
+    assert widened_titles.index.nprobe == titled["calibration"]["breadth"]
 
 
 def test_a_build_reuses_the_served_builds_trained_lists_while_the_corpus_grows_a_little(

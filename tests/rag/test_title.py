@@ -5,6 +5,7 @@ from rag.documents import Article, Chunk
 from rag.engine import SearchEngine
 from rag.retrieval.title import NO_TITLE, TitleRetriever, TitleTable
 from rag.types import Query
+from rag.vectors import build_faiss_index
 
 
 def _chunk(article_id: str, ordinal: int) -> Chunk:
@@ -55,3 +56,50 @@ def test_a_question_phrased_like_a_title_ranks_that_article_first(engine: Search
     found = titles.search_prepared(query, 10, None, prepared)
     assert engine.corpus.chunks[int(found.positions[0])].article_id == article.id
     assert titles.prepare(query, engine.params.but(title_weight=0.0)) is None
+
+
+def _titles_and_chunks(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """400 random unit title vectors, and 1,500 chunks of 1 to 6 per title or no title."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((400, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    chunk_titles = rng.integers(NO_TITLE, 400, size=1500).astype(np.int32)
+    return vectors, chunk_titles
+
+
+def test_an_approximate_index_searched_whole_finds_what_every_title_scored_finds() -> None:
+    vectors, chunk_titles = _titles_and_chunks(7)
+    exact = TitleRetriever(vectors, chunk_titles, 1400)
+    index = build_faiss_index(vectors, "IVF8,Flat")
+    index.nprobe = 8  # every list: nothing approximate left
+    approximate = TitleRetriever(vectors, chunk_titles, 1400, index=index)
+    rng = np.random.default_rng(1)
+    narrow = rng.random(1500) < 0.02  # a filter that leaves a few dozen chunks
+    assert approximate._search_approximate(index, vectors[3], 10, narrow) is not None  # no fallback
+    for _ in range(20):
+        vector = rng.standard_normal(16).astype(np.float32)
+        query = Query("q", "en", raw_vector=vector / np.linalg.norm(vector))
+        for allowed in (None, rng.random(1500) < 0.5, narrow):
+            want, got = exact.search(query, 10, allowed), approximate.search(query, 10, allowed)
+            assert got.positions.tolist() == want.positions.tolist()
+            assert got.scores == pytest.approx(want.scores, abs=1e-5)
+
+
+def test_when_the_lists_searched_hold_too_few_allowed_chunks_every_title_is_scored() -> None:
+    vectors, chunk_titles = _titles_and_chunks(8)
+    exact = TitleRetriever(vectors, chunk_titles, 1400)
+    index = build_faiss_index(vectors, "IVF8,Flat")
+    index.nprobe = 1  # one list of eight: about 50 titles
+    approximate = TitleRetriever(vectors, chunk_titles, 1400, index=index)
+    query = Query("q", "en", raw_vector=vectors[0])
+    # Allowed: the chunks of the one title farthest from the question, which no list near
+    # it holds; the approximate search finds too few and the exact one answers.
+    far = int(np.argmin(vectors @ vectors[0]))
+    allowed = chunk_titles == far
+    assert allowed.sum() >= 1
+    got = approximate.search(query, 10, allowed)
+    assert got.positions.tolist() == exact.search(query, 10, allowed).positions.tolist()
+    assert set(got.positions.tolist()) == set(np.flatnonzero(allowed).tolist())
+    # Unfiltered, the nearest titles' chunks come from the list searched, best first.
+    found = approximate.search(query, 10)
+    assert len(found) == 10 and chunk_titles[int(found.positions[0])] == 0
