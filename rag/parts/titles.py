@@ -47,11 +47,8 @@ class TitlesPart(IndexPart[TitleRetriever]):
             unit="title",
         )
         built = TitleRetriever(vectors, table.chunk_titles, table.titled_articles)
-        # Builds made before titles had an index record none of these: exact search.
         factory = choose_factory(
-            len(vectors),
-            str(params.get("faiss_factory", "Flat")),
-            int(params.get("ann_min_passages", 0)),
+            len(vectors), str(params["faiss_factory"]), int(params["ann_min_passages"])
         )
         if factory != "Flat" and len(vectors):
             index = build_faiss_index(built.vectors, factory)
@@ -83,6 +80,7 @@ class TitlesPart(IndexPart[TitleRetriever]):
             loaded = TitleRetriever(
                 stored["vectors"], stored["chunk_titles"], int(stored["titled_articles"])
             )
+        # Exact unless the build made an index (builds from before titles had one never did).
         if (folder / INDEX_FILE).is_file():
             search = json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))
             loaded.index = faiss.read_index(str(folder / INDEX_FILE))
