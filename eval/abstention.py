@@ -183,36 +183,19 @@ def load_samples(path: Path) -> list[Sample]:
         ]
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m eval.abstention", description=__doc__.splitlines()[0]
-    )
+def add_sample_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that say which questions are asked, of which corpora, and where the
+    collected samples are kept: shared with ``python -m eval.subject``."""
     parser.add_argument("suites", nargs="+")
     parser.add_argument("--corpus", action="append", help="corpus of answer-span sets")
     parser.add_argument("--gold-removed", type=int, default=200, metavar="N")
     parser.add_argument("--limit", type=int, default=300, help="questions sampled per suite")
-    parser.add_argument(
-        "--fit-on-natural",
-        action="store_true",
-        help="fit on answerable and truly unanswerable questions only; report the synthetic "
-        "ones (the same as --not-fitted with every kind)",
-    )
-    parser.add_argument(
-        "--not-fitted",
-        action="append",
-        default=[],
-        choices=SYNTHETIC_KINDS,
-        help="a kind of question left out of the fit and reported only, to measure what it adds",
-    )
     parser.add_argument(
         "--hold-out",
         action="append",
         default=[],
         metavar="SUITE",
         help="a suite (by name) left out of the fit and reported as unseen",
-    )
-    parser.add_argument(
-        "--features", default=",".join(FEATURES), help="comma-separated subset of the features"
     )
     parser.add_argument(
         "--foreign",
@@ -243,6 +226,29 @@ def _parser() -> argparse.ArgumentParser:
         help="a .npz of the collected samples: read if it exists (to try other features or "
         "hold-outs without asking every question again), else written after collecting",
     )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.abstention", description=__doc__.splitlines()[0]
+    )
+    add_sample_arguments(parser)
+    parser.add_argument(
+        "--fit-on-natural",
+        action="store_true",
+        help="fit on answerable and truly unanswerable questions only; report the synthetic "
+        "ones (the same as --not-fitted with every kind)",
+    )
+    parser.add_argument(
+        "--not-fitted",
+        action="append",
+        default=[],
+        choices=SYNTHETIC_KINDS,
+        help="a kind of question left out of the fit and reported only, to measure what it adds",
+    )
+    parser.add_argument(
+        "--features", default=",".join(FEATURES), help="comma-separated subset of the features"
+    )
     parser.add_argument("--max-false", type=float, default=ABSTAIN_MAX_FALSE)
     parser.add_argument(
         "--write",
@@ -264,7 +270,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _related(args: argparse.Namespace, parser: argparse.ArgumentParser) -> set[frozenset[str]]:
+def related_suites(
+    args: argparse.Namespace, parser: argparse.ArgumentParser
+) -> set[frozenset[str]]:
     related = set()
     for pair in args.related:
         first, _, second = pair.partition(":")
@@ -274,7 +282,7 @@ def _related(args: argparse.Namespace, parser: argparse.ArgumentParser) -> set[f
     return related
 
 
-def _samples(
+def read_or_collect(
     args: argparse.Namespace, settings: Settings, related: set[frozenset[str]]
 ) -> list[Sample]:
     """The collected samples: read from ``--samples`` if it exists, else asked (and saved)."""
@@ -327,13 +335,13 @@ def _print_leave_one_out(samples: list[Sample], keep: np.ndarray, max_false: flo
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    related = _related(args, parser)
+    related = related_suites(args, parser)
     used = [name.strip() for name in args.features.split(",")]
     unknown = sorted(set(used) - set(FEATURES))
     if unknown:
         parser.error(f"unknown features: {', '.join(unknown)}")
     settings = Settings()
-    samples = _samples(args, settings, related)
+    samples = read_or_collect(args, settings, related)
     held = set(args.hold_out)
     missing = sorted(held - {s.suite for s in samples})
     if missing:

@@ -208,3 +208,87 @@ def leave_one_set_out(
             )
         )
     return rows
+
+
+# The questions the subject model learns to mark: asked of a corpus that is not about them
+# (another set's questions, `--foreign`) or that does not answer them.
+SUBJECT_NEGATIVE_KINDS = ("foreign", "unanswerable")
+
+
+@dataclass(frozen=True)
+class SubjectModel:
+    weights: np.ndarray
+    bias: float
+    threshold: float
+
+
+def fit_subject(
+    x: np.ndarray,
+    y: np.ndarray,
+    kinds: np.ndarray,
+    suites: np.ndarray,
+    train: np.ndarray,
+    warned: np.ndarray,
+    budget: float,
+) -> SubjectModel:
+    """The subject model fitted on ``train``'s answerable questions against its foreign and
+    unanswerable ones, and the highest threshold at which it marks at most ``budget`` of each
+    fitted set's answerable questions that nothing marks already (``warned``: answered "not
+    found", under the caution threshold, or complete lexical matches, which it never marks)."""
+    chosen = train & ((y == 1) | np.isin(kinds, SUBJECT_NEGATIVE_KINDS))
+    weights, bias = fit_logistic(x[chosen], y[chosen])
+    p = np.where(warned, np.inf, probabilities(x, weights, bias))
+    # A set whose answerable questions are all marked already does not bind it (infinite).
+    threshold = min(choose_threshold(p[chosen], y[chosen], budget, suites[chosen]), 1.0)
+    return SubjectModel(weights, bias, threshold)
+
+
+@dataclass(frozen=True)
+class SubjectRates:
+    """A set's questions warned about (answered "not found" or marked uncertain), without the
+    subject model and with one fitted without the set."""
+
+    suite: str
+    answerable: tuple[int, float, float]  # count, share warned before, after
+    unanswerable: tuple[int, float, float]
+    foreign: tuple[int, float, float]
+    gold_removed: tuple[int, float, float]
+
+
+def subject_leave_one_out(
+    samples: Sequence[Sample],
+    keep: np.ndarray,
+    warned: np.ndarray,
+    complete: np.ndarray,
+    budget: float,
+) -> list[SubjectRates]:
+    """For each suite: the subject model (over the features ``keep`` marks) fitted on every
+    other suite's samples (at most :data:`FIT_MAX_PER_GROUP` of a kind per set), then the
+    suite's questions warned about before and with it."""
+    x = np.stack([s.features for s in samples]) * keep
+    y = np.array([1.0 if s.answerable else 0.0 for s in samples])
+    suites = np.array([s.suite for s in samples])
+    kinds = np.array([s.kind for s in samples])
+    fittable = capped(samples)
+    rows = []
+    for suite in sorted({s.suite for s in samples if FOREIGN_SEPARATOR not in s.suite}):
+        mine = np.array([suite in s.suites for s in samples])
+        own = suites == suite
+        model = fit_subject(x, y, kinds, suites, ~mine & fittable, warned | complete, budget)
+        marked = (probabilities(x, model.weights, model.bias) < model.threshold) & ~complete
+        after = warned | marked
+        rows.append(
+            SubjectRates(
+                suite,
+                *(
+                    (int(chosen.sum()), _share(warned[chosen]), _share(after[chosen]))
+                    for chosen in (
+                        own & (kinds == "answerable"),
+                        own & (kinds == "unanswerable"),
+                        mine & (kinds == "foreign"),
+                        own & (kinds == "gold-removed"),
+                    )
+                ),
+            )
+        )
+    return rows

@@ -97,7 +97,7 @@ class QuestionResult:
     # What the abstention model read (rag.abstention.FEATURES), for hybrid methods.
     features: list[float] | None = None
     confidence: float | None = None  # the answer's confidence (judged methods)
-    uncertain: bool = False  # found, under the caution threshold (rag.stages)
+    uncertain: bool = False  # found, under the caution threshold or off subject (rag.stages)
     other_language_5: int = 0  # of the first five passages cited, those in another language
 
     @property

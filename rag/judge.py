@@ -29,6 +29,9 @@ class Decision:
     found: bool
     confidence: float
     signals: AnswerSignals | None = None
+    # The subject model takes the question for one off the corpus's subject: an answer found
+    # is then marked uncertain (never hidden for it).
+    off_subject: bool = False
 
 
 class Judge:
@@ -111,4 +114,6 @@ class Judge:
         )
         found = complete or probability >= params.abstain_threshold
         confidence = round(max(probability, 0.5) if complete else probability, 4)
-        return Decision(found, confidence, signals)
+        subject = AbstentionModel(tuple(params.subject_weights), params.subject_bias)
+        off_subject = not complete and subject.probability(signals) < params.subject_threshold
+        return Decision(found, confidence, signals, off_subject)

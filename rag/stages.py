@@ -138,7 +138,11 @@ def answer_query(
     if judged:
         with trace.stage("judge") as out:
             decision = engine.judge.decide(query, ranking, params, allowed)
-            out.update(found=decision.found, confidence=decision.confidence)
+            out.update(
+                found=decision.found,
+                confidence=decision.confidence,
+                off_subject=decision.off_subject,
+            )
             if decision.signals is not None:
                 out["signals"] = decision.signals.to_dict()
     with trace.stage("cite") as out:
@@ -156,8 +160,10 @@ def answer_query(
         # The reader can only take an answer away: none of the first passages holds a span.
         found = found and read.margin >= params.reader_min_margin
     confidence = 1.0 if decision is None else decision.confidence
-    # Too weak to be sure, not weak enough to hide: cited, with a word of caution.
-    uncertain = found and params.abstain and confidence < params.caution_threshold
+    # Too weak to be sure, not weak enough to hide, or seemingly off the corpus's subject:
+    # cited, with a word of caution.
+    off_subject = decision is not None and decision.off_subject
+    uncertain = found and params.abstain and (confidence < params.caution_threshold or off_subject)
     if not found:
         message = NOT_FOUND_MESSAGE if passages else NOTHING_RETRIEVED_MESSAGE
     else:

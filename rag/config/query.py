@@ -243,6 +243,24 @@ class QueryParams(BaseModel):
         description="confidence under which a found answer is marked uncertain: its passages "
         "are cited with a word that they may not answer (fitted: python -m eval.caution)",
     )
+    # The subject model (`python -m eval.subject ... --write`, in the same file): an answer
+    # found whose question looks off the corpus's subject is marked uncertain, never hidden.
+    subject_weights: tuple[float, ...] = Field(
+        default_factory=lambda: tuple(
+            shipped_abstention().subject_weights or [0.0] * len(FEATURES)
+        ),
+        min_length=len(FEATURES),
+        max_length=len(FEATURES),
+        description="one weight per rag.abstention.FEATURES, in that order",
+    )
+    subject_bias: float = Field(default_factory=lambda: shipped_abstention().subject_bias)
+    subject_threshold: float = Field(
+        default_factory=lambda: shipped_abstention().subject_threshold,
+        ge=0,
+        le=1,
+        description="probability of the subject model under which a found answer is marked "
+        "uncertain (0: never)",
+    )
     abstain_full_match_standout: float = Field(
         1.0, description="a passage holding all question terms answers if it stands out this far"
     )

@@ -38,6 +38,13 @@ class FittedAbstention:
     # None: no band of caution (the abstention threshold).
     caution_threshold: float | None = None
     caution_fit: dict[str, Any] = field(default_factory=dict)
+    # The subject model (``python -m eval.subject ... --write``): a second logistic model over
+    # FEATURES that marks a found answer uncertain when the question looks off the corpus's
+    # subject (its probability under ``subject_threshold``); None: no such mark.
+    subject_weights: list[float] | None = None
+    subject_bias: float = 0.0
+    subject_threshold: float = 0.0
+    subject_fit: dict[str, Any] = field(default_factory=dict)
 
 
 def read_fitted(path: Path) -> FittedAbstention:
@@ -56,6 +63,14 @@ def read_fitted(path: Path) -> FittedAbstention:
             None if data.get("caution_threshold") is None else float(data["caution_threshold"])
         ),
         caution_fit=dict(data.get("caution_fit", {})),
+        subject_weights=(
+            None
+            if data.get("subject_weights") is None
+            else [float(w) for w in data["subject_weights"]]
+        ),
+        subject_bias=float(data.get("subject_bias", 0.0)),
+        subject_threshold=float(data.get("subject_threshold", 0.0)),
+        subject_fit=dict(data.get("subject_fit", {})),
     )
 
 

@@ -105,3 +105,23 @@ def test_a_model_fitted_before_the_caution_threshold_reads_and_writes_back(
     assert model.caution_threshold is None and model.caution_fit == {}
     write_fitted(model, path)
     assert read_fitted(path) == model
+
+
+def test_the_shipped_subject_model_records_its_fit_and_the_environment_overrides_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shipped = shipped_abstention()
+    assert shipped.subject_weights is not None and 0 < shipped.subject_threshold < 1
+    fit = shipped.subject_fit
+    assert fit["command"].startswith("python -m eval.subject ") and "--write" in fit["command"]
+    # Reported on the sets it was not fitted on.
+    assert {"paraphrase-dev#report", "unanswerable-dev", "offdomain-dev"} <= set(fit["held_out"])
+    unused = [
+        w
+        for name, w in zip(FEATURES, shipped.subject_weights, strict=True)
+        if name not in fit["features_used"]
+    ]
+    assert unused and all(w == 0 for w in unused)
+    assert list(Settings().query.subject_weights) == shipped.subject_weights
+    monkeypatch.setenv("RAG_SUBJECT_THRESHOLD", "0")
+    assert Settings().query.subject_threshold == 0.0

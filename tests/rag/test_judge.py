@@ -4,8 +4,11 @@ only the words it never holds tell an off-topic question from one it answers."""
 from pathlib import Path
 
 from index.loader import load_build
+from rag.abstention import AbstentionModel, AnswerSignals
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
+from rag.engine import SearchEngine
+from rag.stages import Trace
 from tests.conftest import SEED
 
 
@@ -22,3 +25,36 @@ def test_on_one_article_an_off_topic_question_is_not_a_complete_match(
     assert off_topic.confidence < engine.params.caution_threshold
     assert not off_topic.found or off_topic.uncertain
     assert off_topic.passages  # the closest passage, for a person to judge
+
+
+def test_the_subject_model_marks_answers_uncertain_and_never_hides_one(
+    engine: SearchEngine,
+) -> None:
+    """Its threshold at 1 marks every answer that is not a complete lexical match; at 0,
+    none. It never changes whether an answer is found, nor its confidence."""
+    questions = ["What did the hospital present in Boston?", "How tall is Mount Everest?"]
+    for question in questions:
+        off = engine.answer(question, 3, params=engine.params.but(subject_threshold=0.0))
+        on = engine.answer(question, 3, params=engine.params.but(subject_threshold=1.0))
+        assert (on.found, on.confidence) == (off.found, off.confidence), question
+        assert [p.chunk_id for p in on.passages] == [p.chunk_id for p in off.passages]
+        assert off.uncertain == (off.found and off.confidence < engine.params.caution_threshold)
+        assert on.uncertain == on.found  # every answer found is marked
+    # A complete lexical match ("NSTRI" is in the seed, and stands out) is never marked.
+    complete = engine.answer("NSTRI", 3, params=engine.params.but(subject_threshold=1.0))
+    assert complete.found and complete.confidence >= 0.5 and not complete.uncertain
+
+
+def test_the_shipped_subject_model_marks_what_the_fitted_weights_say(
+    engine: SearchEngine,
+) -> None:
+    trace = Trace()
+    answer = engine.answer("What is the capital city of Canada?", 3, trace=trace)
+    judged = next(stage for stage in trace.stages if stage.stage == "judge").output
+    params = engine.params
+    subject = AbstentionModel(tuple(params.subject_weights), params.subject_bias)
+    signals = AnswerSignals(**judged["signals"])
+    assert judged["off_subject"] == (subject.probability(signals) < params.subject_threshold)
+    # Marked when found and either off the subject or under the caution threshold.
+    low = answer.confidence < params.caution_threshold
+    assert answer.uncertain == (answer.found and (judged["off_subject"] or low))
