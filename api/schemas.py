@@ -90,8 +90,9 @@ class AnswerOut(BaseModel):
     confidence: float = Field(description="the engine's probability that the passages answer")
     uncertain: bool = Field(
         False,
-        description="true: found, but with a confidence under the caution threshold: the "
-        "passages are cited and may not answer the question; check them before relying on them",
+        description="true: found, but with a confidence under the caution threshold or a "
+        "question that seems off the articles' subject: the passages are cited and may not "
+        "answer the question; check them before relying on them",
     )
     passages: list[PassageOut] = Field(
         description="cited passages, best first; with found=false the closest passages, "
