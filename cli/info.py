@@ -8,11 +8,15 @@ import time
 
 from cli.common import settings_from
 
+# The parts that search an index of their own (rag.ann): `rag stats` shows its type.
+INDEXED_PARTS = ("dense", "titles")
+
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from index.manifest import Manifest
     from index.store import IndexStore
     from rag.errors import IndexStoreError
+    from rag.parts.base import describe_search, read_search
 
     settings = settings_from(args)
     folder = IndexStore(settings.service.index_dir).current()
@@ -35,6 +39,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
         f"{config['title_tokens']} title"
     )
     print(f"config    {json.dumps(config, sort_keys=True)}")
+    searches = [
+        f"{part} {describe_search(search)}"
+        for part in INDEXED_PARTS
+        if (search := read_search(folder / part)) is not None
+    ]
+    if searches:
+        print(f"search    {'; '.join(searches)}")
     print(f"corpus    {manifest.corpus_fingerprint} from {', '.join(manifest.inputs)}")
     for key, value in manifest.counts.items():
         print(f"  {key:<10} {value}")

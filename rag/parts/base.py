@@ -30,6 +30,8 @@ from rag.retrieval.shards import DenseShards
 from rag.vectors import language_means
 
 PARAMS_FILE = "params.json"
+# An indexed part's index type and the breadth its build calibrated (dense, titles).
+SEARCH_FILE = "search.json"
 ANALYSIS_BATCH = 512  # passages analysed per kiwipiepy call (progress granularity)
 
 Built = TypeVar("Built")
@@ -156,3 +158,29 @@ def write_params(folder: Path, params: dict[str, Any]) -> None:
 def read_params(folder: Path) -> dict[str, Any]:
     params: dict[str, Any] = json.loads((folder / PARAMS_FILE).read_text("utf-8"))
     return params
+
+
+def write_search(folder: Path, search: dict[str, Any]) -> None:
+    (folder / SEARCH_FILE).write_text(json.dumps(search, indent=1) + "\n", encoding="utf-8")
+
+
+def read_search(folder: Path) -> dict[str, Any] | None:
+    """The part's index type and calibration; None for a part without (or a build from
+    before they were kept)."""
+    path = folder / SEARCH_FILE
+    if not path.is_file():
+        return None
+    search: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return search
+
+
+def describe_search(search: dict[str, Any]) -> str:
+    """One line for ``rag stats``: the index type and how broad its searches are."""
+    factory = str(search.get("factory") or "Flat")
+    calibration = search.get("calibration")
+    if calibration is not None:
+        return (
+            f"{factory} (breadth {calibration['breadth']}, recall@10 "
+            f"{calibration['recall']:.3f} for {calibration['target']})"
+        )
+    return f"{factory} (exact)" if factory == "Flat" else factory

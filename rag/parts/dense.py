@@ -15,7 +15,15 @@ from rag.ann import Calibration, calibrate, choose_factory, is_approximate, set_
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
 from rag.errors import IncompatibleIndexError
-from rag.parts.base import BuildContext, IndexPart, LoadContext, read_params
+from rag.parts.base import (
+    SEARCH_FILE,
+    BuildContext,
+    IndexPart,
+    LoadContext,
+    read_params,
+    read_search,
+    write_search,
+)
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.shards import DenseShard, ShardedDenseRetriever
 from rag.vectors import build_faiss_index, center
@@ -23,7 +31,6 @@ from rag.vectors import build_faiss_index, center
 VECTORS_FILE = "vectors.npy"  # raw model vectors, memory-mapped when served
 INDEX_FILE = "index.faiss"
 MEANS_FILE = "language_means.npz"
-SEARCH_FILE = "search.json"  # the index type built and its calibrated search breadth
 LISTS_FILE = "lists.npy"  # an IVF index's trained lists, empty (serialized), for reuse
 PROBE_FILE = "probe.npz"  # the build encoder's vectors of PROBE_TEXTS, and its backend
 # Texts the build's encoder and the serving one must embed alike for the index to be used.
@@ -102,7 +109,7 @@ class DensePart(IndexPart[DenseRetriever]):
                 "recall": calibration.recall,
                 "target": calibration.target,
             }
-        (folder / SEARCH_FILE).write_text(json.dumps(search, indent=1) + "\n", encoding="utf-8")
+        write_search(folder, search)
 
     def load(self, folder: Path, params: dict[str, Any], context: LoadContext) -> DenseRetriever:
         means = read_means(folder)
@@ -123,9 +130,8 @@ class DensePart(IndexPart[DenseRetriever]):
             ef_search=settings.service.faiss_ef_search,
             nprobe=settings.service.faiss_nprobe,
         )
-        search_file = folder / SEARCH_FILE
-        if search_file.is_file():  # builds before calibration have none
-            search = json.loads(search_file.read_text(encoding="utf-8"))
+        search = read_search(folder)
+        if search is not None:  # builds before calibration have none
             loaded.factory = str(search["factory"])
             loaded.trained_passages = search.get("trained_passages")
             loaded.lists_from = search.get("lists_from")

@@ -5,7 +5,6 @@ calibrated to ``ann_recall``); below ``ann_min_passages`` titles every one is sc
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,12 @@ import numpy as np
 
 from rag.ann import Calibration, calibrate, choose_factory, is_approximate, set_breadth
 from rag.config import Settings
-from rag.parts.base import BuildContext, IndexPart, LoadContext
+from rag.parts.base import BuildContext, IndexPart, LoadContext, read_search, write_search
 from rag.retrieval.title import TitleRetriever, TitleTable
 from rag.vectors import build_faiss_index
 
 TITLES_FILE = "titles.npz"
 INDEX_FILE = "index.faiss"  # only for an approximate index: exact search needs none
-SEARCH_FILE = "search.json"  # the index type built and its calibrated breadth
 
 
 class TitlesPart(IndexPart[TitleRetriever]):
@@ -71,7 +69,7 @@ class TitlesPart(IndexPart[TitleRetriever]):
             "factory": built.factory,
             "calibration": None if calibration is None else asdict(calibration),
         }
-        (folder / SEARCH_FILE).write_text(json.dumps(search, indent=1) + "\n", encoding="utf-8")
+        write_search(folder, search)
 
     def load(self, folder: Path, params: dict[str, Any], context: LoadContext) -> TitleRetriever:
         # The breadth is the build's calibrated one: the service's dense breadth is the
@@ -81,8 +79,8 @@ class TitlesPart(IndexPart[TitleRetriever]):
                 stored["vectors"], stored["chunk_titles"], int(stored["titled_articles"])
             )
         # Exact unless the build made an index (builds from before titles had one never did).
-        if (folder / INDEX_FILE).is_file():
-            search = json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))
+        search = read_search(folder)
+        if (folder / INDEX_FILE).is_file() and search is not None:
             loaded.index = faiss.read_index(str(folder / INDEX_FILE))
             loaded.factory = str(search["factory"])
             if search["calibration"] is not None:

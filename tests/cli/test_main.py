@@ -51,6 +51,7 @@ def test_stats_shows_counts(
     out = capsys.readouterr().out
     assert "chunking  320 tokens, 48 overlap, 32 title" in out and '"bm25_k1": 1.2' in out
     assert "encoded   passages by openvino-bf16, questions by onnx when built" in out
+    assert "search    dense Flat (exact); titles Flat (exact)" in out  # under the ANN threshold
 
 
 def test_user_errors_exit_2_with_one_line(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:

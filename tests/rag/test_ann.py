@@ -15,6 +15,7 @@ from index.loader import load_build
 from rag.ann import Calibration, calibrate, choose_factory
 from rag.config import Settings
 from rag.embedding.encoder import Encoder
+from rag.parts.base import describe_search
 from rag.parts.dense import LISTS_FILE, SEARCH_FILE
 from rag.retrieval.title import TitleRetriever
 from rag.vectors import build_faiss_index
@@ -78,6 +79,10 @@ def test_a_build_past_the_threshold_serves_with_its_calibrated_breadth(
     # The titles past the threshold get an index of their own, calibrated the same way.
     titled = json.loads((folder / "titles" / SEARCH_FILE).read_text())
     assert titled["factory"].startswith("IVF") and titled["calibration"]["recall"] >= 0.9
+    breadth, recall = titled["calibration"]["breadth"], titled["calibration"]["recall"]
+    assert describe_search(titled) == (
+        f"{titled['factory']} (breadth {breadth}, recall@10 {recall:.3f} for 0.9)"
+    )
     titles = engine.ranker.ranking("titles")
     assert isinstance(titles, TitleRetriever) and titles.index is not None
     assert titles.index.nprobe == titled["calibration"]["breadth"]
