@@ -8,7 +8,9 @@ hidden (false abstention within a few percent); many questions the articles do n
 are then answered with passages that do not answer them. The caution threshold marks the
 answers between: found, cited, and flagged as possibly not answering (``uncertain`` in
 ``/ask``), so a person knows to check them. It is the highest confidence at which every
-``--fit`` set flags at most ``--max-share`` of the answerable questions it answers; the
+``--fit`` set flags at most ``--max-share`` of the answerable questions it answers, the
+answers the subject model marks (``off_subject``, ``python -m eval.subject``) counted as
+flagged at any threshold; the
 table gives each set's rates at that threshold: answerable questions flagged ("uncertain")
 and hidden ("not found"), and questions the articles do not answer ("unanswerable", and
 answerable ones asked with their gold articles left out) warned about, flagged or hidden.
@@ -45,8 +47,12 @@ COLUMNS = (
 
 
 def _uncertain(row: dict[str, Any], threshold: float) -> bool:
+    """Found and marked: under ``threshold``, or off the subject (the subject model's mark,
+    which the threshold adds to)."""
     confidence = row.get("confidence")
-    return not row["abstained"] and confidence is not None and float(confidence) < threshold
+    if row["abstained"] or confidence is None:
+        return False
+    return float(confidence) < threshold or bool(row.get("off_subject"))
 
 
 def rates(rows: list[dict[str, Any]], threshold: float) -> dict[str, float | int]:

@@ -98,6 +98,7 @@ class QuestionResult:
     features: list[float] | None = None
     confidence: float | None = None  # the answer's confidence (judged methods)
     uncertain: bool = False  # found, under the caution threshold or off subject (rag.stages)
+    off_subject: bool = False  # the subject model took the question for one off the subject
     other_language_5: int = 0  # of the first five passages cited, those in another language
 
     @property
@@ -120,6 +121,7 @@ class GoldRemovedResult:
     features: list[float] | None = None
     reader_margin: float | None = None
     confidence: float | None = None
+    off_subject: bool = False
 
 
 @dataclass
@@ -271,6 +273,7 @@ def _question_result(
         features=_features(decision),
         confidence=None if decision is None else answered.answer.confidence,
         uncertain=answered.answer.uncertain,
+        off_subject=decision is not None and decision.off_subject,
         other_language_5=sum(p.lang != query.lang for p in passages[:SHOWN_PASSAGES]),
     )
 
@@ -292,6 +295,7 @@ def _gold_removed_result(
         _features(decision),
         _gating_margin(answered.read),
         answered.answer.confidence,
+        decision.off_subject,
     )
 
 

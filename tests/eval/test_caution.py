@@ -78,3 +78,15 @@ def test_a_missing_results_file_is_one_line_and_status_2(
         f"python -m eval.caution: error: {missing}: no such file "
         "(the questions.jsonl of a rag eval --out)\n"
     )
+
+
+def test_an_answer_the_subject_model_marked_counts_as_flagged_at_any_threshold() -> None:
+    marked = _row("s", True, 0.9, off_subject=True)
+    assert caution._uncertain(marked, 0.1) and not caution._uncertain(_row("s", True, 0.9), 0.1)
+    # Its share counts against the budget: at most half flagged allows 0.8 (flags 0.3) without
+    # it, only 0.3 (flags nothing more) with it.
+    rows = [marked, _row("s", True, 0.3), _row("s", True, 0.8)]
+    assert caution.choose_threshold([rows[1:]], 0.5) == 0.8
+    assert caution.choose_threshold([rows], 0.5) == 0.3
+    hidden = _row("s", True, 0.01, True, off_subject=True)
+    assert not caution._uncertain(hidden, 0.5)  # "not found" is not also flagged
