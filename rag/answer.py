@@ -24,7 +24,15 @@ OTHER_SCRIPT_MESSAGE = (
 )
 
 
-def found_message(passages: int, uncertain: bool, confidence: float) -> str:
+def found_message(
+    passages: int, uncertain: bool, confidence: float, off_subject: bool = False
+) -> str:
+    if uncertain and off_subject:
+        return (
+            f"Found {passages} cited passages, but the question may be about something the "
+            f"articles do not cover (confidence {confidence:.2f}): check them before relying "
+            "on them."
+        )
     if uncertain:
         return (
             f"Found {passages} cited passages, but they may not answer the question "

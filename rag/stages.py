@@ -167,7 +167,7 @@ def answer_query(
     if not found:
         message = NOT_FOUND_MESSAGE if passages else NOTHING_RETRIEVED_MESSAGE
     else:
-        message = found_message(len(passages), uncertain, confidence)
+        message = found_message(len(passages), uncertain, confidence, off_subject)
     answer = Answer(
         query.text,
         found,
