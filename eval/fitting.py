@@ -184,7 +184,7 @@ def leave_one_set_out(
     kinds = np.array([s.kind for s in samples])
     rows = []
     fittable = capped(samples)
-    for suite in sorted({s.suite for s in samples if FOREIGN_SEPARATOR not in s.suite}):
+    for suite in set_names(samples):
         mine = np.array([suite in s.suites for s in samples])
         train = ~mine & fittable
         if len(np.unique(y[train])) < 2:
@@ -255,6 +255,33 @@ class SubjectRates:
     gold_removed: tuple[int, float, float]
 
 
+def subject_rates(
+    samples: Sequence[Sample], suite: str, warned: np.ndarray, marked: np.ndarray
+) -> SubjectRates:
+    """``suite``'s questions warned about before (``warned``) and with the subject model's
+    ``marked`` ones; its foreign questions are those asked of or by it."""
+    suites = np.array([s.suite for s in samples])
+    kinds = np.array([s.kind for s in samples])
+    mine = np.array([suite in s.suites for s in samples])
+    own = suites == suite
+    after = warned | marked
+    counted = [
+        (int(chosen.sum()), _share(warned[chosen]), _share(after[chosen]))
+        for chosen in (
+            own & (kinds == "answerable"),
+            own & (kinds == "unanswerable"),
+            mine & (kinds == "foreign"),
+            own & (kinds == "gold-removed"),
+        )
+    ]
+    return SubjectRates(suite, *counted)
+
+
+def set_names(samples: Sequence[Sample]) -> list[str]:
+    """The suites of ``samples``, foreign pairs aside, in order."""
+    return sorted({s.suite for s in samples if FOREIGN_SEPARATOR not in s.suite})
+
+
 def subject_leave_one_out(
     samples: Sequence[Sample],
     keep: np.ndarray,
@@ -271,24 +298,9 @@ def subject_leave_one_out(
     kinds = np.array([s.kind for s in samples])
     fittable = capped(samples)
     rows = []
-    for suite in sorted({s.suite for s in samples if FOREIGN_SEPARATOR not in s.suite}):
+    for suite in set_names(samples):
         mine = np.array([suite in s.suites for s in samples])
-        own = suites == suite
         model = fit_subject(x, y, kinds, suites, ~mine & fittable, warned | complete, budget)
         marked = (probabilities(x, model.weights, model.bias) < model.threshold) & ~complete
-        after = warned | marked
-        rows.append(
-            SubjectRates(
-                suite,
-                *(
-                    (int(chosen.sum()), _share(warned[chosen]), _share(after[chosen]))
-                    for chosen in (
-                        own & (kinds == "answerable"),
-                        own & (kinds == "unanswerable"),
-                        mine & (kinds == "foreign"),
-                        own & (kinds == "gold-removed"),
-                    )
-                ),
-            )
-        )
+        rows.append(subject_rates(samples, suite, warned, marked))
     return rows

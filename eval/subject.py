@@ -32,14 +32,14 @@ import numpy as np
 from eval.abstention import add_sample_arguments, read_or_collect, related_suites
 from eval.command import run
 from eval.fitting import (
-    FOREIGN_SEPARATOR,
-    Sample,
     SubjectRates,
     capped,
     complete_matches,
     fit_subject,
     probabilities,
+    set_names,
     subject_leave_one_out,
+    subject_rates,
 )
 from eval.report import markdown_table
 from rag.abstention import FEATURES
@@ -83,29 +83,6 @@ def rates_table(rows: Sequence[SubjectRates]) -> str:
     ]
     headers = ["set", "answerable", "unanswerable", "foreign", "gold out"]
     return markdown_table(headers, cells)
-
-
-def _in_sample(
-    samples: Sequence[Sample], warned: np.ndarray, marked: np.ndarray
-) -> list[SubjectRates]:
-    suites = np.array([s.suite for s in samples])
-    kinds = np.array([s.kind for s in samples])
-    rows = []
-    for suite in sorted({s.suite for s in samples if FOREIGN_SEPARATOR not in s.suite}):
-        mine = np.array([suite in s.suites for s in samples])
-        own = suites == suite
-        counted = []
-        for chosen in (
-            own & (kinds == "answerable"),
-            own & (kinds == "unanswerable"),
-            mine & (kinds == "foreign"),
-            own & (kinds == "gold-removed"),
-        ):
-            before = float(warned[chosen].mean()) if chosen.any() else math.nan
-            after = float((warned | marked)[chosen].mean()) if chosen.any() else math.nan
-            counted.append((int(chosen.sum()), before, after))
-        rows.append(SubjectRates(suite, *counted))
-    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"RAG_SUBJECT_WEIGHTS='[{', '.join(f'{w:.4f}' for w in weights)}]'")
     print(f"RAG_SUBJECT_BIAS={bias:.4f}")
     print(f"RAG_SUBJECT_THRESHOLD={threshold:.4f}")
-    in_sample = _in_sample(samples, warned, marked)
+    in_sample = [subject_rates(samples, name, warned, marked) for name in set_names(samples)]
     print("\nWarned about (answered 'not found' or marked uncertain), before → with the model")
     print(f"(held out: {', '.join(sorted(held)) or 'none'}):\n")
     print(rates_table(in_sample))
