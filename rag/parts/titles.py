@@ -86,6 +86,7 @@ class TitlesPart(IndexPart[TitleRetriever]):
             if search["calibration"] is not None:
                 loaded.calibration = Calibration(**search["calibration"])
                 set_breadth(loaded.index, loaded.calibration.breadth)
+            loaded.chunks_by_title()  # the approximate search's grouping, before any question
         return loaded
 
     def rows(self, built: TitleRetriever) -> int:

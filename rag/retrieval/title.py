@@ -102,9 +102,10 @@ class TitleRetriever:
         # A chunk scores its title's similarity; ties (an article's chunks) by position.
         return best_of(rows, by_title[self.chunk_titles[rows]], k)
 
-    def _chunks_by_title(self) -> tuple[np.ndarray, np.ndarray]:
+    def chunks_by_title(self) -> tuple[np.ndarray, np.ndarray]:
         """The titled chunks' rows grouped by title (ascending within one) and where each
-        title's group starts: title ``t``'s chunks are ``rows[starts[t]:starts[t + 1]]``."""
+        title's group starts: title ``t``'s chunks are ``rows[starts[t]:starts[t + 1]]``. Made
+        once, when the part loads with an index, so that no question pays for it."""
         if self._grouped is None:
             titled = np.flatnonzero(self._titled)
             rows = titled[np.argsort(self.chunk_titles[titled], kind="stable")]
@@ -119,7 +120,7 @@ class TitleRetriever:
         the nearest titles are asked for again, more of them each round, while their chunks
         are too few. None when the index's lists searched hold too few allowed chunks (a
         narrow filter): the caller then scores every title."""
-        grouped, starts = self._chunks_by_title()
+        grouped, starts = self.chunks_by_title()
         query = np.ascontiguousarray(vector, dtype=np.float32)[None, :]
         total = len(self.vectors)
         wanted = min(max(k, 1), total)

@@ -86,6 +86,7 @@ def test_a_build_past_the_threshold_serves_with_its_calibrated_breadth(
     titles = engine.ranker.ranking("titles")
     assert isinstance(titles, TitleRetriever) and titles.index is not None
     assert titles.index.nprobe == titled["calibration"]["breadth"]
+    assert titles._grouped is not None  # grouped as it loaded, not by the first question
     # A breadth the service sets wins over the build's (the passages' index's only).
     _, widened = load_build(folder, target.but(dense_search_breadth=7), encoder)
     assert widened.dense.index.nprobe == 7
